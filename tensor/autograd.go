@@ -1,0 +1,167 @@
+package tensor
+
+import (
+	"fmt"
+	"sync/atomic"
+)
+
+// gradDisabled counts nested no-grad scopes; it is process-wide, like a
+// training loop's evaluation phase.
+var gradDisabled atomic.Int32
+
+// NoGrad runs f with gradient recording switched off, as PyTorch's
+// torch.no_grad(): results computed inside have no history.
+func NoGrad(f func()) {
+	gradDisabled.Add(1)
+	defer gradDisabled.Add(-1)
+	f()
+}
+
+// GradEnabled reports whether operations currently record history.
+func GradEnabled() bool { return gradDisabled.Load() == 0 }
+
+// SetRequiresGrad marks a leaf tensor as a parameter whose gradient is
+// wanted, and returns it.
+func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
+	if t.backward != nil {
+		panic(fmt.Sprintf("tensor: SetRequiresGrad on a non-leaf tensor (op %s); use Detach first", t.op))
+	}
+	t.requiresGrad = on
+	return t
+}
+
+// RequiresGrad reports whether a gradient flows to or through t.
+func (t *Tensor) RequiresGrad() bool { return t.requiresGrad }
+
+// Grad returns the accumulated gradient of a leaf (nil before any Backward).
+func (t *Tensor) Grad() *Tensor { return t.grad }
+
+// ZeroGrad drops the accumulated gradient.
+func (t *Tensor) ZeroGrad() { t.grad = nil }
+
+// Detach returns a tensor sharing t's data with no history.
+func (t *Tensor) Detach() *Tensor {
+	return &Tensor{shape: t.shape, dtype: t.dtype, f32: t.f32, f64: t.f64, device: t.device}
+}
+
+// IsLeaf reports whether t was created by the user rather than an operation.
+func (t *Tensor) IsLeaf() bool { return t.backward == nil }
+
+// record attaches history to out when gradients are on and some input needs
+// one. backward receives the gradient with respect to out.
+func record(out *Tensor, op string, backward func(g *Tensor), inputs ...*Tensor) *Tensor {
+	out.op = op
+	if !GradEnabled() {
+		return out
+	}
+	need := false
+	for _, in := range inputs {
+		if in != nil && in.requiresGrad {
+			need = true
+			break
+		}
+	}
+	if !need {
+		return out
+	}
+	out.requiresGrad = true
+	out.parents = inputs
+	out.backward = backward
+	return out
+}
+
+// accum adds g into t's gradient. owned says g is a fresh buffer nobody else
+// holds, so it can become t.grad without a copy.
+func accum(t *Tensor, g *Tensor, owned bool) {
+	if t == nil || !t.requiresGrad {
+		return
+	}
+	if !sameShape(t.shape, g.shape) {
+		panic(fmt.Sprintf("tensor: internal: gradient of shape %v for tensor of shape %v (op %s)", g.shape, t.shape, t.op))
+	}
+	if t.grad == nil {
+		if owned {
+			t.grad = &Tensor{shape: t.shape, dtype: g.dtype, f32: g.f32, f64: g.f64}
+		} else {
+			t.grad = g.Clone()
+			t.grad.shape = t.shape
+		}
+		return
+	}
+	if t.dtype == Float32 {
+		axpy(t.grad.f32, g.f32, 1)
+	} else {
+		axpy(t.grad.f64, g.f64, 1)
+	}
+}
+
+func axpy[T float](dst, src []T, a T) {
+	src = src[:len(dst)]
+	for i := range dst {
+		dst[i] += a * src[i]
+	}
+}
+
+// Backward computes the gradient of the scalar t with respect to every leaf
+// that requires one, accumulating into their Grad. The history is released
+// afterwards, as PyTorch does without retain_graph.
+func (t *Tensor) Backward() {
+	if t.Numel() != 1 {
+		panic(fmt.Sprintf("tensor: Backward needs a scalar, found shape %v (reduce with Sum or Mean first)", t.shape))
+	}
+	t.BackwardWith(Ones(t.dtype, t.shape...))
+}
+
+// BackwardWith starts backpropagation from a non-scalar t with the given
+// upstream gradient (the vector in a vector-Jacobian product).
+func (t *Tensor) BackwardWith(grad *Tensor) {
+	if !t.requiresGrad {
+		panic("tensor: Backward on a tensor that does not require a gradient (no input had SetRequiresGrad(true), or it was computed under NoGrad)")
+	}
+	if !sameShape(grad.shape, t.shape) {
+		panic(fmt.Sprintf("tensor: BackwardWith: gradient shape %v for tensor shape %v", grad.shape, t.shape))
+	}
+	order := topoOrder(t)
+	accum(t, grad.To(t.dtype), false)
+	for i := len(order) - 1; i >= 0; i-- {
+		n := order[i]
+		if n.backward == nil {
+			continue
+		}
+		if n.grad != nil {
+			n.backward(n.grad)
+		}
+		// Release the intermediate gradient and the history.
+		n.grad = nil
+		n.backward = nil
+		n.parents = nil
+	}
+}
+
+// topoOrder lists the nodes reachable from root, inputs before outputs,
+// without recursion (ResNet graphs are deep).
+func topoOrder(root *Tensor) []*Tensor {
+	var order []*Tensor
+	visited := map[*Tensor]bool{}
+	type frame struct {
+		t    *Tensor
+		next int
+	}
+	stack := []frame{{t: root}}
+	visited[root] = true
+	for len(stack) > 0 {
+		top := &stack[len(stack)-1]
+		if top.next < len(top.t.parents) {
+			p := top.t.parents[top.next]
+			top.next++
+			if p != nil && p.requiresGrad && !visited[p] {
+				visited[p] = true
+				stack = append(stack, frame{t: p})
+			}
+			continue
+		}
+		order = append(order, top.t)
+		stack = stack[:len(stack)-1]
+	}
+	return order
+}

@@ -1,0 +1,27 @@
+// Package tensor is nnkit's eager n-dimensional tensor engine with
+// define-by-run automatic differentiation.
+//
+// Tensors are row-major and hold either float32 (the fast path for
+// convolutional networks) or float64 (for gradient checks and the small MLP
+// of task 2). Every operation computes its result immediately and, when any
+// input requires a gradient and gradients are enabled, records a closure that
+// knows how to send the output's gradient back to the inputs. Calling
+// Backward on a scalar walks those closures in reverse topological order.
+//
+// Conventions, stated once:
+//   - Operations never modify their inputs; they return new tensors.
+//     The few in-place methods say so in their names (AddScaledInPlace,
+//     ZeroGrad, Fill).
+//   - Gradients accumulate in Grad() of leaf tensors that require a gradient,
+//     as in PyTorch; call ZeroGrad between steps. Gradients of intermediate
+//     results are released once they have been propagated.
+//   - Misuse (shape mismatch, mixed dtypes, a non-scalar Backward) panics with
+//     a message naming the operation, what was expected and what was found,
+//     like gonum's mat package. Boundaries that read user files return errors.
+//   - Every random function takes an explicit *rand.Rand, so the same seed
+//     gives the same numbers.
+//
+// The Device seam: every tensor lives on a Device. Only CPU exists in the
+// default build; a GPU backend selected by a build tag plugs in behind the
+// same operations, so layers never change.
+package tensor

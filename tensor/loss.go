@@ -1,0 +1,79 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+)
+
+// CrossEntropy is the mean softmax cross-entropy of logits [N, C] against
+// integer class labels, computed from log-softmax so large logits do not
+// overflow. Backward: (softmax(logits) - onehot(labels)) / N.
+func CrossEntropy(logits *Tensor, labels []int) *Tensor {
+	if logits.Dim() != 2 {
+		panic(fmt.Sprintf("tensor: CrossEntropy needs logits [N C], found shape %v", logits.shape))
+	}
+	n, c := logits.shape[0], logits.shape[1]
+	if len(labels) != n {
+		panic(fmt.Sprintf("tensor: CrossEntropy: %d labels for %d rows of logits", len(labels), n))
+	}
+	if n == 0 {
+		panic("tensor: CrossEntropy of an empty batch")
+	}
+	for i, y := range labels {
+		if y < 0 || y >= c {
+			panic(fmt.Sprintf("tensor: CrossEntropy: label %d at row %d is outside [0, %d)", y, i, c))
+		}
+	}
+	logp := New(logits.dtype, n, c)
+	if logits.dtype == Float32 {
+		softmaxForward(logp.f32, logits.f32, n, c, 1, true)
+	} else {
+		softmaxForward(logp.f64, logits.f64, n, c, 1, true)
+	}
+	vals := logp.Float64s()
+	loss := 0.0
+	for i, y := range labels {
+		loss -= vals[i*c+y]
+	}
+	out := Scalar(logits.dtype, loss/float64(n))
+	return record(out, "CrossEntropy", func(g *Tensor) {
+		s := g.Item() / float64(n)
+		gi := New(logits.dtype, n, c)
+		for i := 0; i < n; i++ {
+			for j := 0; j < c; j++ {
+				v := math.Exp(vals[i*c+j])
+				if j == labels[i] {
+					v--
+				}
+				if logits.dtype == Float32 {
+					gi.f32[i*c+j] = float32(v * s)
+				} else {
+					gi.f64[i*c+j] = v * s
+				}
+			}
+		}
+		accum(logits, gi, true)
+	}, logits)
+}
+
+// Reduction says how a loss combines per-element terms.
+type Reduction int
+
+const (
+	ReduceMean Reduction = iota
+	ReduceSum
+)
+
+// MSE is the squared error between pred and target (same shape), summed or
+// averaged over every element.
+func MSE(pred, target *Tensor, r Reduction) *Tensor {
+	if !sameShape(pred.shape, target.shape) {
+		panic(fmt.Sprintf("tensor: MSE: prediction shape %v differs from target shape %v", pred.shape, target.shape))
+	}
+	d := Sub(pred, target)
+	sq := Mul(d, d)
+	if r == ReduceSum {
+		return Sum(sq)
+	}
+	return Mean(sq)
+}
