@@ -1,0 +1,243 @@
+package gemm
+
+import (
+	"runtime"
+	"sync"
+)
+
+type float interface{ ~float32 | ~float64 }
+
+// A kernel is a register-blocked micro-kernel and the cache blocking that
+// suits it.
+//
+// fn computes one mr x nr tile of C from an mr x kc sliver of packed A
+// (a[p*mr+i] = op(A)[i][p]) and a kc x nr sliver of B (b[p*ldb+j] =
+// op(B)[p][j], so ldb is nr for a packed sliver or the caller's ldb when B
+// is read in place):
+//
+//	for i < mr, j < nr:
+//		s := sum over p < kc of a[p*mr+i] * b[p*ldb+j]
+//		c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]   // or alpha*s when beta == 0
+//
+// kc is at least 1. With beta == 0, c is written without being read.
+type kernel[T float] struct {
+	name   string
+	mr, nr int
+	// kc, mc, nc are the largest cache blocks: an mr x kc sliver of A
+	// stays in L1 while it sweeps a kc x nc block of packed B held in L2.
+	kc, mc, nc int
+	fn         func(kc int, a, b []T, ldb int, c []T, ldc int, alpha, beta T)
+}
+
+// parallelMinFlops is the smallest product (2*m*n*k) that is split across
+// goroutines; below it, starting and joining goroutines (a few
+// microseconds) costs more than the second core saves.
+const parallelMinFlops = 1 << 21
+
+// directMaxTiles: when op(B) is B itself and A has at most this many mr-row
+// slivers, each element of B is used so few times that copying it into a
+// packed panel costs more than reading it in place.
+const directMaxTiles = 2
+
+// gemm checks nothing; Sgemm and Dgemm have validated the arguments.
+func gemm[T float](kern *kernel[T], transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	if alpha == 0 || k == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if workers == 1 || 2*float64(m)*float64(n)*float64(k) < parallelMinFlops {
+		ws := getWorkspace(kern)
+		gemmSerial(kern, ws, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		putWorkspace(ws)
+		return
+	}
+
+	// Split along N or M into at most workers chunks of whole tiles,
+	// whichever gives the smallest largest chunk (counted in tiles, which is
+	// what the kernels compute, padding included). Ties go to N: splitting M
+	// makes every worker pack all of B.
+	mt, nt := ceilDiv(m, kern.mr), ceilDiv(n, kern.nr)
+	costN := ceilDiv(nt, min(workers, nt)) * mt
+	costM := ceilDiv(mt, min(workers, mt)) * nt
+	splitN := costN <= costM
+	var chunk, total, unit int
+	if splitN {
+		unit, total = kern.nr, n
+		chunk = ceilDiv(nt, min(workers, nt)) * unit
+	} else {
+		unit, total = kern.mr, m
+		chunk = ceilDiv(mt, min(workers, mt)) * unit
+	}
+	var wg sync.WaitGroup
+	run := func(lo, hi int) {
+		ws := getWorkspace(kern)
+		if splitN {
+			bo := lo
+			if transB {
+				bo = lo * ldb
+			}
+			gemmSerial(kern, ws, transA, transB, m, hi-lo, k, alpha, a, lda, b[bo:], ldb, beta, c[lo:], ldc)
+		} else {
+			ao := lo * lda
+			if transA {
+				ao = lo
+			}
+			gemmSerial(kern, ws, transA, transB, hi-lo, n, k, alpha, a[ao:], lda, b, ldb, beta, c[lo*ldc:], ldc)
+		}
+		putWorkspace(ws)
+	}
+	for lo := chunk; lo < total; lo += chunk {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			run(lo, hi)
+		}(lo, min(lo+chunk, total))
+	}
+	run(0, min(chunk, total))
+	wg.Wait()
+}
+
+// gemmSerial is the blocked algorithm on one goroutine:
+//
+//	for each nc-wide column block jc of C:
+//	  for each kc-deep block pc of the inner dimension:
+//	    pack op(B)[pc:pc+kc, jc:jc+nc] into nr-wide slivers (or read B in place)
+//	    for each mc-tall row block ic:
+//	      pack op(A)[ic:ic+mc, pc:pc+kc] into mr-tall slivers
+//	      for each mr sliver of A, for each nr sliver of B: micro-kernel
+//
+// The first kc block applies the caller's beta; later ones accumulate
+// (beta = 1). Tiles cut short by the edges of C are computed into a
+// scratch tile and merged.
+func gemmSerial[T float](kern *kernel[T], ws *workspace[T], transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	mr, nr := kern.mr, kern.nr
+	kcb := ceilDiv(k, ceilDiv(k, kern.kc))
+	mcb := roundUp(ceilDiv(m, ceilDiv(m, kern.mc)), mr)
+	ncb := roundUp(ceilDiv(n, ceilDiv(n, kern.nc)), nr)
+	direct := !transB && ceilDiv(m, mr) <= directMaxTiles
+	ws.ensure(min(mcb, roundUp(m, mr))*kcb, min(ncb, roundUp(n, nr))*kcb, mr*nr, kcb*nr)
+
+	for jc := 0; jc < n; jc += ncb {
+		nc := min(ncb, n-jc)
+		for pc := 0; pc < k; pc += kcb {
+			kc := min(kcb, k-pc)
+			bt := beta
+			if pc > 0 {
+				bt = 1
+			}
+			ntail := nc % nr
+			if direct {
+				if ntail != 0 {
+					packB(false, b, ldb, pc, jc+nc-ntail, kc, ntail, nr, ws.tail)
+				}
+			} else {
+				packB(transB, b, ldb, pc, jc, kc, nc, nr, ws.b)
+			}
+			for ic := 0; ic < m; ic += mcb {
+				mc := min(mcb, m-ic)
+				packA(transA, a, lda, ic, pc, mc, kc, mr, ws.a)
+				for ir := 0; ir < mc; ir += mr {
+					mrr := min(mr, mc-ir)
+					ap := ws.a[ir*kc : (ir+mr)*kc]
+					for jr := 0; jr < nc; jr += nr {
+						nrr := min(nr, nc-jr)
+						var bp []T
+						bs := nr
+						switch {
+						case !direct:
+							bp = ws.b[jr*kc : (jr+nr)*kc]
+						case nrr < nr:
+							bp = ws.tail[:kc*nr]
+						default:
+							bp = b[pc*ldb+jc+jr:]
+							bs = ldb
+						}
+						ci := (ic+ir)*ldc + jc + jr
+						if mrr == mr && nrr == nr {
+							kern.fn(kc, ap, bp, bs, c[ci:], ldc, alpha, bt)
+							continue
+						}
+						tile := ws.tile
+						kern.fn(kc, ap, bp, bs, tile, nr, 1, 0)
+						for i := 0; i < mrr; i++ {
+							ct := c[ci+i*ldc : ci+i*ldc+nrr]
+							tt := tile[i*nr : i*nr+nrr]
+							if bt == 0 {
+								for j, v := range tt {
+									ct[j] = alpha * v
+								}
+							} else {
+								for j, v := range tt {
+									ct[j] = alpha*v + bt*ct[j]
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// scaleC sets C = beta*C, writing zeros without reading C when beta == 0.
+func scaleC[T float](m, n int, beta T, c []T, ldc int) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		switch beta {
+		case 0:
+			clear(row)
+		case 1:
+		default:
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+	}
+}
+
+// workspace holds one goroutine's packing buffers. They are pooled so that
+// repeated calls reuse them instead of allocating in proportion to the
+// problem.
+type workspace[T float] struct {
+	a, b, tile, tail []T
+}
+
+func (ws *workspace[T]) ensure(na, nb, ntile, ntail int) {
+	grow := func(s []T, n int) []T {
+		if cap(s) < n {
+			return make([]T, n)
+		}
+		return s[:n]
+	}
+	ws.a = grow(ws.a, na)
+	ws.b = grow(ws.b, nb)
+	ws.tile = grow(ws.tile, ntile)
+	ws.tail = grow(ws.tail, ntail)
+}
+
+var pool32, pool64 sync.Pool
+
+func poolFor[T float]() *sync.Pool {
+	var z T
+	switch any(z).(type) {
+	case float32:
+		return &pool32
+	case float64:
+		return &pool64
+	}
+	panic(errInternal)
+}
+
+func getWorkspace[T float](*kernel[T]) *workspace[T] {
+	if ws, ok := poolFor[T]().Get().(*workspace[T]); ok {
+		return ws
+	}
+	return new(workspace[T])
+}
+
+func putWorkspace[T float](ws *workspace[T]) { poolFor[T]().Put(ws) }
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+func roundUp(a, b int) int { return ceilDiv(a, b) * b }

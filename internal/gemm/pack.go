@@ -1,0 +1,93 @@
+package gemm
+
+// packA copies op(A)[ic:ic+mc, pc:pc+kc] into dst as mr-tall slivers: the
+// sliver starting at row ir holds op(A)[ic+ir+i][pc+p] at
+// dst[ir*kc + p*mr + i]. Rows past mc in the last sliver are zero.
+//
+// op(A)[i][p] is a[i*lda+p], or a[p*lda+i] when transA.
+func packA[T float](transA bool, a []T, lda, ic, pc, mc, kc, mr int, dst []T) {
+	for ir := 0; ir < mc; ir += mr {
+		mrr := min(mr, mc-ir)
+		d := dst[ir*kc : (ir+mr)*kc]
+		if transA {
+			// Rows of the stored A are columns of op(A): contiguous runs.
+			for p := 0; p < kc; p++ {
+				src := a[(pc+p)*lda+ic+ir:]
+				dp := d[p*mr : p*mr+mr]
+				copy(dp, src[:mrr])
+				clear(dp[mrr:])
+			}
+			continue
+		}
+		if mrr < mr {
+			clear(d)
+		}
+		for i := 0; i < mrr; i++ {
+			src := a[(ic+ir+i)*lda+pc:]
+			src = src[:kc]
+			for p, v := range src {
+				d[p*mr+i] = v
+			}
+		}
+	}
+}
+
+// packB copies op(B)[pc:pc+kc, jc:jc+nc] into dst as nr-wide slivers: the
+// sliver starting at column jr holds op(B)[pc+p][jc+jr+j] at
+// dst[jr*kc + p*nr + j]. Columns past nc in the last sliver are zero.
+//
+// op(B)[p][j] is b[p*ldb+j], or b[j*ldb+p] when transB.
+func packB[T float](transB bool, b []T, ldb, pc, jc, kc, nc, nr int, dst []T) {
+	for jr := 0; jr < nc; jr += nr {
+		nrr := min(nr, nc-jr)
+		d := dst[jr*kc : (jr+nr)*kc]
+		if !transB {
+			for p := 0; p < kc; p++ {
+				dp := d[p*nr : p*nr+nr]
+				copy(dp, b[(pc+p)*ldb+jc+jr:][:nrr])
+				clear(dp[nrr:])
+			}
+			continue
+		}
+		if nrr < nr {
+			clear(d)
+		}
+		packBTrans(b, ldb, pc, jc+jr, kc, nrr, nr, d)
+	}
+}
+
+// packBTrans fills one sliver from the transposed B: d[p*nr+j] =
+// b[(j0+j)*ldb+pc+p] for p < kc, j < nrr. It works in 8 x 8 blocks so that
+// reads run along rows of B and writes along rows of the sliver, instead of
+// striding through one of them a whole sliver at a time.
+func packBTrans[T float](b []T, ldb, pc, j0, kc, nrr, nr int, d []T) {
+	const blk = 8
+	j := 0
+	for ; j+blk <= nrr; j += blk {
+		r0 := b[(j0+j+0)*ldb+pc:][:kc]
+		r1 := b[(j0+j+1)*ldb+pc:][:kc]
+		r2 := b[(j0+j+2)*ldb+pc:][:kc]
+		r3 := b[(j0+j+3)*ldb+pc:][:kc]
+		r4 := b[(j0+j+4)*ldb+pc:][:kc]
+		r5 := b[(j0+j+5)*ldb+pc:][:kc]
+		r6 := b[(j0+j+6)*ldb+pc:][:kc]
+		r7 := b[(j0+j+7)*ldb+pc:][:kc]
+		for p := 0; p < kc; p++ {
+			dp := d[p*nr+j : p*nr+j+blk]
+			dp[0] = r0[p]
+			dp[1] = r1[p]
+			dp[2] = r2[p]
+			dp[3] = r3[p]
+			dp[4] = r4[p]
+			dp[5] = r5[p]
+			dp[6] = r6[p]
+			dp[7] = r7[p]
+		}
+	}
+	for ; j < nrr; j++ {
+		r := b[(j0+j)*ldb+pc:][:kc]
+		for p, v := range r {
+			d[p*nr+j] = v
+		}
+	}
+}
