@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""PyTorch side of `go run ./cmd/bench`: the same workloads as nnkit's.
+
+Prints one JSON object per line:
+  {"work": "lenet-train", "threads": 1, "examples_per_s": 11600.0}
+Run by cmd/bench with Debian's /usr/bin/python3 (python3-torch with
+libopenblas0-pthread). Each workload is timed after warm-up iterations, and
+the best of several repeats is reported, as for nnkit.
+"""
+import argparse
+import json
+import sys
+import time
+
+import torch
+from torch import nn
+
+
+def lenet():
+    return nn.Sequential(
+        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Flatten(),
+        nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(),
+        nn.Linear(120, 84), nn.Sigmoid(),
+        nn.Linear(84, 10))
+
+
+class Residual(nn.Module):
+    def __init__(self, cin, c, use_1x1=False, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, c, 3, padding=1, stride=stride)
+        self.conv2 = nn.Conv2d(c, c, 3, padding=1)
+        self.conv3 = nn.Conv2d(cin, c, 1, stride=stride) if use_1x1 else None
+        self.bn1 = nn.BatchNorm2d(c)
+        self.bn2 = nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        y = torch.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        if self.conv3 is not None:
+            x = self.conv3(x)
+        return torch.relu(y + x)
+
+
+def resnet18():
+    def block(cin, c, n, first=False):
+        layers = []
+        for i in range(n):
+            if i == 0 and not first:
+                layers.append(Residual(cin, c, use_1x1=True, stride=2))
+            else:
+                layers.append(Residual(c, c))
+        return nn.Sequential(*layers)
+    return nn.Sequential(
+        nn.Sequential(nn.Conv2d(1, 64, 7, stride=2, padding=3), nn.BatchNorm2d(64), nn.ReLU(),
+                      nn.MaxPool2d(3, stride=2, padding=1)),
+        block(64, 64, 2, first=True), block(64, 128, 2), block(128, 256, 2), block(256, 512, 2),
+        nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(512, 10))
+
+
+def timed(step, batch, seconds, repeats=3):
+    step()
+    step()
+    best = 0.0
+    for _ in range(repeats):
+        n, t0 = 0, time.perf_counter()
+        while True:
+            step()
+            n += 1
+            dt = time.perf_counter() - t0
+            if dt >= seconds:
+                break
+        best = max(best, n * batch / dt)
+    return best
+
+
+def train_step(net, x, y, lr):
+    opt = torch.optim.SGD(net.parameters(), lr=lr)
+    loss = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss(net(x), y).backward()
+        opt.step()
+    return step
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--seconds", type=float, default=2.0)
+    p.add_argument("--work", nargs="+", default=["lenet-train", "lenet-infer", "resnet-train", "resnet-infer", "sgemm"])
+    a = p.parse_args()
+    torch.manual_seed(0)
+    for th in a.threads:
+        torch.set_num_threads(th)
+        for w in a.work:
+            if w.startswith("lenet"):
+                net, b = lenet(), 256
+                x, y = torch.rand(b, 1, 28, 28), torch.randint(0, 10, (b,))
+            elif w.startswith("resnet"):
+                net, b = resnet18(), 32
+                x, y = torch.rand(b, 1, 96, 96), torch.randint(0, 10, (b,))
+            if w.endswith("train"):
+                net.train()
+                v = timed(train_step(net, x, y, 0.05), b, a.seconds)
+                unit = "examples_per_s"
+            elif w.endswith("infer"):
+                net.eval()
+
+                def infer():
+                    with torch.no_grad():
+                        net(x)
+                v = timed(infer, b, a.seconds)
+                unit = "examples_per_s"
+            elif w == "sgemm":
+                n = 1024
+                A, B = torch.rand(n, n), torch.rand(n, n)
+                v = timed(lambda: torch.mm(A, B), 1, a.seconds) * 2 * n ** 3 / 1e9
+                unit = "gflops"
+            print(json.dumps({"work": w, "threads": th, unit: v}), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
