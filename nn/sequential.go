@@ -1,0 +1,78 @@
+package nn
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"nnkit/tensor"
+)
+
+var (
+	_ Module = (*Sequential)(nil)
+	_ Parent = (*Sequential)(nil)
+)
+
+// Sequential chains modules: the output of Layers[i] is the input of
+// Layers[i+1]. Layers can be indexed and type-asserted, as in
+// net.Layers[0].(*nn.Linear).Weight.
+type Sequential struct {
+	Layers []Module
+}
+
+// NewSequential returns a Sequential of the given layers. It panics on a nil
+// layer.
+func NewSequential(layers ...Module) *Sequential {
+	for i, l := range layers {
+		if isNil(l) {
+			panic(fmt.Sprintf("nn: NewSequential: layer %d is nil", i))
+		}
+	}
+	return &Sequential{Layers: layers}
+}
+
+// Forward runs x through every layer in order.
+func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
+	for _, l := range s.Layers {
+		x = l.Forward(x)
+	}
+	return x
+}
+
+// Parameters concatenates the layers' parameters in order, each tensor once.
+func (s *Sequential) Parameters() []*tensor.Tensor { return ChildParameters(s) }
+
+// SetTraining sets the mode of every layer.
+func (s *Sequential) SetTraining(on bool) { SetChildrenTraining(s, on) }
+
+// Name returns "Sequential".
+func (s *Sequential) Name() string { return "Sequential" }
+
+// Children names the layers "0", "1", ...
+func (s *Sequential) Children() []Child {
+	out := make([]Child, len(s.Layers))
+	for i, l := range s.Layers {
+		out[i] = Child{strconv.Itoa(i), l}
+	}
+	return out
+}
+
+// String prints the layers as PyTorch does.
+func (s *Sequential) String() string {
+	var b strings.Builder
+	b.WriteString("Sequential(\n")
+	for i, l := range s.Layers {
+		inner := strings.ReplaceAll(describe(l), "\n", "\n  ")
+		fmt.Fprintf(&b, "  (%d): %s\n", i, inner)
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// describe is a module's String when it has one, else its Name.
+func describe(m Module) string {
+	if s, ok := m.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return m.Name() + "()"
+}
