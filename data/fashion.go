@@ -150,8 +150,9 @@ type FashionMNIST struct {
 // dir or $NNKIT_DATA may be the word "embedded" to pick the subset
 // directly. A directory given in steps 1 or 2 must hold valid files:
 // when it does not, LoadFashionMNIST returns the error and does not fall
-// back. SystemDir is skipped when it lacks the files, but its files are
-// an error when present and invalid.
+// back. SystemDir is skipped when it holds no training images; once it
+// does, a missing or invalid file there is an error too (a broken
+// installation is worth knowing about).
 func LoadFashionMNIST(dir string) (*FashionMNIST, error) {
 	if dir != "" {
 		return loadNamed(dir, false)
@@ -159,14 +160,14 @@ func LoadFashionMNIST(dir string) (*FashionMNIST, error) {
 	if env := os.Getenv(EnvVar); env != "" {
 		return loadNamed(env, true)
 	}
-	ds, err := LoadFashionMNISTDir(systemDir)
-	if err == nil {
-		return ds, nil
+	if _, err := findFile(os.DirFS(systemDir), TrainImagesFile); err != nil {
+		return LoadEmbeddedSubset()
 	}
-	if !errors.Is(err, fs.ErrNotExist) {
+	ds, err := LoadFashionMNISTDir(systemDir)
+	if err != nil {
 		return nil, fmt.Errorf("%w (set $%s or pass a directory to use other files, or %q for the embedded subset)", err, EnvVar, Embedded)
 	}
-	return LoadEmbeddedSubset()
+	return ds, nil
 }
 
 // loadNamed loads from a directory the user named, with --data or (when

@@ -258,6 +258,7 @@ func TestLoadFashionMNISTSearch(t *testing.T) {
 		{name: "bad label", dir: badLabel, wantErr: "label 10 at index 19, expected a class in [0, 10)"},
 		{name: "swapped files", dir: swapped, wantErr: "images: magic number 0x00000801, expected 0x00000803"},
 		{name: "system corrupt", system: corrupt, wantErr: "truncated payload"},
+		{name: "system partial", system: missingLabels, wantErr: "expected t10k-labels-idx1-ubyte or t10k-labels-idx1-ubyte.gz: file does not exist (set $NNKIT_DATA"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
