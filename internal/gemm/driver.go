@@ -10,13 +10,14 @@ type float interface{ ~float32 | ~float64 }
 // A kernel is a register-blocked micro-kernel and the cache blocking that
 // suits it.
 //
-// fn computes one mr x nr tile of C from an mr x kc sliver of packed A
-// (a[p*mr+i] = op(A)[i][p]) and a kc x nr sliver of B (b[p*ldb+j] =
-// op(B)[p][j], so ldb is nr for a packed sliver or the caller's ldb when B
-// is read in place):
+// fn computes one mr x nr tile of C from an mr x kc sliver of A
+// (a[i*ars+p*aks] = op(A)[i][p]: ars = 1, aks = mr for a packed sliver,
+// ars = lda, aks = 1 for rows of A read in place) and a kc x nr sliver of B
+// (b[p*ldb+j] = op(B)[p][j], so ldb is nr for a packed sliver or the
+// caller's ldb when B is read in place):
 //
 //	for i < mr, j < nr:
-//		s := sum over p < kc of a[p*mr+i] * b[p*ldb+j]
+//		s := sum over p < kc of a[i*ars+p*aks] * b[p*ldb+j]
 //		c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]   // or alpha*s when beta == 0
 //
 // kc is at least 1. With beta == 0, c is written without being read.
@@ -26,7 +27,7 @@ type kernel[T float] struct {
 	// kc, mc, nc are the largest cache blocks: an mr x kc sliver of A
 	// stays in L1 while it sweeps a kc x nc block of packed B held in L2.
 	kc, mc, nc int
-	fn         func(kc int, a, b []T, ldb int, c []T, ldc int, alpha, beta T)
+	fn         func(kc int, a []T, ars, aks int, b []T, ldb int, c []T, ldc int, alpha, beta T)
 }
 
 // parallelMinFlops is the smallest product (2*m*n*k) that is split across
@@ -104,7 +105,8 @@ func gemm[T float](kern *kernel[T], transA, transB bool, m, n, k int, alpha T, a
 //	  for each kc-deep block pc of the inner dimension:
 //	    pack op(B)[pc:pc+kc, jc:jc+nc] into nr-wide slivers (or read B in place)
 //	    for each mc-tall row block ic:
-//	      pack op(A)[ic:ic+mc, pc:pc+kc] into mr-tall slivers
+//	      pack op(A)[ic:ic+mc, pc:pc+kc] into mr-tall slivers when transA
+//	      (otherwise the kernel reads rows of A in place)
 //	      for each mr sliver of A, for each nr sliver of B: micro-kernel
 //
 // The first kc block applies the caller's beta; later ones accumulate
@@ -136,10 +138,29 @@ func gemmSerial[T float](kern *kernel[T], ws *workspace[T], transA, transB bool,
 			}
 			for ic := 0; ic < m; ic += mcb {
 				mc := min(mcb, m-ic)
-				packA(transA, a, lda, ic, pc, mc, kc, mr, ws.a)
+				mtail := mc % mr
+				if !transA {
+					// Full slivers are read in place; only a short last
+					// one is packed (zero-padded).
+					if mtail != 0 {
+						packA(false, a, lda, ic+mc-mtail, pc, mtail, kc, mr, ws.a)
+					}
+				} else {
+					packA(true, a, lda, ic, pc, mc, kc, mr, ws.a)
+				}
 				for ir := 0; ir < mc; ir += mr {
 					mrr := min(mr, mc-ir)
-					ap := ws.a[ir*kc : (ir+mr)*kc]
+					var ap []T
+					ars, aks := 1, mr
+					switch {
+					case transA:
+						ap = ws.a[ir*kc : (ir+mr)*kc]
+					case mrr < mr:
+						ap = ws.a[:kc*mr]
+					default:
+						ap = a[(ic+ir)*lda+pc:]
+						ars, aks = lda, 1
+					}
 					for jr := 0; jr < nc; jr += nr {
 						nrr := min(nr, nc-jr)
 						var bp []T
@@ -155,11 +176,11 @@ func gemmSerial[T float](kern *kernel[T], ws *workspace[T], transA, transB bool,
 						}
 						ci := (ic+ir)*ldc + jc + jr
 						if mrr == mr && nrr == nr {
-							kern.fn(kc, ap, bp, bs, c[ci:], ldc, alpha, bt)
+							kern.fn(kc, ap, ars, aks, bp, bs, c[ci:], ldc, alpha, bt)
 							continue
 						}
 						tile := ws.tile
-						kern.fn(kc, ap, bp, bs, tile, nr, 1, 0)
+						kern.fn(kc, ap, ars, aks, bp, bs, tile, nr, 1, 0)
 						for i := 0; i < mrr; i++ {
 							ct := c[ci+i*ldc : ci+i*ldc+nrr]
 							tt := tile[i*nr : i*nr+nrr]

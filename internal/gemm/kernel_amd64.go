@@ -5,16 +5,16 @@ package gemm
 import "golang.org/x/sys/cpu"
 
 // sgemmKernel6x64AVX512 computes a 6 x 64 tile of C with AVX-512F
-// (see the kernel type for the contract). kc >= 1; ldb and ldc count
+// (see the kernel type for the contract). kc >= 1; strides count
 // elements.
 //
 //go:noescape
-func sgemmKernel6x64AVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+func sgemmKernel6x64AVX512(kc int, a *float32, ars, aks int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 // sgemmKernel6x16AVX2 computes a 6 x 16 tile of C with AVX2 and FMA.
 //
 //go:noescape
-func sgemmKernel6x16AVX2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+func sgemmKernel6x16AVX2(kc int, a *float32, ars, aks int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 var (
 	hasAVX512 = cpu.X86.HasAVX512F
@@ -29,12 +29,12 @@ func avx512Kernel() *kernel[float32] {
 		name: "avx512-6x64",
 		mr:   mr, nr: nr,
 		kc: 256, mc: 1020, nc: 768,
-		fn: func(kc int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
+		fn: func(kc int, a []float32, ars, aks int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
 			// Bounds checks that make the assembly's reads and writes safe.
-			_ = a[kc*mr-1]
+			_ = a[(mr-1)*ars+(kc-1)*aks]
 			_ = b[(kc-1)*ldb+nr-1]
 			_ = c[(mr-1)*ldc+nr-1]
-			sgemmKernel6x64AVX512(kc, &a[0], &b[0], ldb, &c[0], ldc, alpha, beta)
+			sgemmKernel6x64AVX512(kc, &a[0], ars, aks, &b[0], ldb, &c[0], ldc, alpha, beta)
 		},
 	}
 }
@@ -45,11 +45,11 @@ func avx2Kernel() *kernel[float32] {
 		name: "avx2-6x16",
 		mr:   mr, nr: nr,
 		kc: 256, mc: 1020, nc: 768,
-		fn: func(kc int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
-			_ = a[kc*mr-1]
+		fn: func(kc int, a []float32, ars, aks int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
+			_ = a[(mr-1)*ars+(kc-1)*aks]
 			_ = b[(kc-1)*ldb+nr-1]
 			_ = c[(mr-1)*ldc+nr-1]
-			sgemmKernel6x16AVX2(kc, &a[0], &b[0], ldb, &c[0], ldc, alpha, beta)
+			sgemmKernel6x16AVX2(kc, &a[0], ars, aks, &b[0], ldb, &c[0], ldc, alpha, beta)
 		},
 	}
 }

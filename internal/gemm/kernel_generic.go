@@ -24,37 +24,36 @@ var dgemmKernel = genericKernel[float64]()
 // kernel4x4 is the reference micro-kernel (see the kernel type):
 //
 //	for i < 4, j < 4:
-//		s := sum over p < kc of a[p*4+i] * b[p*ldb+j]
+//		s := sum over p < kc of a[i*ars+p*aks] * b[p*ldb+j]
 //		c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]   // alpha*s when beta == 0
 //
 // Sixteen named accumulators keep the tile in registers as far as the
 // compiler allows.
-func kernel4x4[T float](kc int, a, b []T, ldb int, c []T, ldc int, alpha, beta T) {
+func kernel4x4[T float](kc int, a []T, ars, aks int, b []T, ldb int, c []T, ldc int, alpha, beta T) {
 	var c00, c01, c02, c03 T
 	var c10, c11, c12, c13 T
 	var c20, c21, c22, c23 T
 	var c30, c31, c32, c33 T
-	a = a[:kc*4]
 	for p := 0; p < kc; p++ {
 		bp := b[p*ldb : p*ldb+4]
-		ap := a[p*4 : p*4+4]
+		ap := a[p*aks:]
 		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
 		a0 := ap[0]
 		c00 += a0 * b0
 		c01 += a0 * b1
 		c02 += a0 * b2
 		c03 += a0 * b3
-		a1 := ap[1]
+		a1 := ap[ars]
 		c10 += a1 * b0
 		c11 += a1 * b1
 		c12 += a1 * b2
 		c13 += a1 * b3
-		a2 := ap[2]
+		a2 := ap[2*ars]
 		c20 += a2 * b0
 		c21 += a2 * b1
 		c22 += a2 * b2
 		c23 += a2 * b3
-		a3 := ap[3]
+		a3 := ap[3*ars]
 		c30 += a3 * b0
 		c31 += a3 * b1
 		c32 += a3 * b2

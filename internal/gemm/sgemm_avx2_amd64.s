@@ -2,30 +2,33 @@
 
 #include "textflag.h"
 
-// func sgemmKernel6x16AVX2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+// func sgemmKernel6x16AVX2(kc int, a *float32, ars, aks int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 //
 // C[0:6, 0:16] = alpha * A(6 x kc) * B(kc x 16) + beta * C, where A is a
-// packed sliver (a[p*6+i]) and row p of B starts at b + p*ldb.
+// sliver with element (i, p) at a[i*ars + p*aks]
+// (a packed sliver has ars = 1, aks = 6; rows of A read in place have
+// ars = lda, aks = 1) and row p of B starts at b + p*ldb.
 //
 // Registers: Y0-Y11 accumulate the tile (row i in Y(2i), Y(2i+1)); Y12,
 // Y13 hold one row of B; Y14/Y15 take turns holding a broadcast element of
 // A. One k step is 2 loads, 6 broadcasts and 12 independent FMAs.
 
-#define ROW_FMA(areg, off, c0, c1) \
-	VBROADCASTSS off(SI), areg; \
+#define ROW_FMA(areg, addr, c0, c1) \
+	VBROADCASTSS addr, areg; \
 	VFMADD231PS  Y12, areg, c0; \
 	VFMADD231PS  Y13, areg, c1
 
 #define KSTEP \
 	VMOVUPS (DI), Y12; \
 	VMOVUPS 32(DI), Y13; \
-	ROW_FMA(Y14, 0, Y0, Y1); \
-	ROW_FMA(Y15, 4, Y2, Y3); \
-	ROW_FMA(Y14, 8, Y4, Y5); \
-	ROW_FMA(Y15, 12, Y6, Y7); \
-	ROW_FMA(Y14, 16, Y8, Y9); \
-	ROW_FMA(Y15, 20, Y10, Y11); \
-	ADDQ $24, SI; \
+	ROW_FMA(Y14, (SI), Y0, Y1); \
+	ROW_FMA(Y15, (SI)(R11*1), Y2, Y3); \
+	ROW_FMA(Y14, (SI)(R11*2), Y4, Y5); \
+	ROW_FMA(Y15, (R10), Y6, Y7); \
+	ROW_FMA(Y14, (R10)(R11*1), Y8, Y9); \
+	ROW_FMA(Y15, (R10)(R11*2), Y10, Y11); \
+	ADDQ R12, SI; \
+	ADDQ R12, R10; \
 	ADDQ R8, DI
 
 // C row = alpha*acc + beta*C, alpha in Y14, beta in Y15.
@@ -46,14 +49,20 @@
 	VMOVUPS c1, 32(DX); \
 	ADDQ    R9, DX
 
-TEXT ·sgemmKernel6x16AVX2(SB), NOSPLIT, $0-56
+TEXT ·sgemmKernel6x16AVX2(SB), NOSPLIT, $0-72
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
-	MOVQ b+16(FP), DI
-	MOVQ ldb+24(FP), R8
+	MOVQ ars+16(FP), R11
+	SHLQ $2, R11
+	MOVQ aks+24(FP), R12
+	SHLQ $2, R12
+	LEAQ (SI)(R11*2), R10
+	ADDQ R11, R10
+	MOVQ b+32(FP), DI
+	MOVQ ldb+40(FP), R8
 	SHLQ $2, R8
-	MOVQ c+32(FP), DX
-	MOVQ ldc+40(FP), R9
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R9
 	SHLQ $2, R9
 
 	VXORPS Y0, Y0, Y0
@@ -85,11 +94,11 @@ tail:
 	KSTEP
 
 store:
-	VBROADCASTSS alpha+48(FP), Y14
-	MOVL         beta+52(FP), AX
+	VBROADCASTSS alpha+64(FP), Y14
+	MOVL         beta+68(FP), AX
 	ANDL         $0x7fffffff, AX // beta == 0 (either sign)?
 	JZ           betazero
-	VBROADCASTSS beta+52(FP), Y15
+	VBROADCASTSS beta+68(FP), Y15
 	STORE_BETA(Y0, Y1)
 	STORE_BETA(Y2, Y3)
 	STORE_BETA(Y4, Y5)

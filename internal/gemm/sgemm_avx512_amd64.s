@@ -2,18 +2,20 @@
 
 #include "textflag.h"
 
-// func sgemmKernel6x64AVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+// func sgemmKernel6x64AVX512(kc int, a *float32, ars, aks int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 //
 // C[0:6, 0:64] = alpha * A(6 x kc) * B(kc x 64) + beta * C, where A is a
-// packed sliver (a[p*6+i]) and row p of B starts at b + p*ldb.
+// sliver with element (i, p) at a[i*ars + p*aks]
+// (a packed sliver has ars = 1, aks = 6; rows of A read in place have
+// ars = lda, aks = 1) and row p of B starts at b + p*ldb.
 //
 // Registers: Z0-Z23 accumulate the tile (row i in Z(4i)..Z(4i+3)); Z24-Z27
 // hold one row of B; Z28/Z29 take turns holding a broadcast element of A.
 // One k step is 4 loads, 6 broadcasts and 24 independent FMAs, enough to
 // cover the 4-cycle FMA latency at one 512-bit FMA per cycle.
 
-#define ROW_FMA(areg, off, c0, c1, c2, c3) \
-	VBROADCASTSS off(SI), areg; \
+#define ROW_FMA(areg, addr, c0, c1, c2, c3) \
+	VBROADCASTSS addr, areg; \
 	VFMADD231PS  Z24, areg, c0; \
 	VFMADD231PS  Z25, areg, c1; \
 	VFMADD231PS  Z26, areg, c2; \
@@ -24,13 +26,14 @@
 	VMOVUPS 64(DI), Z25; \
 	VMOVUPS 128(DI), Z26; \
 	VMOVUPS 192(DI), Z27; \
-	ROW_FMA(Z28, 0, Z0, Z1, Z2, Z3); \
-	ROW_FMA(Z29, 4, Z4, Z5, Z6, Z7); \
-	ROW_FMA(Z28, 8, Z8, Z9, Z10, Z11); \
-	ROW_FMA(Z29, 12, Z12, Z13, Z14, Z15); \
-	ROW_FMA(Z28, 16, Z16, Z17, Z18, Z19); \
-	ROW_FMA(Z29, 20, Z20, Z21, Z22, Z23); \
-	ADDQ $24, SI; \
+	ROW_FMA(Z28, (SI), Z0, Z1, Z2, Z3); \
+	ROW_FMA(Z29, (SI)(R11*1), Z4, Z5, Z6, Z7); \
+	ROW_FMA(Z28, (SI)(R11*2), Z8, Z9, Z10, Z11); \
+	ROW_FMA(Z29, (R10), Z12, Z13, Z14, Z15); \
+	ROW_FMA(Z28, (R10)(R11*1), Z16, Z17, Z18, Z19); \
+	ROW_FMA(Z29, (R10)(R11*2), Z20, Z21, Z22, Z23); \
+	ADDQ R12, SI; \
+	ADDQ R12, R10; \
 	ADDQ R8, DI
 
 // C row = alpha*acc + beta*C, alpha in Z28, beta in Z29.
@@ -61,14 +64,20 @@
 	VMOVUPS c3, 192(DX); \
 	ADDQ    R9, DX
 
-TEXT ·sgemmKernel6x64AVX512(SB), NOSPLIT, $0-56
+TEXT ·sgemmKernel6x64AVX512(SB), NOSPLIT, $0-72
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
-	MOVQ b+16(FP), DI
-	MOVQ ldb+24(FP), R8
+	MOVQ ars+16(FP), R11
+	SHLQ $2, R11
+	MOVQ aks+24(FP), R12
+	SHLQ $2, R12
+	LEAQ (SI)(R11*2), R10
+	ADDQ R11, R10
+	MOVQ b+32(FP), DI
+	MOVQ ldb+40(FP), R8
 	SHLQ $2, R8
-	MOVQ c+32(FP), DX
-	MOVQ ldc+40(FP), R9
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R9
 	SHLQ $2, R9
 
 	VPXORD Z0, Z0, Z0
@@ -113,11 +122,11 @@ tail:
 	KSTEP
 
 store:
-	VBROADCASTSS alpha+48(FP), Z28
-	MOVL         beta+52(FP), AX
+	VBROADCASTSS alpha+64(FP), Z28
+	MOVL         beta+68(FP), AX
 	ANDL         $0x7fffffff, AX // beta == 0 (either sign)?
 	JZ           betazero
-	VBROADCASTSS beta+52(FP), Z29
+	VBROADCASTSS beta+68(FP), Z29
 	STORE_BETA(Z0, Z1, Z2, Z3)
 	STORE_BETA(Z4, Z5, Z6, Z7)
 	STORE_BETA(Z8, Z9, Z10, Z11)

@@ -1,0 +1,118 @@
+package gemm
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// benchShape is one GEMM the engine runs, named after where it comes from.
+// Convolutions are im2col GEMMs: forward Y[outC, HW*batch] = W[outC,
+// inC*kh*kw] * col; the weight gradient dW = dY * col^T (transB, K =
+// HW*batch); the input gradient dcol = W^T * dY (transA, K = outC).
+type benchShape struct {
+	name           string
+	transA, transB bool
+	m, n, k        int
+}
+
+var benchShapes = []benchShape{
+	{name: "square1024", m: 1024, n: 1024, k: 1024},
+
+	// LeNet, batch 256. conv1: 1->6 channels, 5x5, 28x28 output; conv2:
+	// 6->16, 5x5, 10x10 output; per image and batched along N.
+	{name: "lenet/conv1_fwd_img", m: 6, n: 784, k: 25},
+	{name: "lenet/conv1_fwd_b256", m: 6, n: 256 * 784, k: 25},
+	{name: "lenet/conv1_wgrad_b256", transB: true, m: 6, n: 25, k: 256 * 784},
+	{name: "lenet/conv2_fwd_img", m: 16, n: 100, k: 150},
+	{name: "lenet/conv2_fwd_b256", m: 16, n: 256 * 100, k: 150},
+	{name: "lenet/conv2_wgrad_b256", transB: true, m: 16, n: 150, k: 256 * 100},
+	{name: "lenet/conv2_dgrad_b256", transA: true, m: 150, n: 256 * 100, k: 16},
+	// Linear(400, 120) at batch 256: forward Y = X W^T, dW = dY^T X, dX = dY W.
+	{name: "lenet/fc1_fwd", transB: true, m: 256, n: 120, k: 400},
+	{name: "lenet/fc1_wgrad", transA: true, m: 120, n: 400, k: 256},
+	{name: "lenet/fc1_dgrad", m: 256, n: 400, k: 120},
+	{name: "lenet/fc2_fwd", transB: true, m: 256, n: 84, k: 120},
+
+	// ResNet-18 at 96x96, batch 32: the 7x7 stem and one 3x3 conv per stage.
+	{name: "resnet/stem_fwd", m: 64, n: 48 * 48 * 32, k: 49},
+	{name: "resnet/s1_fwd", m: 64, n: 24 * 24 * 32, k: 576},
+	{name: "resnet/s2_fwd", m: 128, n: 12 * 12 * 32, k: 1152},
+	{name: "resnet/s3_fwd", m: 256, n: 6 * 6 * 32, k: 2304},
+	{name: "resnet/s4_fwd", m: 512, n: 3 * 3 * 32, k: 4608},
+	{name: "resnet/s1_wgrad", transB: true, m: 64, n: 576, k: 24 * 24 * 32},
+	{name: "resnet/s2_wgrad", transB: true, m: 128, n: 1152, k: 12 * 12 * 32},
+	{name: "resnet/s3_wgrad", transB: true, m: 256, n: 2304, k: 6 * 6 * 32},
+	{name: "resnet/s4_wgrad", transB: true, m: 512, n: 4608, k: 3 * 3 * 32},
+	{name: "resnet/s1_dgrad", transA: true, m: 576, n: 24 * 24 * 32, k: 64},
+	{name: "resnet/s2_dgrad", transA: true, m: 1152, n: 12 * 12 * 32, k: 128},
+	{name: "resnet/s3_dgrad", transA: true, m: 2304, n: 6 * 6 * 32, k: 256},
+	{name: "resnet/s4_dgrad", transA: true, m: 4608, n: 3 * 3 * 32, k: 512},
+	{name: "resnet/fc_fwd", transB: true, m: 32, n: 10, k: 512},
+}
+
+// BenchmarkSgemm reports GFLOP/s (2*m*n*k per call) for the shapes above.
+// Run with -cpu 1,2 for one and two threads:
+//
+//	go test ./internal/gemm -run x -bench Sgemm -cpu 1,2
+func BenchmarkSgemm(b *testing.B) {
+	for _, s := range benchShapes {
+		b.Run(fmt.Sprintf("%s/%s_m%d_n%d_k%d", s.name, trName(s.transA, s.transB), s.m, s.n, s.k), func(b *testing.B) {
+			benchGemm(b, s, Sgemm)
+		})
+	}
+}
+
+// BenchmarkSgemmGeneric is the pure-Go kernel on a few shapes, for
+// comparison with the assembly.
+func BenchmarkSgemmGeneric(b *testing.B) {
+	gk := genericKernel[float32]()
+	for _, s := range []benchShape{benchShapes[0], benchShapes[14]} {
+		b.Run(s.name, func(b *testing.B) {
+			withKernel(gk, func() { benchGemm(b, s, Sgemm) })
+		})
+	}
+}
+
+func BenchmarkDgemm(b *testing.B) {
+	for _, s := range []benchShape{{name: "square256", m: 256, n: 256, k: 256}} {
+		b.Run(s.name, func(b *testing.B) { benchGemm(b, s, Dgemm) })
+	}
+}
+
+func trName(ta, tb bool) string {
+	s := [2]byte{'N', 'N'}
+	if ta {
+		s[0] = 'T'
+	}
+	if tb {
+		s[1] = 'T'
+	}
+	return string(s[:])
+}
+
+func benchGemm[T float](b *testing.B, s benchShape, gemmFn func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int)) {
+	lda, ldb := s.k, s.n
+	if s.transA {
+		lda = s.m
+	}
+	if s.transB {
+		ldb = s.k
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	fill := func(n int) []T {
+		x := make([]T, n)
+		for i := range x {
+			x[i] = T(rng.Float32() - 0.5)
+		}
+		return x
+	}
+	a, bb, c := fill(s.m*s.k), fill(s.k*s.n), fill(s.m*s.n)
+	gemmFn(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n) // warm the pools
+	b.ResetTimer()
+	for b.Loop() {
+		gemmFn(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
+	}
+	flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
