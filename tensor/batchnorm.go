@@ -1,0 +1,199 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+)
+
+// BatchNorm2d normalises x [N, C, H, W] per channel and applies the affine
+// map gamma, beta [C], exactly as PyTorch's F.batch_norm:
+//
+//	y[n][c][h][w] = gamma[c] * (x[n][c][h][w] - mean[c]) / sqrt(var[c] + eps) + beta[c]
+//
+// In training mode mean and var are the batch statistics over (N, H, W) (M
+// = N*H*W values per channel, the variance biased: divided by M), and the
+// running statistics [C] are updated in place, outside autograd:
+//
+//	runMean = (1 - momentum)*runMean + momentum*mean
+//	runVar  = (1 - momentum)*runVar  + momentum*var*M/(M-1)   (unbiased)
+//
+// In training mode runMean and runVar may be nil (no running statistics,
+// PyTorch's track_running_stats=False). In evaluation mode mean and var are
+// runMean and runVar, which are required. gamma and beta are always
+// required; all four have x's dtype.
+//
+// # Gradient
+//
+// Write xhat = (x - mean) * istd with istd = (var + eps)^(-1/2), so y =
+// gamma*xhat + beta, and let g = dL/dy. For both modes
+//
+//	dL/dbeta[c]  = sum over (n, h, w) of g
+//	dL/dgamma[c] = sum over (n, h, w) of g * xhat
+//
+// In evaluation mode mean and istd are constants, so dL/dx = g*gamma*istd.
+// In training mode they depend on x. With dvar/dx_i = 2(x_i - mean)/M and
+// dmean/dx_i = 1/M, d istd/dx_i = -istd^2 xhat_i / M, hence
+//
+//	dxhat_j/dx_i = istd (delta_ij - 1/M) - istd xhat_j xhat_i / M
+//
+// and summing g_j*gamma times this over j:
+//
+//	dL/dx_i = gamma*istd * (g_i - mean(g) - xhat_i * mean(g*xhat))
+//
+// where the means are over the channel's M values. The per-channel sums
+// are accumulated in float64 whatever the dtype.
+func BatchNorm2d(x, gamma, beta, runMean, runVar *Tensor, training bool, momentum, eps float64) *Tensor {
+	const op = "BatchNorm2d"
+	check4D(op, "input", x)
+	n, c, hw := x.shape[0], x.shape[1], x.shape[2]*x.shape[3]
+	for _, p := range []struct {
+		name, need string // need says when the argument is required
+		t          *Tensor
+	}{{"gamma", "always", gamma}, {"beta", "always", beta}, {"runMean", "in evaluation mode", runMean}, {"runVar", "in evaluation mode", runVar}} {
+		if p.t == nil {
+			if training && p.need != "always" {
+				continue
+			}
+			panic(fmt.Sprintf("tensor: %s: %s is nil (required %s)", op, p.name, p.need))
+		}
+		checkSameDType(op, x, p.t)
+		if p.t.Dim() != 1 || p.t.shape[0] != c {
+			panic(fmt.Sprintf("tensor: %s: %s %v must be [%d] for input %v", op, p.name, p.t.shape, c, x.shape))
+		}
+	}
+	if (runMean == nil) != (runVar == nil) {
+		panic(fmt.Sprintf("tensor: %s: runMean and runVar must both be given or both be nil", op))
+	}
+	m := n * hw
+	if training && m <= 1 {
+		panic(fmt.Sprintf("tensor: %s: input %v: training needs more than 1 value per channel", op, x.shape))
+	}
+	if eps < 0 || math.IsNaN(eps) {
+		panic(fmt.Sprintf("tensor: %s: eps %g must be non-negative", op, eps))
+	}
+	g := bnGeom{n: n, c: c, hw: hw}
+	out := New(x.dtype, x.shape...)
+	var mean, istd []float64
+	if x.dtype == Float32 {
+		mean, istd = bnForward(g, out.f32, x.f32, gamma.f32, beta.f32, data32(runMean), data32(runVar), training, momentum, eps)
+	} else {
+		mean, istd = bnForward(g, out.f64, x.f64, gamma.f64, beta.f64, data64(runMean), data64(runVar), training, momentum, eps)
+	}
+	return record(out, op, func(gy *Tensor) {
+		var gx, gg, gb *Tensor
+		if x.requiresGrad {
+			gx = New(x.dtype, x.shape...)
+		}
+		if gamma.requiresGrad {
+			gg = New(x.dtype, c)
+		}
+		if beta.requiresGrad {
+			gb = New(x.dtype, c)
+		}
+		if x.dtype == Float32 {
+			bnBackward(g, gy.f32, x.f32, gamma.f32, mean, istd, training, data32(gx), data32(gg), data32(gb))
+		} else {
+			bnBackward(g, gy.f64, x.f64, gamma.f64, mean, istd, training, data64(gx), data64(gg), data64(gb))
+		}
+		if gx != nil {
+			accum(x, gx, true)
+		}
+		if gg != nil {
+			accum(gamma, gg, true)
+		}
+		if gb != nil {
+			accum(beta, gb, true)
+		}
+	}, x, gamma, beta)
+}
+
+type bnGeom struct{ n, c, hw int }
+
+// bnForward writes y and returns the mean and istd it normalised with
+// (kept for the backward pass).
+func bnForward[T float](g bnGeom, y, x, gamma, beta, runMean, runVar []T, training bool, momentum, eps float64) (mean, istd []float64) {
+	mean, istd = make([]float64, g.c), make([]float64, g.c)
+	m := float64(g.n * g.hw)
+	splitWork(g.c, 3*g.n*g.hw, func(_, lo, hi int) {
+		for c := lo; c < hi; c++ {
+			var mu, v float64
+			if training {
+				for n := range g.n {
+					mu += sum64(x[(n*g.c+c)*g.hw : (n*g.c+c+1)*g.hw])
+				}
+				mu /= m
+				// Second pass for the variance: no cancellation.
+				for n := range g.n {
+					for _, xv := range x[(n*g.c+c)*g.hw : (n*g.c+c+1)*g.hw] {
+						d := float64(xv) - mu
+						v += d * d
+					}
+				}
+				v /= m
+				if runMean != nil {
+					runMean[c] = T((1-momentum)*float64(runMean[c]) + momentum*mu)
+					runVar[c] = T((1-momentum)*float64(runVar[c]) + momentum*v*m/(m-1))
+				}
+			} else {
+				mu, v = float64(runMean[c]), float64(runVar[c])
+			}
+			mean[c], istd[c] = mu, 1/math.Sqrt(v+eps)
+			// y = (x - mean)*a + beta with a = gamma*istd; subtracting the
+			// mean first avoids cancellation in float32.
+			tm, ta, tb := T(mu), T(float64(gamma[c])*istd[c]), beta[c]
+			for n := range g.n {
+				off := (n*g.c + c) * g.hw
+				yp := y[off : off+g.hw]
+				for i, xv := range x[off : off+g.hw] {
+					yp[i] = (xv-tm)*ta + tb
+				}
+			}
+		}
+	})
+	return mean, istd
+}
+
+// bnBackward fills whichever of gx, gg (gamma), gb (beta) is non-nil.
+func bnBackward[T float](g bnGeom, gy, x, gamma []T, mean, istd []float64, training bool, gx, gg, gb []T) {
+	m := float64(g.n * g.hw)
+	splitWork(g.c, 4*g.n*g.hw, func(_, lo, hi int) {
+		for c := lo; c < hi; c++ {
+			mu, is := mean[c], istd[c]
+			// sg = sum g, sgx = sum g*xhat = istd * sum g*(x - mean).
+			var sg, sgx float64
+			for n := range g.n {
+				off := (n*g.c + c) * g.hw
+				xp := x[off : off+g.hw]
+				for i, gv := range gy[off : off+g.hw] {
+					sg += float64(gv)
+					sgx += float64(gv) * (float64(xp[i]) - mu)
+				}
+			}
+			sgx *= is
+			if gg != nil {
+				gg[c] = T(sgx)
+			}
+			if gb != nil {
+				gb[c] = T(sg)
+			}
+			if gx == nil {
+				continue
+			}
+			k := float64(gamma[c]) * is
+			// Evaluation: gx = k*g. Training: gx = k*(g - sg/M - xhat*sgx/M)
+			// = a*g + b*(x - mean) + d with the per-channel constants a = k,
+			// b = -k*istd*sgx/M, d = -k*sg/M.
+			a, b, d, tm := T(k), T(0), T(0), T(mu)
+			if training {
+				b, d = T(-k*is*sgx/m), T(-k*sg/m)
+			}
+			for n := range g.n {
+				off := (n*g.c + c) * g.hw
+				xp, gp := x[off:off+g.hw], gx[off:off+g.hw]
+				for i, gv := range gy[off : off+g.hw] {
+					gp[i] = a*gv + b*(xp[i]-tm) + d
+				}
+			}
+		}
+	})
+}
