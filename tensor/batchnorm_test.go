@@ -134,7 +134,9 @@ func TestBatchNormMisuse(t *testing.T) {
 		{func() { tensor.BatchNorm2d(x, v(3), v(3), nil, nil, false, 0.1, 1e-5) }, "runMean is nil (required in evaluation mode)"},
 		{func() { tensor.BatchNorm2d(x, v(3), v(4), v(3), v(3), true, 0.1, 1e-5) }, "beta [4] must be [3] for input [2 3 4 4]"},
 		{func() { tensor.BatchNorm2d(x, v(3), v(3), tensor.Ones(tensor.Float64, 3), v(3), true, 0.1, 1e-5) }, "mixed dtypes"},
-		{func() { tensor.BatchNorm2d(tensor.New(tensor.Float32, 1, 3, 1, 1), v(3), v(3), v(3), v(3), true, 0.1, 1e-5) }, "more than 1 value per channel"},
+		{func() {
+			tensor.BatchNorm2d(tensor.New(tensor.Float32, 1, 3, 1, 1), v(3), v(3), v(3), v(3), true, 0.1, 1e-5)
+		}, "more than 1 value per channel"},
 		{func() { tensor.BatchNorm2d(tensor.New(tensor.Float32, 2, 3), v(3), v(3), v(3), v(3), true, 0.1, 1e-5) }, "input must be [N C H W]"},
 	} {
 		if got := convPanics(tc.f); !strings.Contains(got, tc.want) {
