@@ -1,0 +1,78 @@
+package charts
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLinesWritesPNGAndSVG(t *testing.T) {
+	dir := t.TempDir()
+	s := []Series{
+		{Name: "loss", X: []float64{1, 2, 3}, Y: []float64{2.3, 0.9, 0.6}},
+		{Name: "test acc", X: []float64{1, 2, 3}, Y: []float64{0.3, 0.6, 0.7}},
+	}
+	for _, name := range []string{"curves.png", "curves.svg"} {
+		path := filepath.Join(dir, name)
+		if err := Lines(path, "LeNet", "epoch", "", false, s...); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch filepath.Ext(name) {
+		case ".png":
+			if !bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) || len(b) < 2000 {
+				t.Errorf("%s: not a non-trivial PNG (%d bytes)", name, len(b))
+			}
+		case ".svg":
+			if !strings.Contains(string(b), "<svg") || !strings.Contains(string(b), "test acc") {
+				t.Errorf("%s: SVG lacks the svg element or the legend", name)
+			}
+		}
+	}
+}
+
+func TestLinesRejectsBadInput(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name, path string
+		logY       bool
+		s          Series
+		want       string
+	}{
+		{"length mismatch", "a.png", false, Series{Name: "x", X: []float64{1, 2}, Y: []float64{1}}, "2 x values and 1 y values"},
+		{"log of zero", "b.png", true, Series{Name: "norm", X: []float64{1, 2}, Y: []float64{1, 0}}, "positive"},
+		{"extension", "c.jpg", false, Series{Name: "x", X: []float64{1}, Y: []float64{1}}, ".png, .svg or .pdf"},
+	}
+	for _, c := range cases {
+		err := Lines(filepath.Join(dir, c.path), "t", "x", "y", c.logY, c.s)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one mentioning %q", c.name, err, c.want)
+		}
+		if _, statErr := os.Stat(filepath.Join(dir, c.path)); statErr == nil {
+			t.Errorf("%s: a file was written despite the error", c.name)
+		}
+	}
+}
+
+func TestRegions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "regions.png")
+	f := func(x, y float64) float64 { return x + y }
+	err := Regions(path, "boundary", "x1", "x2", f, -2, 2, -2, 2,
+		Points{Name: "+1", X: []float64{1, 1.5}, Y: []float64{1, 0.5}},
+		Points{Name: "-1", X: []float64{-1}, Y: []float64{-1.5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Size() < 2000 {
+		t.Fatalf("regions plot missing or trivial: %v", err)
+	}
+	g := &signGrid{n: 2, x0: -1, y0: -1, dx: 1, dy: 1, f: f}
+	if g.Z(0, 0) != 0 || g.Z(1, 1) != 1 {
+		t.Errorf("sign grid: Z(0,0)=%v Z(1,1)=%v, want 0 and 1", g.Z(0, 0), g.Z(1, 1))
+	}
+}
