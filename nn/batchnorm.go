@@ -1,5 +1,3 @@
-//go:build nnconvops
-
 package nn
 
 import (

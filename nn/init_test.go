@@ -1,0 +1,120 @@
+package nn_test
+
+import (
+	"math"
+	"slices"
+	"testing"
+
+	"nnkit/nn"
+	"nnkit/tensor"
+)
+
+// checkUniform asserts every value of t lies in [-bound, bound] and, for a
+// large tensor, that the sample variance is within 5% of bound^2/3 (the
+// variance of a uniform distribution; for n = 48,000 values the relative
+// standard error of the sample variance is sqrt(0.8/n) = 0.4%).
+func checkUniform(t *testing.T, what string, x *tensor.Tensor, bound float64) {
+	t.Helper()
+	vals := x.Float64s()
+	sum, sq := 0.0, 0.0
+	for _, v := range vals {
+		if math.Abs(v) > bound {
+			t.Fatalf("%s: value %v outside +-%v", what, v, bound)
+		}
+		sum += v
+		sq += v * v
+	}
+	n := float64(len(vals))
+	mean := sum / n
+	variance := sq/n - mean*mean
+	if want := bound * bound / 3; len(vals) >= 10000 && math.Abs(variance-want) > 0.05*want {
+		t.Errorf("%s: variance %v, want about %v", what, variance, want)
+	}
+}
+
+func TestDefaultInitBounds(t *testing.T) {
+	nn.Seed(3)
+	l := nn.NewLinear(400, 120, true)
+	checkUniform(t, "Linear(400,120).weight", l.Weight, 1/math.Sqrt(400))
+	checkUniform(t, "Linear(400,120).bias", l.Bias, 1/math.Sqrt(400))
+	c := nn.NewConv2d(6, 16, 5, 1, 0, true)
+	// fan_in = 6*5*5 = 150.
+	checkUniform(t, "Conv2d(6,16,5).weight", c.Weight, 1/math.Sqrt(150))
+	checkUniform(t, "Conv2d(6,16,5).bias", c.Bias, 1/math.Sqrt(150))
+	big := nn.NewConv2d(64, 128, 3, 1, 1, false) // 73,728 weights, fan_in 576
+	checkUniform(t, "Conv2d(64,128,3).weight", big.Weight, 1/math.Sqrt(576))
+}
+
+func TestInitialisers(t *testing.T) {
+	rng := tensor.NewRNG(11)
+	w := tensor.New(tensor.Float32, 16, 6, 5, 5)
+	nn.XavierUniform(rng, w)
+	// fan_in = 150, fan_out = 400.
+	checkUniform(t, "XavierUniform conv", w, math.Sqrt(6.0/550))
+
+	lin := tensor.New(tensor.Float64, 120, 400)
+	nn.XavierUniform(rng, lin)
+	checkUniform(t, "XavierUniform linear", lin, math.Sqrt(6.0/520))
+
+	nn.KaimingUniform(rng, lin, 0)
+	checkUniform(t, "KaimingUniform a=0", lin, math.Sqrt(6.0/400))
+
+	nn.Uniform(rng, lin, -0.2, 0.2)
+	checkUniform(t, "Uniform(-0.2, 0.2)", lin, 0.2)
+
+	nn.Constant(lin, 0.25)
+	nn.Zeros(w)
+	if lin.At(7, 9) != 0.25 || w.At(3, 2, 1, 0) != 0 {
+		t.Errorf("Constant/Zeros: got %v and %v", lin.At(7, 9), w.At(3, 2, 1, 0))
+	}
+
+	in, out := nn.Fans(w)
+	if in != 150 || out != 400 {
+		t.Errorf("Fans([16 6 5 5]) = %d, %d, want 150, 400", in, out)
+	}
+	if msg := panicMessage(func() { nn.Fans(tensor.New(tensor.Float32, 5)) }); msg == "" {
+		t.Error("Fans of a 1-D tensor should panic")
+	}
+}
+
+func TestSameSeedSameWeights(t *testing.T) {
+	nn.Seed(42)
+	a := lenet()
+	nn.Seed(42)
+	b := lenet()
+	c := lenet() // the generator has moved on
+	pa, pb, pc := a.Parameters(), b.Parameters(), c.Parameters()
+	for i := range pa {
+		if !slices.Equal(pa[i].Float64s(), pb[i].Float64s()) {
+			t.Fatalf("parameter %d differs between two builds with seed 42", i)
+		}
+	}
+	if slices.Equal(pa[0].Float64s(), pc[0].Float64s()) {
+		t.Error("a second build without reseeding drew the same weights")
+	}
+
+	// Explicit generators: ResetParameters and XavierUniform under Apply.
+	xavier := func(seed uint64, net nn.Module) {
+		rng := tensor.NewRNG(seed)
+		nn.Apply(net, func(m nn.Module) {
+			switch l := m.(type) {
+			case *nn.Linear:
+				nn.XavierUniform(rng, l.Weight)
+			case *nn.Conv2d:
+				nn.XavierUniform(rng, l.Weight)
+			}
+		})
+	}
+	xavier(5, a)
+	xavier(5, c)
+	nn.ResetParameters(b, tensor.NewRNG(5))
+	for i := range pa {
+		if pa[i].Dim() >= 2 && !slices.Equal(pa[i].Float64s(), pc[i].Float64s()) {
+			t.Fatalf("weight %d differs after XavierUniform with the same seed", i)
+		}
+	}
+	if slices.Equal(pa[0].Float64s(), pb[0].Float64s()) {
+		t.Error("ResetParameters drew the same values as XavierUniform")
+	}
+	checkUniform(t, "ResetParameters conv1", pb[0], 1/math.Sqrt(25))
+}

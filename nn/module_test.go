@@ -1,0 +1,148 @@
+package nn_test
+
+import (
+	"slices"
+	"testing"
+
+	"nnkit/nn"
+	"nnkit/tensor"
+)
+
+func TestSequentialIndexingAndParameters(t *testing.T) {
+	net := mlp()
+	w0 := net.Layers[0].(*nn.Linear).Weight
+	w2 := net.Layers[2].(*nn.Linear).Weight
+	if !slices.Equal(w0.Shape(), []int{2, 3}) || !slices.Equal(w2.Shape(), []int{1, 2}) {
+		t.Fatalf("weights have shapes %v and %v, want [2 3] and [1 2]", w0.Shape(), w2.Shape())
+	}
+	ps := net.Parameters()
+	if len(ps) != 2 || ps[0] != w0 || ps[1] != w2 {
+		t.Errorf("Parameters = %v, want layer 0's then layer 2's weight", ps)
+	}
+	infos, err := nn.Summarize(net, 10, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range [][]int{{10, 2}, {10, 2}, {10, 1}} {
+		if !slices.Equal(infos[i].OutputShape, want) {
+			t.Errorf("layer %d: shape %v, want %v", i, infos[i].OutputShape, want)
+		}
+	}
+	var names []string
+	for _, n := range nn.NamedParameters(net) {
+		names = append(names, n.Name)
+	}
+	if want := []string{"0.weight", "2.weight"}; !slices.Equal(names, want) {
+		t.Errorf("NamedParameters = %v, want %v", names, want)
+	}
+}
+
+func TestSharedParameterCountedOnce(t *testing.T) {
+	l := nn.NewLinear(4, 4, true)
+	net := nn.NewSequential(l, nn.NewReLU(), l)
+	if got := len(net.Parameters()); got != 2 {
+		t.Errorf("a layer used twice gives %d parameters, want 2", got)
+	}
+	if got := nn.CountParameters(net); got != 20 {
+		t.Errorf("CountParameters = %d, want 20", got)
+	}
+}
+
+func TestSetTrainingPropagates(t *testing.T) {
+	inner := nn.NewSequential(nn.NewBatchNorm2d(2), nn.NewReLU())
+	net := nn.NewSequential(nn.NewConv2d(1, 2, 3, 1, 1, true), inner)
+	if !nn.IsTraining(net) {
+		t.Fatal("a new network should be in training mode")
+	}
+	net.SetTraining(false)
+	nn.Apply(net, func(m nn.Module) {
+		if tr, ok := m.(nn.Trainer); ok && tr.Training() {
+			t.Errorf("%s still in training mode after SetTraining(false)", m.Name())
+		}
+	})
+	if nn.IsTraining(net) {
+		t.Error("IsTraining = true after SetTraining(false)")
+	}
+}
+
+func TestCastToFloat64(t *testing.T) {
+	net := nn.NewSequential(nn.NewConv2d(1, 2, 3, 1, 1, true), nn.NewBatchNorm2d(2), nn.NewReLU(),
+		nn.NewFlatten(), nn.NewLinear(2*4*4, 3, true))
+	before := net.Parameters()
+	want0 := before[0].Float64s()
+	nn.Cast(net, tensor.Float64)
+	after := net.Parameters()
+	for i, p := range after {
+		if p != before[i] {
+			t.Fatalf("parameter %d changed identity", i)
+		}
+		if p.DType() != tensor.Float64 {
+			t.Errorf("parameter %d is %v after Cast", i, p.DType())
+		}
+	}
+	for _, b := range nn.NamedBuffers(net) {
+		if b.Tensor.DType() != tensor.Float64 {
+			t.Errorf("buffer %s is %v after Cast", b.Name, b.Tensor.DType())
+		}
+	}
+	if !slices.Equal(after[0].Float64s(), want0) {
+		t.Error("Cast changed the weights' values")
+	}
+	if got := nn.DTypeOf(net); got != tensor.Float64 {
+		t.Errorf("DTypeOf = %v", got)
+	}
+	x := tensor.RandUniform(tensor.NewRNG(2), tensor.Float64, -1, 1, 2, 1, 4, 4)
+	for _, training := range []bool{true, false} {
+		net.SetTraining(training)
+		y := net.Forward(x)
+		if y.DType() != tensor.Float64 || !slices.Equal(y.Shape(), []int{2, 3}) {
+			t.Errorf("training=%v: output %v %v, want float64 [2 3]", training, y.DType(), y.Shape())
+		}
+	}
+}
+
+func TestUserModuleWithoutNames(t *testing.T) {
+	// A module that implements neither Parent nor ParameterNamer has its
+	// parameters named by position.
+	m := &opaque{w: tensor.Ones(tensor.Float32, 2).SetRequiresGrad(true)}
+	net := nn.NewSequential(nn.NewLinear(2, 2, false), m)
+	var names []string
+	for _, n := range nn.StateDict(net) {
+		names = append(names, n.Name)
+	}
+	if want := []string{"0.weight", "1.param0"}; !slices.Equal(names, want) {
+		t.Errorf("StateDict names %v, want %v", names, want)
+	}
+}
+
+type opaque struct{ w *tensor.Tensor }
+
+func (o *opaque) Forward(x *tensor.Tensor) *tensor.Tensor { return tensor.Mul(x, o.w) }
+func (o *opaque) Parameters() []*tensor.Tensor            { return []*tensor.Tensor{o.w} }
+func (o *opaque) SetTraining(bool)                        {}
+func (o *opaque) Name() string                            { return "Opaque" }
+
+func TestLosses(t *testing.T) {
+	logits := tensor.FromValues(tensor.Float64, []float64{0, 0, 1, 1}, 2, 2)
+	mean := nn.NewCrossEntropyLoss(nn.ReduceMean).Forward(logits, []int{0, 1}).Item()
+	sum := nn.NewCrossEntropyLoss(nn.ReduceSum).Forward(logits, []int{0, 1}).Item()
+	// Both rows are uniform over 2 classes: each term is log 2.
+	if want := 0.6931471805599453; abs(mean-want) > 1e-12 || abs(sum-2*want) > 1e-12 {
+		t.Errorf("CrossEntropyLoss mean %v sum %v, want %v and %v", mean, sum, want, 2*want)
+	}
+	pred := tensor.FromValues(tensor.Float64, []float64{1, 2, 3}, 3, 1)
+	target := tensor.FromValues(tensor.Float64, []float64{1, 0, 0}, 3, 1)
+	if got := nn.NewMSELoss(nn.ReduceSum).Forward(pred, target).Item(); got != 13 {
+		t.Errorf("MSELoss sum = %v, want 13", got)
+	}
+	if got := nn.NewMSELoss(nn.ReduceMean).Forward(pred, target).Item(); abs(got-13.0/3) > 1e-15 {
+		t.Errorf("MSELoss mean = %v, want 13/3", got)
+	}
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
