@@ -1,0 +1,285 @@
+package conceptual
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"nnkit/checker"
+)
+
+// P1Answers are a student's answers to problem 1: the three gradients as Go
+// functions on [][]float64 matrices indexed from 0 (x_{a,b} of the text is
+// X[a-1][b-1]). g is dL/dP (n x m), S the sigmoid output (2n x 2m), X the
+// block input ((2n+k-1) x (2m+k-1)). The functions must not modify their
+// arguments; a nil result means "not answered yet".
+type P1Answers struct {
+	DLdS func(g [][]float64) [][]float64
+	DLdC func(g, S [][]float64) [][]float64
+	DLdK func(g, S, X [][]float64, k int) [][]float64
+}
+
+// P1Instance is one building block with every quantity of the problem.
+type P1Instance struct {
+	N, M, K   int
+	X, Kernel [][]float64
+	C, S, P   [][]float64
+	G         [][]float64 // dL/dP
+}
+
+// NewP1Instance draws X, K and g uniform in [-1, 1) for the given sizes and
+// computes C, S and P.
+func NewP1Instance(rng *rand.Rand, n, m, k int) P1Instance {
+	in := P1Instance{N: n, M: m, K: k}
+	in.X = randMat(rng, 2*n+k-1, 2*m+k-1, -1, 1)
+	in.Kernel = randMat(rng, k, k, -1, 1)
+	in.G = randMat(rng, n, m, -1, 1)
+	in.C, in.S, in.P = ConvBlockForward(in.X, in.Kernel)
+	return in
+}
+
+// p1Instances are the instances a student's problem-1 functions are graded
+// on: fixed sizes chosen to catch swapped n and m or a k taken as 1, then
+// random sizes, all drawn from seed.
+func p1Instances(seed uint64) []P1Instance {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	sizes := [][3]int{{1, 1, 1}, {1, 1, 2}, {2, 3, 3}, {3, 2, 2}, {2, 2, 4}}
+	for range 5 {
+		sizes = append(sizes, [3]int{1 + rng.IntN(4), 1 + rng.IntN(4), 1 + rng.IntN(4)})
+	}
+	out := make([]P1Instance, len(sizes))
+	for i, s := range sizes {
+		out[i] = NewP1Instance(rng, s[0], s[1], s[2])
+	}
+	return out
+}
+
+// P1 tolerance: the closed forms are a handful of float64 operations, so a
+// correct answer agrees to rounding; |got - want| <= P1Atol + P1Rtol |want|.
+const (
+	P1Atol = 1e-9
+	P1Rtol = 1e-7
+	// P1CallTimeout bounds one call of a student function.
+	P1CallTimeout = 2 * time.Second
+)
+
+const task = "conceptual"
+
+// Rubric items and their points, in rubric order.
+const (
+	ItemP1S   = "P1 dL/dS"
+	ItemP1C   = "P1 dL/dC"
+	ItemP1K   = "P1 dL/dK"
+	ItemP21   = "P2.1 one-stage vs multi-stage"
+	ItemP22   = "P2.2 why NMS"
+	ItemP3    = "P3 parameter count"
+	ItemP4    = "P4 softmax gradient proof"
+	ItemP5W   = "P5 W'"
+	ItemP5B   = "P5 B'"
+	ItemP6    = "P6 RNN gradients"
+	pointsP1S = 2
+	pointsP1C = 2
+	pointsP1K = 4
+)
+
+// GradeP1 scores the three problem-1 functions on fixed and random
+// instances (seeded) against the closed forms, which the package's tests
+// check against autograd. Each function runs with recover and a per-call
+// timeout, so a panic or an endless loop fails only its own item.
+func GradeP1(a P1Answers, seed uint64) []checker.Result {
+	ins := p1Instances(seed)
+	res := []checker.Result{
+		gradeP1Item(ItemP1S, pointsP1S, ins, "dL/dS", func(in P1Instance) string { return fmt.Sprintf("a %d x %d matrix (2n x 2m)", 2*in.N, 2*in.M) },
+			a.DLdS != nil, func(in P1Instance) [][]float64 { return a.DLdS(in.G) },
+			func(in P1Instance) [][]float64 { return DLdS(in.G) }, diagnoseS),
+		gradeP1Item(ItemP1C, pointsP1C, ins, "dL/dC", func(in P1Instance) string { return fmt.Sprintf("a %d x %d matrix (2n x 2m)", 2*in.N, 2*in.M) },
+			a.DLdC != nil, func(in P1Instance) [][]float64 { return a.DLdC(in.G, in.S) },
+			func(in P1Instance) [][]float64 { return DLdC(in.G, in.S) }, diagnoseC),
+		gradeP1Item(ItemP1K, pointsP1K, ins, "dL/dK", func(in P1Instance) string { return fmt.Sprintf("a %d x %d matrix (k x k)", in.K, in.K) },
+			a.DLdK != nil, func(in P1Instance) [][]float64 { return a.DLdK(in.G, in.S, in.X, in.K) },
+			func(in P1Instance) [][]float64 { return DLdK(in.G, in.S, in.X, in.K) }, diagnoseK),
+	}
+	return res
+}
+
+// gradeP1Item runs call on every instance (on copies of the inputs) and
+// compares with want.
+func gradeP1Item(item string, pts float64, ins []P1Instance, what string, form func(P1Instance) string,
+	present bool, call, want func(P1Instance) [][]float64, diagnose func(in P1Instance, got, want [][]float64) string) checker.Result {
+	r := checker.Result{Task: task, Item: item, Max: pts}
+	if !present {
+		r.Status, r.Reason = checker.NotDone, "the function is nil"
+		return r
+	}
+	for idx, in := range ins {
+		size := fmt.Sprintf("n=%d, m=%d, k=%d", in.N, in.M, in.K)
+		cp := P1Instance{N: in.N, M: in.M, K: in.K, X: cloneMat(in.X), S: cloneMat(in.S), G: cloneMat(in.G), Kernel: in.Kernel}
+		got, status, msg := callSafe(func() [][]float64 { return call(cp) }, P1CallTimeout)
+		if status != "" {
+			r.Status, r.Reason = status, fmt.Sprintf("%s on instance %d (%s)", msg, idx+1, size)
+			return r
+		}
+		if !equalMat(cp.X, in.X) || !equalMat(cp.S, in.S) || !equalMat(cp.G, in.G) {
+			r.Status, r.Reason = checker.InputModified, fmt.Sprintf("the function changed its arguments on instance %d (%s); work on a new matrix", idx+1, size)
+			return r
+		}
+		if got == nil {
+			r.Status, r.Reason = checker.NotDone, "returns nil (not answered yet)"
+			return r
+		}
+		w := want(in)
+		gr, gc, rect := dims(got)
+		wr, wc, _ := dims(w)
+		if !rect || gr != wr || gc != wc {
+			shape := fmt.Sprintf("%d x %d", gr, gc)
+			if !rect {
+				shape = fmt.Sprintf("%d rows of unequal length", gr)
+			}
+			r.Status = checker.Fail
+			r.Reason = fmt.Sprintf("%s should be %s for %s; got %s", what, form(in), size, shape)
+			return r
+		}
+		if d, e, ok := firstMismatch(got, w); !ok {
+			r.Status = checker.Fail
+			r.Reason = fmt.Sprintf("entry (%d, %d) (1-based) is wrong on instance %d (%s)", d+1, e+1, idx+1, size)
+			if hint := diagnose(in, got, w); hint != "" {
+				r.Reason = hint + fmt.Sprintf(" (instance %d, %s)", idx+1, size)
+			}
+			r.Details = fmt.Sprintf("instance %d: %s, tolerance |got - want| <= %g + %g |want|\nyour %s:\n%s",
+				idx+1, size, P1Atol, P1Rtol, what, formatMat(got, 6))
+			return r
+		}
+	}
+	r.Score, r.Status = pts, checker.Pass
+	r.Reason = fmt.Sprintf("matches on %d instances (fixed and random n, m, k)", len(ins))
+	return r
+}
+
+// callSafe runs f with recover and a timeout. status is "" on success.
+func callSafe(f func() [][]float64, timeout time.Duration) (out [][]float64, status checker.Status, msg string) {
+	type result struct {
+		out   [][]float64
+		panic any
+	}
+	ch := make(chan result, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				ch <- result{panic: p}
+			}
+		}()
+		ch <- result{out: f()}
+	}()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case r := <-ch:
+		if r.panic != nil {
+			return nil, checker.Panicked, fmt.Sprintf("panic: %v", r.panic)
+		}
+		return r.out, "", ""
+	case <-timer.C:
+		return nil, checker.TimedOut, fmt.Sprintf("no result within %v", timeout)
+	}
+}
+
+// firstMismatch returns the first entry outside the P1 tolerance.
+func firstMismatch(got, want [][]float64) (int, int, bool) {
+	for i := range want {
+		for j := range want[i] {
+			if !near(got[i][j], want[i][j], P1Atol, P1Rtol) {
+				return i, j, false
+			}
+		}
+	}
+	return 0, 0, true
+}
+
+func near(got, want, atol, rtol float64) bool {
+	return !math.IsNaN(got) && math.Abs(got-want) <= atol+rtol*math.Abs(want)
+}
+
+// allClose reports whether got and want (same shape) agree within the P1
+// tolerance after applying f to want.
+func allClose(got, want [][]float64, f func(i, j int, w float64) float64) bool {
+	for i := range want {
+		for j := range want[i] {
+			if !near(got[i][j], f(i, j, want[i][j]), P1Atol, P1Rtol) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// scaleHint names a wrong constant factor, the commonest slip.
+func scaleHint(got, want [][]float64, what string) string {
+	switch {
+	case allClose(got, want, func(_, _ int, w float64) float64 { return 4 * w }):
+		return "every entry of " + what + " is 4 times too large: each s_{d,e} enters its 2x2 average with weight 1/4"
+	case allClose(got, want, func(_, _ int, w float64) float64 { return w / 4 }):
+		return "every entry of " + what + " is 4 times too small: is the 1/4 of the average applied twice?"
+	case allClose(got, want, func(_, _ int, w float64) float64 { return -w }):
+		return "every entry of " + what + " has the wrong sign"
+	}
+	return ""
+}
+
+func diagnoseS(in P1Instance, got, want [][]float64) string {
+	if h := scaleHint(got, want, "dL/dS"); h != "" {
+		return h
+	}
+	if allClose(got, want, func(i, j int, w float64) float64 { return w * 4 * in.S[i][j] * (1 - in.S[i][j]) / 4 }) {
+		return "dL/dS includes the sigmoid derivative s(1-s), which belongs to dL/dC"
+	}
+	return ""
+}
+
+func diagnoseC(in P1Instance, got, want [][]float64) string {
+	if h := scaleHint(got, want, "dL/dC"); h != "" {
+		return h
+	}
+	sp := func(i, j int) float64 { s := in.S[i][j]; return s * (1 - s) }
+	switch {
+	case allClose(got, want, func(i, j int, w float64) float64 { return w / sp(i, j) }):
+		return "dL/dC is missing the sigmoid derivative s_{d,e}(1 - s_{d,e})"
+	case allClose(got, want, func(i, j int, w float64) float64 { return w / (1 - in.S[i][j]) }):
+		return "dL/dC uses s instead of s(1 - s) as the sigmoid derivative"
+	case allClose(got, want, func(i, j int, w float64) float64 {
+		c := in.C[i][j]
+		return w / sp(i, j) * c * (1 - c)
+	}):
+		return "dL/dC evaluates the sigmoid derivative at c instead of using s(1 - s)"
+	}
+	return ""
+}
+
+func diagnoseK(in P1Instance, got, want [][]float64) string {
+	if h := scaleHint(got, want, "dL/dK"); h != "" {
+		return h
+	}
+	k := in.K
+	if k > 1 && allClose(got, want, func(a, b int, _ float64) float64 { return want[k-1-a][k-1-b] }) {
+		return "dL/dK is rotated by 180 degrees: the block's convolution is a cross-correlation, c_{d,e} = sum k_{a,b} x_{d+a-1,e+b-1}"
+	}
+	if k > 1 && allClose(got, want, func(a, b int, _ float64) float64 { return want[b][a] }) {
+		return "dL/dK is transposed: k_{a,b} multiplies x_{d+a-1,e+b-1} (a moves down rows, b along columns)"
+	}
+	// The sum taken with dL/dS instead of dL/dC.
+	alt := newMat(k, k)
+	dS := DLdS(in.G)
+	for a := range k {
+		for b := range k {
+			for d := range in.S {
+				for e := range in.S[d] {
+					alt[a][b] += dS[d][e] * in.X[d+a][e+b]
+				}
+			}
+		}
+	}
+	if allClose(got, alt, func(_, _ int, w float64) float64 { return w }) {
+		return "dL/dK sums dL/dS x instead of dL/dC x: the sigmoid derivative s(1-s) is missing"
+	}
+	return ""
+}
