@@ -38,17 +38,27 @@ func packA[T float](transA bool, a []T, lda, ic, pc, mc, kc, mr int, dst []T) {
 //
 // op(B)[p][j] is b[p*ldb+j], or b[j*ldb+p] when transB.
 func packB[T float](transB bool, b []T, ldb, pc, jc, kc, nc, nr int, dst []T) {
+	if !transB {
+		// Row by row, so that B is read in long contiguous runs (which the
+		// hardware prefetcher follows) rather than nr at a time down a
+		// column of slivers.
+		nfull := nc / nr * nr
+		for p := 0; p < kc; p++ {
+			src := b[(pc+p)*ldb+jc:][:nc]
+			for jr := 0; jr < nfull; jr += nr {
+				copy(dst[jr*kc+p*nr:][:nr], src[jr:jr+nr])
+			}
+			if nfull < nc {
+				dp := dst[nfull*kc+p*nr:][:nr]
+				copy(dp, src[nfull:])
+				clear(dp[nc-nfull:])
+			}
+		}
+		return
+	}
 	for jr := 0; jr < nc; jr += nr {
 		nrr := min(nr, nc-jr)
 		d := dst[jr*kc : (jr+nr)*kc]
-		if !transB {
-			for p := 0; p < kc; p++ {
-				dp := d[p*nr : p*nr+nr]
-				copy(dp, b[(pc+p)*ldb+jc+jr:][:nrr])
-				clear(dp[nrr:])
-			}
-			continue
-		}
 		if nrr < nr {
 			clear(d)
 		}
