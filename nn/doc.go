@@ -66,6 +66,5 @@
 // return them as errors. Save and Load, which touch files, always return
 // errors; Load verifies the whole file (magic, version, checksum, every
 // name, dtype and shape) before it changes the model, so a failed Load
-// leaves the model as it was. The file format is documented in serialize.go
-// (WriteState).
+// leaves the model as it was. The file format is documented at WriteState.
 package nn

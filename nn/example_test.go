@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"nnkit/nn"
+	"nnkit/tensor"
 )
 
 // LeNet-5 of task 3, traced with one 28 x 28 image.
@@ -39,4 +40,36 @@ func ExampleSummary() {
 	// Sigmoid output shape:	[1 84]
 	// Linear output shape:	[1 10]
 	// parameters: 61706
+}
+
+// TrainCNN's initialisation: Xavier-uniform for every Linear and Conv2d
+// weight, from an explicit seed, wherever the layer sits in the tree.
+func ExampleApply() {
+	net := nn.NewSequential(
+		nn.NewSequential(nn.NewConv2d(1, 4, 3, 1, 1, true), nn.NewReLU()),
+		nn.NewFlatten(), nn.NewLinear(4*8*8, 10, true))
+	rng := tensor.NewRNG(42)
+	n := 0
+	nn.Apply(net, func(m nn.Module) {
+		switch l := m.(type) {
+		case *nn.Linear:
+			nn.XavierUniform(rng, l.Weight)
+			n++
+		case *nn.Conv2d:
+			nn.XavierUniform(rng, l.Weight)
+			n++
+		}
+	})
+	fmt.Println(n, "weights re-initialised")
+	fmt.Println(net)
+	// Output:
+	// 2 weights re-initialised
+	// Sequential(
+	//   (0): Sequential(
+	//     (0): Conv2d(1, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
+	//     (1): ReLU()
+	//   )
+	//   (1): Flatten(start_dim=1, end_dim=-1)
+	//   (2): Linear(in_features=256, out_features=10, bias=True)
+	// )
 }

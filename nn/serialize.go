@@ -15,20 +15,7 @@ import (
 	"nnkit/tensor"
 )
 
-// The state file format, version 1. All integers are little-endian.
-//
-//	magic    4 bytes  "NNKT"
-//	version  uint32   1
-//	count    uint32   number of tensors
-//	count times:
-//	  nameLen uint32, name (UTF-8, at most 4096 bytes), e.g. "3.weight"
-//	  dtype   uint8   0 = float32, 1 = float64
-//	  ndim    uint32  at most 16
-//	  dims    ndim x uint64
-//	  data    prod(dims) values, IEEE-754 little-endian
-//	crc      uint32   CRC-32 (IEEE) of every byte before it
-//
-// The tensors are StateDict(m) in order: parameters and buffers.
+// Limits of the state file format; see WriteState.
 const (
 	stateMagic   = "NNKT"
 	stateVersion = 1
@@ -65,6 +52,9 @@ func Save(path string, m Module) (err error) {
 	if err = f.Sync(); err != nil {
 		return fmt.Errorf("nn: save %s: %w", path, err)
 	}
+	if err = f.Chmod(0o644); err != nil {
+		return fmt.Errorf("nn: save %s: %w", path, err)
+	}
 	if err = f.Close(); err != nil {
 		return fmt.Errorf("nn: save %s: %w", path, err)
 	}
@@ -88,7 +78,22 @@ func Load(path string, m Module) error {
 	return nil
 }
 
-// WriteState writes m's state in the format above.
+// WriteState writes m's state: the tensors of StateDict(m) in order
+// (parameters and buffers), in the nnkit state format, version 1. All
+// integers are little-endian:
+//
+//	magic    4 bytes  "NNKT"
+//	version  uint32   1
+//	count    uint32   number of tensors
+//	count times:
+//	  nameLen uint32, name (UTF-8, at most 4096 bytes), e.g. "3.weight"
+//	  dtype   uint8   0 = float32, 1 = float64
+//	  ndim    uint32  at most 16
+//	  dims    ndim x uint64
+//	  data    prod(dims) values, IEEE-754 little-endian
+//	crc      uint32   CRC-32 (IEEE) of every byte before it
+//
+// Names are paths such as "3.weight" (see StateDict).
 func WriteState(w io.Writer, m Module) error {
 	state := StateDict(m)
 	var buf bytes.Buffer
