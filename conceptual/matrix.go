@@ -127,3 +127,8 @@ func formatVec(v []float64, decimals int) string {
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
 }
+
+// near reports |got - want| <= atol + rtol |want| (NaN is never near).
+func near(got, want, atol, rtol float64) bool {
+	return !math.IsNaN(got) && math.Abs(got-want) <= atol+rtol*math.Abs(want)
+}

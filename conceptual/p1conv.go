@@ -1,6 +1,9 @@
 package conceptual
 
-import "math"
+import (
+	"math"
+	"math/rand/v2"
+)
 
 // Problem 1: a building block of conv (kernel K, k x k, stride 1, no
 // padding) -> sigmoid -> 2x2 average pooling, with
@@ -108,4 +111,23 @@ func DLdK(g, S, X [][]float64, k int) [][]float64 {
 		}
 	}
 	return out
+}
+
+// P1Instance is one building block with every quantity of the problem.
+type P1Instance struct {
+	N, M, K   int
+	X, Kernel [][]float64
+	C, S, P   [][]float64
+	G         [][]float64 // dL/dP
+}
+
+// NewP1Instance draws X, K and g uniform in [-1, 1) for the given sizes and
+// computes C, S and P with ConvBlockForward.
+func NewP1Instance(rng *rand.Rand, n, m, k int) P1Instance {
+	in := P1Instance{N: n, M: m, K: k}
+	in.X = randMat(rng, 2*n+k-1, 2*m+k-1, -1, 1)
+	in.Kernel = randMat(rng, k, k, -1, 1)
+	in.G = randMat(rng, n, m, -1, 1)
+	in.C, in.S, in.P = ConvBlockForward(in.X, in.Kernel)
+	return in
 }

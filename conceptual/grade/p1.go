@@ -1,4 +1,4 @@
-package conceptual
+package grade
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"nnkit/checker"
+	"nnkit/tensor"
 )
 
 // P1Answers are a student's answers to problem 1: the three gradients as Go
@@ -20,37 +21,68 @@ type P1Answers struct {
 	DLdK func(g, S, X [][]float64, k int) [][]float64
 }
 
-// P1Instance is one building block with every quantity of the problem.
-type P1Instance struct {
-	N, M, K   int
-	X, Kernel [][]float64
-	C, S, P   [][]float64
-	G         [][]float64 // dL/dP
+// p1Instance is one building block with every quantity of the problem
+// and the true gradients, computed by the tensor engine's autograd.
+type p1Instance struct {
+	N, M, K    int
+	X, Kernel  [][]float64
+	C, S, G    [][]float64 // G = dL/dP
+	dS, dC, dK [][]float64
+	dKNoSig    [][]float64 // sum_{d,e} dL/ds_{d,e} x_{d+a-1,e+b-1}: dL/dK without sigmoid'
 }
 
-// NewP1Instance draws X, K and g uniform in [-1, 1) for the given sizes and
-// computes C, S and P.
-func NewP1Instance(rng *rand.Rand, n, m, k int) P1Instance {
-	in := P1Instance{N: n, M: m, K: k}
+// newp1Instance draws X, K and g uniform in [-1, 1) for the given sizes.
+// The truths come from autograd in float64 with L = sum(g * P), so that
+// dL/dP = g: C = tensor.Conv2d(X, K) (no bias, stride 1, no padding),
+// S = tensor.Sigmoid(C), P = tensor.AvgPool2d(S, 2, 2, 0). dL/dS and
+// dL/dC are the gradients of leaves standing in for S and C.
+func newp1Instance(rng *rand.Rand, n, m, k int) p1Instance {
+	in := p1Instance{N: n, M: m, K: k}
 	in.X = randMat(rng, 2*n+k-1, 2*m+k-1, -1, 1)
 	in.Kernel = randMat(rng, k, k, -1, 1)
 	in.G = randMat(rng, n, m, -1, 1)
-	in.C, in.S, in.P = ConvBlockForward(in.X, in.Kernel)
+	g := mat4(in.G)
+	loss := func(p *tensor.Tensor) { tensor.Sum(tensor.Mul(tensor.AvgPool2d(p, 2, 2, 0), g)).Backward() }
+	tensor.NoGrad(func() {
+		c := tensor.Conv2d(mat4(in.X), mat4(in.Kernel), nil, 1, 0)
+		in.C, in.S = unmat4(c), unmat4(tensor.Sigmoid(c))
+	})
+	S := mat4(in.S).SetRequiresGrad(true)
+	loss(S)
+	C := mat4(in.C).SetRequiresGrad(true)
+	loss(tensor.Sigmoid(C))
+	K := mat4(in.Kernel).SetRequiresGrad(true)
+	loss(tensor.Sigmoid(tensor.Conv2d(mat4(in.X), K, nil, 1, 0)))
+	K2 := mat4(in.Kernel).SetRequiresGrad(true)
+	loss(tensor.Conv2d(mat4(in.X), K2, nil, 1, 0))
+	in.dS, in.dC, in.dK, in.dKNoSig = unmat4(S.Grad()), unmat4(C.Grad()), unmat4(K.Grad()), unmat4(K2.Grad())
 	return in
+}
+
+// mat4 is a matrix as a float64 tensor [1, 1, rows, cols].
+func mat4(m [][]float64) *tensor.Tensor {
+	r, c, _ := dims(m)
+	return tensor.FromFloat64(flatten(m), 1, 1, r, c)
+}
+
+// unmat4 is the inverse of mat4.
+func unmat4(t *tensor.Tensor) [][]float64 {
+	s := t.Shape()
+	return unflatten(t.Float64s(), s[2], s[3])
 }
 
 // p1Instances are the instances a student's problem-1 functions are graded
 // on: fixed sizes chosen to catch swapped n and m or a k taken as 1, then
 // random sizes, all drawn from seed.
-func p1Instances(seed uint64) []P1Instance {
+func p1Instances(seed uint64) []p1Instance {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	sizes := [][3]int{{1, 1, 1}, {1, 1, 2}, {2, 3, 3}, {3, 2, 2}, {2, 2, 4}}
 	for range 5 {
 		sizes = append(sizes, [3]int{1 + rng.IntN(4), 1 + rng.IntN(4), 1 + rng.IntN(4)})
 	}
-	out := make([]P1Instance, len(sizes))
+	out := make([]p1Instance, len(sizes))
 	for i, s := range sizes {
-		out[i] = NewP1Instance(rng, s[0], s[1], s[2])
+		out[i] = newp1Instance(rng, s[0], s[1], s[2])
 	}
 	return out
 }
@@ -84,29 +116,28 @@ const (
 )
 
 // GradeP1 scores the three problem-1 functions on fixed and random
-// instances (seeded) against the closed forms, which the package's tests
-// check against autograd. Each function runs with recover and a per-call
+// instances (seeded) against autograd (see newP1Instance). Each function runs with recover and a per-call
 // timeout, so a panic or an endless loop fails only its own item.
 func GradeP1(a P1Answers, seed uint64) []checker.Result {
 	ins := p1Instances(seed)
 	res := []checker.Result{
-		gradeP1Item(ItemP1S, pointsP1S, ins, "dL/dS", func(in P1Instance) string { return fmt.Sprintf("a %d x %d matrix (2n x 2m)", 2*in.N, 2*in.M) },
-			a.DLdS != nil, func(in P1Instance) [][]float64 { return a.DLdS(in.G) },
-			func(in P1Instance) [][]float64 { return DLdS(in.G) }, diagnoseS),
-		gradeP1Item(ItemP1C, pointsP1C, ins, "dL/dC", func(in P1Instance) string { return fmt.Sprintf("a %d x %d matrix (2n x 2m)", 2*in.N, 2*in.M) },
-			a.DLdC != nil, func(in P1Instance) [][]float64 { return a.DLdC(in.G, in.S) },
-			func(in P1Instance) [][]float64 { return DLdC(in.G, in.S) }, diagnoseC),
-		gradeP1Item(ItemP1K, pointsP1K, ins, "dL/dK", func(in P1Instance) string { return fmt.Sprintf("a %d x %d matrix (k x k)", in.K, in.K) },
-			a.DLdK != nil, func(in P1Instance) [][]float64 { return a.DLdK(in.G, in.S, in.X, in.K) },
-			func(in P1Instance) [][]float64 { return DLdK(in.G, in.S, in.X, in.K) }, diagnoseK),
+		gradeP1Item(ItemP1S, pointsP1S, ins, "dL/dS", func(in p1Instance) string { return fmt.Sprintf("a %d x %d matrix (2n x 2m)", 2*in.N, 2*in.M) },
+			a.DLdS != nil, func(in p1Instance) [][]float64 { return a.DLdS(in.G) },
+			func(in p1Instance) [][]float64 { return in.dS }, diagnoseS),
+		gradeP1Item(ItemP1C, pointsP1C, ins, "dL/dC", func(in p1Instance) string { return fmt.Sprintf("a %d x %d matrix (2n x 2m)", 2*in.N, 2*in.M) },
+			a.DLdC != nil, func(in p1Instance) [][]float64 { return a.DLdC(in.G, in.S) },
+			func(in p1Instance) [][]float64 { return in.dC }, diagnoseC),
+		gradeP1Item(ItemP1K, pointsP1K, ins, "dL/dK", func(in p1Instance) string { return fmt.Sprintf("a %d x %d matrix (k x k)", in.K, in.K) },
+			a.DLdK != nil, func(in p1Instance) [][]float64 { return a.DLdK(in.G, in.S, in.X, in.K) },
+			func(in p1Instance) [][]float64 { return in.dK }, diagnoseK),
 	}
 	return res
 }
 
 // gradeP1Item runs call on every instance (on copies of the inputs) and
 // compares with want.
-func gradeP1Item(item string, pts float64, ins []P1Instance, what string, form func(P1Instance) string,
-	present bool, call, want func(P1Instance) [][]float64, diagnose func(in P1Instance, got, want [][]float64) string) checker.Result {
+func gradeP1Item(item string, pts float64, ins []p1Instance, what string, form func(p1Instance) string,
+	present bool, call, want func(p1Instance) [][]float64, diagnose func(in p1Instance, got, want [][]float64) string) checker.Result {
 	r := checker.Result{Task: task, Item: item, Max: pts}
 	if !present {
 		r.Status, r.Reason = checker.NotDone, "the function is nil"
@@ -114,7 +145,7 @@ func gradeP1Item(item string, pts float64, ins []P1Instance, what string, form f
 	}
 	for idx, in := range ins {
 		size := fmt.Sprintf("n=%d, m=%d, k=%d", in.N, in.M, in.K)
-		cp := P1Instance{N: in.N, M: in.M, K: in.K, X: cloneMat(in.X), S: cloneMat(in.S), G: cloneMat(in.G), Kernel: in.Kernel}
+		cp := p1Instance{N: in.N, M: in.M, K: in.K, X: cloneMat(in.X), S: cloneMat(in.S), G: cloneMat(in.G)}
 		got, status, msg := callSafe(func() [][]float64 { return call(cp) }, P1CallTimeout)
 		if status != "" {
 			r.Status, r.Reason = status, fmt.Sprintf("%s on instance %d (%s)", msg, idx+1, size)
@@ -226,7 +257,7 @@ func scaleHint(got, want [][]float64, what string) string {
 	return ""
 }
 
-func diagnoseS(in P1Instance, got, want [][]float64) string {
+func diagnoseS(in p1Instance, got, want [][]float64) string {
 	if h := scaleHint(got, want, "dL/dS"); h != "" {
 		return h
 	}
@@ -236,7 +267,7 @@ func diagnoseS(in P1Instance, got, want [][]float64) string {
 	return ""
 }
 
-func diagnoseC(in P1Instance, got, want [][]float64) string {
+func diagnoseC(in p1Instance, got, want [][]float64) string {
 	if h := scaleHint(got, want, "dL/dC"); h != "" {
 		return h
 	}
@@ -255,7 +286,7 @@ func diagnoseC(in P1Instance, got, want [][]float64) string {
 	return ""
 }
 
-func diagnoseK(in P1Instance, got, want [][]float64) string {
+func diagnoseK(in p1Instance, got, want [][]float64) string {
 	if h := scaleHint(got, want, "dL/dK"); h != "" {
 		return h
 	}
@@ -267,17 +298,7 @@ func diagnoseK(in P1Instance, got, want [][]float64) string {
 		return "dL/dK is transposed: k_{a,b} multiplies x_{d+a-1,e+b-1} (a moves down rows, b along columns)"
 	}
 	// The sum taken with dL/dS instead of dL/dC.
-	alt := newMat(k, k)
-	dS := DLdS(in.G)
-	for a := range k {
-		for b := range k {
-			for d := range in.S {
-				for e := range in.S[d] {
-					alt[a][b] += dS[d][e] * in.X[d+a][e+b]
-				}
-			}
-		}
-	}
+	alt := in.dKNoSig
 	if allClose(got, alt, func(_, _ int, w float64) float64 { return w }) {
 		return "dL/dK sums dL/dS x instead of dL/dC x: the sigmoid derivative s(1-s) is missing"
 	}

@@ -1,4 +1,4 @@
-package conceptual
+package grade
 
 import (
 	"reflect"
