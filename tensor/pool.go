@@ -69,9 +69,12 @@ func MaxPool2d(x *Tensor, kernel, stride, padding int) *Tensor {
 	}, x)
 }
 
-// poolGeom is one pooling's sizes; planes = N*C.
+// poolGeom is one pooling's sizes; planes = N*C. Output row i reads
+// input rows [r0[i], r1[i]) (the window clipped to the input), output
+// column j columns [c0[j], c1[j]).
 type poolGeom struct {
 	n, c, h, w, k, s, p, oh, ow, planes int
+	r0, r1, c0, c1                      []int
 }
 
 func poolGeometry(op string, x *Tensor, k, s, p int) poolGeom {
@@ -86,15 +89,25 @@ func poolGeometry(op string, x *Tensor, k, s, p int) poolGeom {
 		panic(fmt.Sprintf("tensor: %s: input %v: planes over 2^31 elements are not supported", op, x.shape))
 	}
 	g.planes = g.n * g.c
+	g.r0, g.r1 = poolWindows(g.oh, g.h, k, s, p)
+	g.c0, g.c1 = poolWindows(g.ow, g.w, k, s, p)
 	return g
 }
 
-// window returns the rows (or columns) [lo, hi) of x under output
-// position i, clipped to the input.
-func (g poolGeom) window(i, size int) (lo, hi int) {
-	lo = i*g.s - g.p
-	return max(lo, 0), min(lo+g.k, size)
+// poolWindows returns, for each of out positions, the input range
+// [lo, hi) under its window, clipped to [0, in).
+func poolWindows(out, in, k, s, p int) (lo, hi []int) {
+	lo, hi = make([]int, out), make([]int, out)
+	for i := range out {
+		l := i*s - p
+		lo[i], hi[i] = max(l, 0), min(l+k, in)
+	}
+	return lo, hi
 }
+
+// isPool2 reports LeNet's 2x2, stride 2, unpadded pooling, which has a
+// fast path.
+func (g poolGeom) isPool2() bool { return g.k == 2 && g.s == 2 && g.p == 0 }
 
 func avgPoolForward[T float](g poolGeom, y, x []T) {
 	inv := 1 / T(g.k*g.k)
@@ -103,16 +116,22 @@ func avgPoolForward[T float](g poolGeom, y, x []T) {
 		for pl := lo; pl < hi; pl++ {
 			xp, yp := x[pl*hw:(pl+1)*hw], y[pl*ohw:(pl+1)*ohw]
 			for i := 0; i < g.oh; i++ {
-				r0, r1 := g.window(i, g.h)
-				for j := 0; j < g.ow; j++ {
-					c0, c1 := g.window(j, g.w)
+				yr := yp[i*g.ow : (i+1)*g.ow]
+				if g.isPool2() {
+					top, bot := xp[2*i*g.w:], xp[(2*i+1)*g.w:]
+					for j := range yr {
+						yr[j] = (top[2*j] + top[2*j+1] + bot[2*j] + bot[2*j+1]) * inv
+					}
+					continue
+				}
+				for j := range yr {
 					var s T
-					for r := r0; r < r1; r++ {
-						for _, v := range xp[r*g.w+c0 : r*g.w+c1] {
+					for r := g.r0[i]; r < g.r1[i]; r++ {
+						for _, v := range xp[r*g.w+g.c0[j] : r*g.w+g.c1[j]] {
 							s += v
 						}
 					}
-					yp[i*g.ow+j] = s * inv
+					yr[j] = s * inv
 				}
 			}
 		}
@@ -126,12 +145,20 @@ func avgPoolBackward[T float](g poolGeom, gx, gy []T) {
 		for pl := lo; pl < hi; pl++ {
 			xp, yp := gx[pl*hw:(pl+1)*hw], gy[pl*ohw:(pl+1)*ohw]
 			for i := 0; i < g.oh; i++ {
-				r0, r1 := g.window(i, g.h)
-				for j := 0; j < g.ow; j++ {
-					c0, c1 := g.window(j, g.w)
-					v := yp[i*g.ow+j] * inv
-					for r := r0; r < r1; r++ {
-						row := xp[r*g.w+c0 : r*g.w+c1]
+				yr := yp[i*g.ow : (i+1)*g.ow]
+				if g.isPool2() {
+					// Windows do not overlap: assign (gx is zero).
+					top, bot := xp[2*i*g.w:], xp[(2*i+1)*g.w:]
+					for j, v := range yr {
+						v *= inv
+						top[2*j], top[2*j+1], bot[2*j], bot[2*j+1] = v, v, v, v
+					}
+					continue
+				}
+				for j, v := range yr {
+					v *= inv
+					for r := g.r0[i]; r < g.r1[i]; r++ {
+						row := xp[r*g.w+g.c0[j] : r*g.w+g.c1[j]]
 						for k := range row {
 							row[k] += v
 						}
@@ -148,16 +175,17 @@ func maxPoolForward[T float](g poolGeom, y []T, arg []int32, x []T) {
 		for pl := lo; pl < hi; pl++ {
 			xp, yp, ap := x[pl*hw:(pl+1)*hw], y[pl*ohw:(pl+1)*ohw], arg[pl*ohw:(pl+1)*ohw]
 			for i := 0; i < g.oh; i++ {
-				r0, r1 := g.window(i, g.h)
+				r0, r1 := g.r0[i], g.r1[i]
 				for j := 0; j < g.ow; j++ {
-					c0, c1 := g.window(j, g.w)
+					c0, c1 := g.c0[j], g.c1[j]
 					bi := r0*g.w + c0
 					best := xp[bi]
 					for r := r0; r < r1; r++ {
-						for c := c0; c < c1; c++ {
-							// v != v is NaN, which wins and stays.
-							if v := xp[r*g.w+c]; v > best || (v != v && best == best) {
-								best, bi = v, r*g.w+c
+						row := xp[r*g.w+c0 : r*g.w+c1]
+						for k, v := range row {
+							// As PyTorch: a NaN (v != v) is taken as the maximum.
+							if v > best || v != v {
+								best, bi = v, r*g.w+c0+k
 							}
 						}
 					}
@@ -167,7 +195,6 @@ func maxPoolForward[T float](g poolGeom, y []T, arg []int32, x []T) {
 		}
 	})
 }
-
 func maxPoolBackward[T float](g poolGeom, gx, gy []T, arg []int32) {
 	hw, ohw := g.h*g.w, g.oh*g.ow
 	splitWork(g.planes, ohw, func(_, lo, hi int) {
