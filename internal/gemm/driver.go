@@ -28,6 +28,14 @@ type kernel[T float] struct {
 	// stays in L1 while it sweeps a kc x nc block of packed B held in L2.
 	kc, mc, nc int
 	fn         func(kc int, a []T, ars, aks int, b []T, ldb int, c []T, ldc int, alpha, beta T)
+	// tails are narrower kernels (ascending nr, same mr) for the last
+	// column tile when it is short, so that less of it is padding.
+	tails []tailKernel[T]
+}
+
+type tailKernel[T float] struct {
+	nr int
+	fn func(kc int, a []T, ars, aks int, b []T, ldb int, c []T, ldc int, alpha, beta T)
 }
 
 // parallelMinFlops is the smallest product (2*m*n*k) that is split across
@@ -175,12 +183,21 @@ func gemmSerial[T float](kern *kernel[T], ws *workspace[T], transA, transB bool,
 							bs = ldb
 						}
 						ci := (ic+ir)*ldc + jc + jr
-						if mrr == mr && nrr == nr {
-							kern.fn(kc, ap, ars, aks, bp, bs, c[ci:], ldc, alpha, bt)
+						fn, w := kern.fn, nr
+						if nrr < nr {
+							for _, t := range kern.tails {
+								if t.nr >= nrr {
+									fn, w = t.fn, t.nr
+									break
+								}
+							}
+						}
+						if mrr == mr && nrr == w {
+							fn(kc, ap, ars, aks, bp, bs, c[ci:], ldc, alpha, bt)
 							continue
 						}
 						tile := ws.tile
-						kern.fn(kc, ap, ars, aks, bp, bs, tile, nr, 1, 0)
+						fn(kc, ap, ars, aks, bp, bs, tile, nr, 1, 0)
 						for i := 0; i < mrr; i++ {
 							ct := c[ci+i*ldc : ci+i*ldc+nrr]
 							tt := tile[i*nr : i*nr+nrr]
