@@ -1,0 +1,442 @@
+package checker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+
+	"nnkit/checker/gen"
+)
+
+// DefaultTimeout is how long one item may run before it is stopped and
+// reported as not finishing.
+const DefaultTimeout = 20 * time.Second
+
+// DefaultOutputCap is how much of an item's output (stdout and stderr) is
+// kept.
+const DefaultOutputCap = 64 << 10
+
+// Options configure Check.
+type Options struct {
+	// Root is the nnkit module root; empty means the go.mod found above
+	// the checked directory.
+	Root string
+	// Timeout limits each item's run; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// OutputCap limits the output kept per item; 0 means
+	// DefaultOutputCap.
+	OutputCap int
+	// Go is the go command; empty means "go" on $PATH, else GOROOT's.
+	Go string
+	// Log, when not nil, receives one line per step.
+	Log io.Writer
+}
+
+// Environment of a child run.
+const (
+	envItem   = "NNKIT_CHECK_ITEM"   // the item to run
+	envOut    = "NNKIT_CHECK_OUT"    // where to write its Result as JSON
+	envPkgDir = "NNKIT_CHECK_PKGDIR" // the student package's directory as compiled
+)
+
+// virtualBase is where the student's package is placed, through
+// `go test -overlay`, inside the module: nothing is written to the
+// student's folder, and the folder may be anywhere.
+const virtualBase = "checker/internal/virtual"
+
+// FindRoot walks up from dir to the go.mod of module nnkit.
+func FindRoot(dir string) (string, error) {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for {
+		b, err := os.ReadFile(filepath.Join(d, "go.mod"))
+		if err == nil {
+			if regexp.MustCompile(`(?m)^module\s+nnkit\s*$`).Match(b) {
+				return d, nil
+			}
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", fmt.Errorf("no go.mod of module nnkit above %s: run check inside the nnkit folder", dir)
+		}
+		d = parent
+	}
+}
+
+// TaskOf says which task the package in dir is: its package clause, or
+// the directory's name.
+func TaskOf(dir string) (*Task, error) {
+	p, err := parsePackage(dir)
+	if p == nil {
+		return nil, err
+	}
+	if t := LookupTask(p.name); t != nil {
+		return t, nil
+	}
+	if t := LookupTask(filepath.Base(dir)); t != nil {
+		return t, nil
+	}
+	var names []string
+	for _, t := range Tasks() {
+		names = append(names, t.Name)
+	}
+	return nil, fmt.Errorf("%s: package %s is not a task (expected one of %s)", dir, p.name, strings.Join(names, ", "))
+}
+
+// Check grades the task package in dir: the rules on its source first,
+// then every item in a child process of the package's test binary. Only
+// a problem with dir itself (missing, not a task) is an error; whatever
+// the student's code does ends up in the report.
+func Check(ctx context.Context, dir string, opt Options) (Report, error) {
+	t, err := TaskOf(dir)
+	if err != nil {
+		return Report{}, err
+	}
+	if opt.Root == "" {
+		if opt.Root, err = FindRoot(dir); err != nil {
+			return Report{}, err
+		}
+	}
+	if opt.Timeout == 0 {
+		opt.Timeout = DefaultTimeout
+	}
+	if opt.OutputCap == 0 {
+		opt.OutputCap = DefaultOutputCap
+	}
+	if opt.Go == "" {
+		opt.Go = goCommand()
+	}
+	r := &run{task: t, opt: opt, results: map[string]*Result{}}
+	return r.check(ctx, dir)
+}
+
+func goCommand() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return filepath.Join(runtime.GOROOT(), "bin", "go")
+}
+
+type run struct {
+	task    *Task
+	opt     Options
+	pkg     *pkgSource
+	tmp     string
+	vdir    string // the virtual package directory
+	results map[string]*Result
+	bound   map[string]bool // graded functions bound into the suite
+	broken  map[string]string
+	notes   []Result
+}
+
+func (r *run) logf(format string, args ...any) {
+	if r.opt.Log != nil {
+		fmt.Fprintf(r.opt.Log, format+"\n", args...)
+	}
+}
+
+// settle fixes an item's result without running it.
+func (r *run) settle(it Item, st Status, reason string) {
+	if r.results[it.Name] != nil {
+		return
+	}
+	r.results[it.Name] = &Result{Task: r.task.Name, Item: it.Name, Max: it.Points, Status: st, Reason: reason}
+}
+
+func (r *run) report() Report {
+	var rep Report
+	for _, it := range r.task.Items {
+		rep.Results = append(rep.Results, *r.results[it.Name])
+	}
+	rep.Results = append(rep.Results, r.notes...)
+	return rep
+}
+
+func (r *run) check(ctx context.Context, dir string) (Report, error) {
+	pkg, err := parsePackage(dir)
+	var se *syntaxError
+	if errors.As(err, &se) {
+		for _, it := range r.task.Items {
+			r.settle(it, BuildFailed, "syntax error, the whole package must parse: "+firstLine(se.Error()))
+		}
+		return r.report(), nil
+	}
+	if err != nil {
+		return Report{}, err
+	}
+	r.pkg = pkg
+
+	// 1. The rules.
+	vs, ok := checkRules(r.task, pkg)
+	for _, v := range vs {
+		if len(v.funcs) == 0 {
+			r.notes = append(r.notes, Result{Task: r.task.Name, Item: "(rules)", Status: v.status, Reason: v.reason})
+			continue
+		}
+		for _, it := range r.task.Items {
+			if overlaps(it.Uses, v.funcs) {
+				r.settle(it, v.status, v.reason)
+			}
+		}
+	}
+	r.bound = ok
+
+	// 2. Build the test binary, stubbing functions that do not compile.
+	r.tmp, err = os.MkdirTemp("", "nnkit-check-")
+	if err != nil {
+		return Report{}, err
+	}
+	defer os.RemoveAll(r.tmp)
+	bin, err := r.build(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	if bin == "" {
+		return r.report(), nil
+	}
+
+	// 3. Run every item still open in its own process.
+	for _, it := range r.task.Items {
+		if r.results[it.Name] != nil {
+			continue
+		}
+		if fn := r.brokenFor(it); fn != "" {
+			r.settle(it, BuildFailed, r.broken[fn])
+			continue
+		}
+		res := r.runItem(ctx, bin, it)
+		r.results[it.Name] = &res
+	}
+	return r.report(), nil
+}
+
+func overlaps(a, b []string) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// brokenFor returns a function the item reaches that had to be stubbed
+// because it does not compile, or "".
+func (r *run) brokenFor(it Item) string {
+	var names []string
+	for _, u := range it.Uses {
+		for f := range r.pkg.reach(u) {
+			if _, ok := r.broken[f]; ok {
+				names = append(names, f)
+			}
+		}
+	}
+	sort.Strings(names)
+	for _, u := range it.Uses { // prefer the item's own function
+		if _, ok := r.broken[u]; ok {
+			return u
+		}
+	}
+	if len(names) > 0 {
+		return names[0]
+	}
+	return ""
+}
+
+var bindingTmpl = template.Must(template.New("binding").Parse(`// Generated by nnkit/checker for this build only: it binds the student's
+// well-formed graded functions into the suite and runs one item per
+// process.
+
+package {{.Pkg}}_test
+
+import (
+	"os"
+	"testing"
+
+	"nnkit/checker"
+	{{if .Funcs}}student{{else}}_{{end}} "{{.Import}}"
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(checker.ChildMain(m, "{{.Task}}", &checker.{{.Type}}{
+{{- range .Funcs}}
+		{{.}}: student.{{.}},
+{{- end}}
+	}))
+}
+`))
+
+// build writes the overlay and compiles the package's test binary. It
+// returns "" when the package cannot be compiled at all (every item is
+// then settled).
+func (r *run) build(ctx context.Context) (string, error) {
+	r.vdir = filepath.Join(r.opt.Root, filepath.FromSlash(virtualBase), r.task.Name)
+	importPath := "nnkit/" + virtualBase + "/" + r.task.Name
+	r.broken = map[string]string{}
+	sources := map[string][]byte{}
+	for name, f := range r.pkg.files {
+		sources[name] = f.src
+	}
+	bin := filepath.Join(r.tmp, r.task.Name+".test")
+	for round := 0; ; round++ {
+		var funcs []string
+		for _, f := range r.task.Funcs() {
+			if r.bound[f] {
+				funcs = append(funcs, f)
+			}
+		}
+		var b bytes.Buffer
+		if err := bindingTmpl.Execute(&b, map[string]any{
+			"Pkg": r.pkg.name, "Import": importPath, "Task": r.task.Name,
+			"Type": r.task.FuncsTypeName(), "Funcs": funcs,
+		}); err != nil {
+			return "", err
+		}
+		bindPath := filepath.Join(r.tmp, "zz_nnkit_check_test.go")
+		if err := os.WriteFile(bindPath, b.Bytes(), 0o644); err != nil {
+			return "", err
+		}
+		replace := map[string]string{filepath.Join(r.vdir, "zz_nnkit_check_test.go"): bindPath}
+		for name, src := range sources {
+			p := filepath.Join(r.tmp, "src", name)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return "", err
+			}
+			if err := os.WriteFile(p, src, 0o644); err != nil {
+				return "", err
+			}
+			replace[filepath.Join(r.vdir, name)] = p
+		}
+		ov, _ := json.Marshal(map[string]any{"Replace": replace})
+		ovPath := filepath.Join(r.tmp, "overlay.json")
+		if err := os.WriteFile(ovPath, ov, 0o644); err != nil {
+			return "", err
+		}
+		r.logf("building %s from %s", r.task.Name, r.pkg.dir)
+		cmd := exec.CommandContext(ctx, r.opt.Go, "test", "-c", "-vet=off", "-o", bin, "-overlay", ovPath, importPath)
+		cmd.Dir = r.opt.Root
+		out, err := cmd.CombinedOutput()
+		if err == nil {
+			return bin, nil
+		}
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		errs := r.compileErrors(string(out))
+		if len(errs) == 0 || round >= 4 {
+			r.failAll("the package does not build: " + firstLine(r.unvirtual(string(out))))
+			return "", nil
+		}
+		stub := map[string]map[string]bool{} // file -> funcs
+		for _, e := range errs {
+			fn := r.enclosingFunc(e.file, e.line)
+			if fn == "" || r.broken[fn] != "" {
+				r.failAll(fmt.Sprintf("does not compile: %s:%d: %s (outside the graded function bodies, so the whole package fails to build: fix it first)", e.file, e.line, e.msg))
+				return "", nil
+			}
+			if _, seen := stub[e.file][fn]; seen {
+				continue
+			}
+			what := "does not compile"
+			if !r.isGraded(fn) {
+				what = "uses " + fn + ", which does not compile"
+			}
+			r.broken[fn] = fmt.Sprintf("%s: %s:%d: %s (the other items were graded with %s stubbed out, but the package must compile)", what, e.file, e.line, e.msg, fn)
+			if stub[e.file] == nil {
+				stub[e.file] = map[string]bool{}
+			}
+			stub[e.file][fn] = true
+		}
+		for file, names := range stub {
+			src, err := gen.StubFuncs(file, sources[file], names, "// stubbed by the checker: does not compile")
+			if err != nil {
+				r.failAll("does not compile, and the checker could not isolate the error: " + err.Error())
+				return "", nil
+			}
+			sources[file] = src
+			for fn := range names {
+				delete(r.bound, fn)
+			}
+		}
+	}
+}
+
+type compileError struct {
+	file string
+	line int
+	msg  string
+}
+
+var compileErrRE = regexp.MustCompile(`(?m)^(?:\./)?(\S+\.go):(\d+):(?:\d+:)? (.*)$`)
+
+// compileErrors picks the errors located in the student's files.
+func (r *run) compileErrors(out string) []compileError {
+	var errs []compileError
+	for _, m := range compileErrRE.FindAllStringSubmatch(out, -1) {
+		base := filepath.Base(m[1])
+		if _, ok := r.pkg.files[base]; !ok {
+			continue
+		}
+		line, _ := strconv.Atoi(m[2])
+		errs = append(errs, compileError{file: base, line: line, msg: m[3]})
+	}
+	return errs
+}
+
+func (r *run) enclosingFunc(file string, line int) string {
+	for _, fn := range r.pkg.funcs {
+		if fn.file.name != file {
+			continue
+		}
+		start := r.pkg.fset.Position(fn.decl.Pos()).Line
+		end := r.pkg.fset.Position(fn.decl.End()).Line
+		if line >= start && line <= end && fn.decl.Body != nil {
+			return fn.name
+		}
+	}
+	return ""
+}
+
+func (r *run) isGraded(fn string) bool { return r.task.FuncType(fn) != nil }
+
+func (r *run) failAll(reason string) {
+	for _, it := range r.task.Items {
+		r.settle(it, BuildFailed, reason)
+	}
+}
+
+// unvirtual turns paths in the virtual directory back into base names.
+func (r *run) unvirtual(s string) string {
+	s = strings.ReplaceAll(s, r.vdir+string(filepath.Separator), "")
+	rel, err := filepath.Rel(r.opt.Root, r.vdir)
+	if err == nil {
+		s = strings.ReplaceAll(s, "./"+filepath.ToSlash(rel)+"/", "")
+		s = strings.ReplaceAll(s, filepath.ToSlash(rel)+"/", "")
+	}
+	return s
+}
+
+func firstLine(s string) string {
+	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			return l
+		}
+	}
+	return strings.TrimSpace(s)
+}
