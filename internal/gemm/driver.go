@@ -62,11 +62,16 @@ func gemm[T float](kern *kernel[T], transA, transB bool, m, n, k int, alpha T, a
 		return
 	}
 
+	mt, nt := ceilDiv(m, kern.mr), ceilDiv(n, kern.nr)
+	if mt*nt < 2*workers && k >= kSplitMinK {
+		gemmSplitK(kern, workers, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+
 	// Split along N or M into at most workers chunks of whole tiles,
 	// whichever gives the smallest largest chunk (counted in tiles, which is
 	// what the kernels compute, padding included). Ties go to N: splitting M
 	// makes every worker pack all of B.
-	mt, nt := ceilDiv(m, kern.mr), ceilDiv(n, kern.nr)
 	costN := ceilDiv(nt, min(workers, nt)) * mt
 	costM := ceilDiv(mt, min(workers, mt)) * nt
 	splitN := costN <= costM
@@ -105,6 +110,68 @@ func gemm[T float](kern *kernel[T], transA, transB bool, m, n, k int, alpha T, a
 	}
 	run(0, min(chunk, total))
 	wg.Wait()
+}
+
+// kSplitMinK is the smallest inner dimension split across goroutines when C
+// has too few tiles to share out (weight gradients of convolutions: a small
+// C summed over every position of the batch).
+const kSplitMinK = 1024
+
+// gemmSplitK gives each goroutine a slice of the inner dimension. The first
+// accumulates into C with the caller's beta; the others into zeroed scratch
+// copies of C, which are then added in.
+func gemmSplitK[T float](kern *kernel[T], workers int, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	workers = min(workers, k/(kSplitMinK/2))
+	chunk := ceilDiv(k, workers)
+	parts := make([]*workspace[T], workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*chunk, min((w+1)*chunk, k)
+		if lo >= hi {
+			break
+		}
+		ao, bo := lo, lo*ldb
+		if transA {
+			ao = lo * lda
+		}
+		if transB {
+			bo = lo
+		}
+		ws := getWorkspace(kern)
+		parts[w] = ws
+		cc, ldcc, bt := c, ldc, beta
+		if w > 0 {
+			ws.part = grow(ws.part, m*n)
+			cc, ldcc, bt = ws.part, n, 0
+		}
+		job := func() {
+			gemmSerial(kern, ws, transA, transB, m, n, hi-lo, alpha, a[ao:], lda, b[bo:], ldb, bt, cc, ldcc)
+		}
+		if w == workers-1 || (w+1)*chunk >= k {
+			job()
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			job()
+		}()
+	}
+	wg.Wait()
+	for w, ws := range parts {
+		if ws == nil {
+			continue
+		}
+		if w > 0 {
+			for i := 0; i < m; i++ {
+				ci := c[i*ldc : i*ldc+n]
+				for j, v := range ws.part[i*n : i*n+n] {
+					ci[j] += v
+				}
+			}
+		}
+		putWorkspace(ws)
+	}
 }
 
 // gemmSerial is the blocked algorithm on one goroutine:
@@ -239,15 +306,17 @@ func scaleC[T float](m, n int, beta T, c []T, ldc int) {
 // problem.
 type workspace[T float] struct {
 	a, b, tile, tail []T
+	part             []T // a private C for gemmSplitK
+}
+
+func grow[T float](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
 }
 
 func (ws *workspace[T]) ensure(na, nb, ntile, ntail int) {
-	grow := func(s []T, n int) []T {
-		if cap(s) < n {
-			return make([]T, n)
-		}
-		return s[:n]
-	}
 	ws.a = grow(ws.a, na)
 	ws.b = grow(ws.b, nb)
 	ws.tile = grow(ws.tile, ntile)

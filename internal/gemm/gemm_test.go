@@ -208,7 +208,7 @@ func TestDgemm(t *testing.T) {
 }
 
 // TestSgemmLarge covers multiple cache blocks in every dimension (k beyond
-// kc, n beyond nc, m beyond mc) and the parallel split along both N and M.
+// kc, n beyond nc, m beyond mc) and the parallel splits along N, M and K.
 func TestSgemmLarge(t *testing.T) {
 	if testing.Short() {
 		t.Skip("large shapes")
@@ -221,6 +221,10 @@ func TestSgemmLarge(t *testing.T) {
 		{transA: true, transB: true, m: 70, n: 900, k: 513, padA: 1, padC: 4, alpha: -1, beta: 0.5},
 		{m: 512, n: 288, k: 100, alpha: 1, beta: 0},
 		{m: 6, n: 5000, k: 25, alpha: 1, beta: 0},
+		// Few tiles and a long inner dimension: split along K.
+		{transB: true, m: 6, n: 25, k: 8000, padC: 3, alpha: 1, beta: 0.5},
+		{transB: true, m: 16, n: 150, k: 2100, alpha: 2, beta: 0},
+		{transA: true, m: 5, n: 70, k: 5001, padA: 2, alpha: 1, beta: 1},
 	}
 	for _, kern := range sgemmKernels() {
 		t.Run(kern.name, func(t *testing.T) {
