@@ -96,20 +96,7 @@ const (
 	P1CallTimeout = 2 * time.Second
 )
 
-const task = "conceptual"
-
-// Rubric items and their points, in rubric order.
 const (
-	ItemP1S   = "P1 dL/dS"
-	ItemP1C   = "P1 dL/dC"
-	ItemP1K   = "P1 dL/dK"
-	ItemP21   = "P2.1 one-stage vs multi-stage"
-	ItemP22   = "P2.2 why NMS"
-	ItemP3    = "P3 parameter count"
-	ItemP4    = "P4 softmax gradient proof"
-	ItemP5W   = "P5 W'"
-	ItemP5B   = "P5 B'"
-	ItemP6    = "P6 RNN gradients"
 	pointsP1S = 2
 	pointsP1C = 2
 	pointsP1K = 4
@@ -119,17 +106,33 @@ const (
 // instances (seeded) against autograd (see newP1Instance). Each function runs with recover and a per-call
 // timeout, so a panic or an endless loop fails only its own item.
 func GradeP1(a P1Answers, seed uint64) []checker.Result {
-	ins := p1Instances(seed)
-	res := []checker.Result{
-		gradeP1Item(ItemP1S, pointsP1S, ins, "dL/dS", func(in p1Instance) string { return fmt.Sprintf("a %d x %d matrix (2n x 2m)", 2*in.N, 2*in.M) },
+	return gradeP1Items(a, seed, "")
+}
+
+// gradeP1Items grades the items named only (all when only is "").
+func gradeP1Items(a P1Answers, seed uint64, only string) []checker.Result {
+	var ins []p1Instance
+	get := func() []p1Instance {
+		if ins == nil {
+			ins = p1Instances(seed)
+		}
+		return ins
+	}
+	var res []checker.Result
+	if only == "" || only == ItemP1S {
+		res = append(res, gradeP1Item(ItemP1S, pointsP1S, get(), "dL/dS", func(in p1Instance) string { return fmt.Sprintf("a %d x %d matrix (2n x 2m)", 2*in.N, 2*in.M) },
 			a.DLdS != nil, func(in p1Instance) [][]float64 { return a.DLdS(in.G) },
-			func(in p1Instance) [][]float64 { return in.dS }, diagnoseS),
-		gradeP1Item(ItemP1C, pointsP1C, ins, "dL/dC", func(in p1Instance) string { return fmt.Sprintf("a %d x %d matrix (2n x 2m)", 2*in.N, 2*in.M) },
+			func(in p1Instance) [][]float64 { return in.dS }, diagnoseS))
+	}
+	if only == "" || only == ItemP1C {
+		res = append(res, gradeP1Item(ItemP1C, pointsP1C, get(), "dL/dC", func(in p1Instance) string { return fmt.Sprintf("a %d x %d matrix (2n x 2m)", 2*in.N, 2*in.M) },
 			a.DLdC != nil, func(in p1Instance) [][]float64 { return a.DLdC(in.G, in.S) },
-			func(in p1Instance) [][]float64 { return in.dC }, diagnoseC),
-		gradeP1Item(ItemP1K, pointsP1K, ins, "dL/dK", func(in p1Instance) string { return fmt.Sprintf("a %d x %d matrix (k x k)", in.K, in.K) },
+			func(in p1Instance) [][]float64 { return in.dC }, diagnoseC))
+	}
+	if only == "" || only == ItemP1K {
+		res = append(res, gradeP1Item(ItemP1K, pointsP1K, get(), "dL/dK", func(in p1Instance) string { return fmt.Sprintf("a %d x %d matrix (k x k)", in.K, in.K) },
 			a.DLdK != nil, func(in p1Instance) [][]float64 { return a.DLdK(in.G, in.S, in.X, in.K) },
-			func(in p1Instance) [][]float64 { return in.dK }, diagnoseK),
+			func(in p1Instance) [][]float64 { return in.dK }, diagnoseK))
 	}
 	return res
 }
