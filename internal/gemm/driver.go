@@ -31,6 +31,8 @@ type kernel[T float] struct {
 	// tails are narrower kernels (ascending nr, same mr) for the last
 	// column tile when it is short, so that less of it is padding.
 	tails []tailKernel[T]
+	// packBT, if set, replaces packBTrans (the transposing pack of B).
+	packBT func(b []T, ldb, pc, j0, kc, nrr, nr int, d []T)
 }
 
 type tailKernel[T float] struct {
@@ -206,10 +208,10 @@ func gemmSerial[T float](kern *kernel[T], ws *workspace[T], transA, transB bool,
 			ntail := nc % nr
 			if direct {
 				if ntail != 0 {
-					packB(false, b, ldb, pc, jc+nc-ntail, kc, ntail, nr, ws.tail)
+					packB(kern, false, b, ldb, pc, jc+nc-ntail, kc, ntail, ws.tail)
 				}
 			} else {
-				packB(transB, b, ldb, pc, jc, kc, nc, nr, ws.b)
+				packB(kern, transB, b, ldb, pc, jc, kc, nc, ws.b)
 			}
 			for ic := 0; ic < m; ic += mcb {
 				mc := min(mcb, m-ic)

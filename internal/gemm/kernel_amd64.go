@@ -28,6 +28,34 @@ func sgemmKernel6x16AVX2(kc int, a *float32, ars, aks int, b *float32, ldb int, 
 //go:noescape
 func sgemmKernel6x8AVX2(kc int, a *float32, ars, aks int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
+// transpose16AVX512 transposes blocks 16 x 16 blocks side by side along the
+// rows of src: dst[c*ldd+i] = src[i*lds+c] for i, c < 16, then src moves 16
+// columns right and dst 16 rows down.
+//
+//go:noescape
+func transpose16AVX512(dst *float32, ldd int, src *float32, lds int, blocks int)
+
+// packBTransAVX512 is packBTrans with the full 16 x 16 blocks transposed in
+// registers; the ragged edges go through the Go version.
+func packBTransAVX512(b []float32, ldb, pc, j0, kc, nrr, nr int, d []float32) {
+	kc16, j16 := kc/16*16, nrr/16*16
+	if kc16 > 0 {
+		for j := 0; j < j16; j += 16 {
+			src := b[(j0+j)*ldb+pc:]
+			_ = src[15*ldb+kc16-1]
+			dst := d[j:]
+			_ = dst[(kc16-1)*nr+15]
+			transpose16AVX512(&dst[0], nr, &src[0], ldb, kc16/16)
+		}
+	}
+	if kc16 < kc && j16 > 0 {
+		packBTrans(b, ldb, pc+kc16, j0, kc-kc16, j16, nr, d[kc16*nr:])
+	}
+	if j16 < nrr {
+		packBTrans(b, ldb, pc, j0+j16, kc, nrr-j16, nr, d[j16:])
+	}
+}
+
 var (
 	hasAVX512 = cpu.X86.HasAVX512F
 	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
@@ -56,7 +84,8 @@ func avx512Kernel() *kernel[float32] {
 		name: "avx512-6x64",
 		mr:   6, nr: 64,
 		kc: 256, mc: 1020, nc: 768,
-		fn: wrap(6, 64, sgemmKernel6x64AVX512),
+		fn:     wrap(6, 64, sgemmKernel6x64AVX512),
+		packBT: packBTransAVX512,
 		tails: []tailKernel[float32]{
 			{16, wrap(6, 16, sgemmKernel6x16AVX512)},
 			{32, wrap(6, 32, sgemmKernel6x32AVX512)},

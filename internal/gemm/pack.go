@@ -63,7 +63,8 @@ func packATrans[T float](a []T, lda, ic, pc, mc, kc, mr int, dst []T) {
 // dst[jr*kc + p*nr + j]. Columns past nc in the last sliver are zero.
 //
 // op(B)[p][j] is b[p*ldb+j], or b[j*ldb+p] when transB.
-func packB[T float](transB bool, b []T, ldb, pc, jc, kc, nc, nr int, dst []T) {
+func packB[T float](kern *kernel[T], transB bool, b []T, ldb, pc, jc, kc, nc int, dst []T) {
+	nr := kern.nr
 	if !transB {
 		// Row by row, so that B is read in long contiguous runs (which the
 		// hardware prefetcher follows) rather than nr at a time down a
@@ -88,7 +89,11 @@ func packB[T float](transB bool, b []T, ldb, pc, jc, kc, nc, nr int, dst []T) {
 		if nrr < nr {
 			clear(d)
 		}
-		packBTrans(b, ldb, pc, jc+jr, kc, nrr, nr, d)
+		if kern.packBT != nil {
+			kern.packBT(b, ldb, pc, jc+jr, kc, nrr, nr, d)
+		} else {
+			packBTrans(b, ldb, pc, jc+jr, kc, nrr, nr, d)
+		}
 	}
 }
 

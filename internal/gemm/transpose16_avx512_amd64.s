@@ -1,0 +1,150 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func transpose16AVX512(dst *float32, ldd int, src *float32, lds int, blocks int)
+//
+// Transposes blocks 16 x 16 blocks lying side by side along the rows of
+// src: dst[c*ldd + i] = src[i*lds + c] for i, c < 16; then src moves 16
+// columns right and dst 16 rows down. Each block is 16 full-vector loads,
+// 64 in-register shuffles and 16 full-vector stores:
+//
+//	1. VUNPCK{L,H}PS pairs rows (2i, 2i+1);
+//	2. VUNPCK{L,H}PD pairs those, so that in register 4g+q, 128-bit lane L
+//	   holds column 4L+q of rows 4g..4g+3;
+//	3-4. two rounds of VSHUFF32X4 transpose the 4 x 4 grid of lanes held
+//	   in registers q, 4+q, 8+q, 12+q, giving columns q, 4+q, 8+q, 12+q.
+TEXT ·transpose16AVX512(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ ldd+8(FP), R13
+	SHLQ $2, R13 // R13: bytes per dst row
+	MOVQ src+16(FP), SI
+	MOVQ lds+24(FP), R8
+	SHLQ $2, R8 // R8: bytes per src row
+	MOVQ blocks+32(FP), CX
+	LEAQ (R8)(R8*2), R9 // 3 src rows
+	MOVQ R13, AX
+	SHLQ $2, AX // AX: 4 dst rows
+	TESTQ CX, CX
+	JZ done
+
+loop:
+	LEAQ (SI)(R8*4), R10 // row 4
+	LEAQ (R10)(R8*4), R11 // row 8
+	LEAQ (R11)(R8*4), R12 // row 12
+	VMOVUPS (SI), Z0
+	VMOVUPS (SI)(R8*1), Z1
+	VMOVUPS (SI)(R8*2), Z2
+	VMOVUPS (SI)(R9*1), Z3
+	VMOVUPS (R10), Z4
+	VMOVUPS (R10)(R8*1), Z5
+	VMOVUPS (R10)(R8*2), Z6
+	VMOVUPS (R10)(R9*1), Z7
+	VMOVUPS (R11), Z8
+	VMOVUPS (R11)(R8*1), Z9
+	VMOVUPS (R11)(R8*2), Z10
+	VMOVUPS (R11)(R9*1), Z11
+	VMOVUPS (R12), Z12
+	VMOVUPS (R12)(R8*1), Z13
+	VMOVUPS (R12)(R8*2), Z14
+	VMOVUPS (R12)(R9*1), Z15
+	// 1: Z16+2j, Z17+2j = unpack lo, hi of rows 2j, 2j+1
+	VUNPCKLPS Z1, Z0, Z16
+	VUNPCKHPS Z1, Z0, Z17
+	VUNPCKLPS Z3, Z2, Z18
+	VUNPCKHPS Z3, Z2, Z19
+	VUNPCKLPS Z5, Z4, Z20
+	VUNPCKHPS Z5, Z4, Z21
+	VUNPCKLPS Z7, Z6, Z22
+	VUNPCKHPS Z7, Z6, Z23
+	VUNPCKLPS Z9, Z8, Z24
+	VUNPCKHPS Z9, Z8, Z25
+	VUNPCKLPS Z11, Z10, Z26
+	VUNPCKHPS Z11, Z10, Z27
+	VUNPCKLPS Z13, Z12, Z28
+	VUNPCKHPS Z13, Z12, Z29
+	VUNPCKLPS Z15, Z14, Z30
+	VUNPCKHPS Z15, Z14, Z31
+	// 2: per group g of rows 4g..4g+3, Z(4g+q) = column 4L+q in lane L
+	VUNPCKLPD Z18, Z16, Z0
+	VUNPCKHPD Z18, Z16, Z1
+	VUNPCKLPD Z19, Z17, Z2
+	VUNPCKHPD Z19, Z17, Z3
+	VUNPCKLPD Z22, Z20, Z4
+	VUNPCKHPD Z22, Z20, Z5
+	VUNPCKLPD Z23, Z21, Z6
+	VUNPCKHPD Z23, Z21, Z7
+	VUNPCKLPD Z26, Z24, Z8
+	VUNPCKHPD Z26, Z24, Z9
+	VUNPCKLPD Z27, Z25, Z10
+	VUNPCKHPD Z27, Z25, Z11
+	VUNPCKLPD Z30, Z28, Z12
+	VUNPCKHPD Z30, Z28, Z13
+	VUNPCKLPD Z31, Z29, Z14
+	VUNPCKHPD Z31, Z29, Z15
+	// 3-4: for each q, transpose lanes of Zq, Z(4+q), Z(8+q), Z(12+q) and
+	// store columns q, 4+q, 8+q, 12+q as dst rows.
+	MOVQ DI, DX
+	VSHUFF32X4 $0x44, Z4, Z0, Z16
+	VSHUFF32X4 $0xEE, Z4, Z0, Z17
+	VSHUFF32X4 $0x44, Z12, Z8, Z18
+	VSHUFF32X4 $0xEE, Z12, Z8, Z19
+	VSHUFF32X4 $0x88, Z18, Z16, Z20
+	VSHUFF32X4 $0xDD, Z18, Z16, Z21
+	VSHUFF32X4 $0x88, Z19, Z17, Z22
+	VSHUFF32X4 $0xDD, Z19, Z17, Z23
+	LEAQ (DX)(AX*2), BX
+	VMOVUPS Z20, (DX)
+	VMOVUPS Z21, (DX)(AX*1)
+	VMOVUPS Z22, (BX)
+	VMOVUPS Z23, (BX)(AX*1)
+	ADDQ R13, DX
+	VSHUFF32X4 $0x44, Z5, Z1, Z16
+	VSHUFF32X4 $0xEE, Z5, Z1, Z17
+	VSHUFF32X4 $0x44, Z13, Z9, Z18
+	VSHUFF32X4 $0xEE, Z13, Z9, Z19
+	VSHUFF32X4 $0x88, Z18, Z16, Z20
+	VSHUFF32X4 $0xDD, Z18, Z16, Z21
+	VSHUFF32X4 $0x88, Z19, Z17, Z22
+	VSHUFF32X4 $0xDD, Z19, Z17, Z23
+	LEAQ (DX)(AX*2), BX
+	VMOVUPS Z20, (DX)
+	VMOVUPS Z21, (DX)(AX*1)
+	VMOVUPS Z22, (BX)
+	VMOVUPS Z23, (BX)(AX*1)
+	ADDQ R13, DX
+	VSHUFF32X4 $0x44, Z6, Z2, Z16
+	VSHUFF32X4 $0xEE, Z6, Z2, Z17
+	VSHUFF32X4 $0x44, Z14, Z10, Z18
+	VSHUFF32X4 $0xEE, Z14, Z10, Z19
+	VSHUFF32X4 $0x88, Z18, Z16, Z20
+	VSHUFF32X4 $0xDD, Z18, Z16, Z21
+	VSHUFF32X4 $0x88, Z19, Z17, Z22
+	VSHUFF32X4 $0xDD, Z19, Z17, Z23
+	LEAQ (DX)(AX*2), BX
+	VMOVUPS Z20, (DX)
+	VMOVUPS Z21, (DX)(AX*1)
+	VMOVUPS Z22, (BX)
+	VMOVUPS Z23, (BX)(AX*1)
+	ADDQ R13, DX
+	VSHUFF32X4 $0x44, Z7, Z3, Z16
+	VSHUFF32X4 $0xEE, Z7, Z3, Z17
+	VSHUFF32X4 $0x44, Z15, Z11, Z18
+	VSHUFF32X4 $0xEE, Z15, Z11, Z19
+	VSHUFF32X4 $0x88, Z18, Z16, Z20
+	VSHUFF32X4 $0xDD, Z18, Z16, Z21
+	VSHUFF32X4 $0x88, Z19, Z17, Z22
+	VSHUFF32X4 $0xDD, Z19, Z17, Z23
+	LEAQ (DX)(AX*2), BX
+	VMOVUPS Z20, (DX)
+	VMOVUPS Z21, (DX)(AX*1)
+	VMOVUPS Z22, (BX)
+	VMOVUPS Z23, (BX)(AX*1)
+	ADDQ $64, SI
+	LEAQ (DI)(AX*4), DI // 16 dst rows down
+	DECQ CX
+	JNZ loop
+
+done:
+	VZEROUPPER
+	RET
