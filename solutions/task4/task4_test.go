@@ -1,0 +1,111 @@
+package task4_test
+
+import (
+	"slices"
+	"testing"
+
+	"nnkit/nn"
+	"nnkit/optim"
+	"nnkit/solutions/task4"
+	"nnkit/tensor"
+)
+
+func checkShapes(t *testing.T, side int) {
+	t.Helper()
+	net := task4.GetResNet()
+	infos, err := nn.Summarize(net, 1, 1, side, side)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := task4.ExpectedResNetShapes(side)
+	if len(infos) != len(want) {
+		t.Fatalf("%d top-level layers, want %d", len(infos), len(want))
+	}
+	total := 0
+	for i := range want {
+		if infos[i].Name != want[i].Name || !slices.Equal(infos[i].OutputShape, want[i].OutputShape) || infos[i].Parameters != want[i].Parameters {
+			t.Errorf("%d x %d, layer %d: %s %v %d parameters, want %s %v %d", side, side, i, infos[i].Name, infos[i].OutputShape,
+				infos[i].Parameters, want[i].Name, want[i].OutputShape, want[i].Parameters)
+		}
+		total += want[i].Parameters
+	}
+	if n := nn.CountParameters(net); n != 11178378 || total != task4.ResNetParameters || task4.ResNetParameters != 11178378 {
+		t.Errorf("CountParameters = %d, table sums to %d, constant %d; want 11,178,378", n, total, task4.ResNetParameters)
+	}
+}
+
+// ResNet-18 at the training size of the task (96 x 96).
+func TestResNetShapes96(t *testing.T) { checkShapes(t, 96) }
+
+// DESIGN's shapes for a 224 x 224 image: one forward pass of about
+// 1.8 GFLOP, well under a second here.
+func TestResNetShapes224(t *testing.T) {
+	checkShapes(t, 224)
+	want := [][]int{{1, 64, 56, 56}, {1, 64, 56, 56}, {1, 128, 28, 28}, {1, 256, 14, 14}, {1, 512, 7, 7}, {1, 512, 1, 1}, {1, 512}, {1, 10}}
+	for i, l := range task4.ExpectedResNetShapes(224) {
+		if !slices.Equal(l.OutputShape, want[i]) {
+			t.Errorf("ExpectedResNetShapes(224)[%d] = %v, DESIGN says %v", i, l.OutputShape, want[i])
+		}
+	}
+}
+
+func TestResidual(t *testing.T) {
+	for _, c := range []struct {
+		in, out int
+		use1x1  bool
+		stride  int
+		x, want []int
+		params  int
+	}{
+		{3, 3, false, 1, []int{4, 3, 6, 6}, []int{4, 3, 6, 6}, 2*(3*3*9+3) + 4*3},
+		{3, 6, true, 2, []int{4, 3, 6, 6}, []int{4, 6, 3, 3}, (6*3*9 + 6) + (6*6*9 + 6) + (6*3 + 6) + 4*6},
+		{3, 6, true, 1, []int{2, 3, 5, 5}, []int{2, 6, 5, 5}, (6*3*9 + 6) + (6*6*9 + 6) + (6*3 + 6) + 4*6},
+	} {
+		r := task4.NewResidual(c.in, c.out, c.use1x1, c.stride)
+		y := r.Forward(tensor.RandNormal(tensor.NewRNG(1), tensor.Float32, 0, 1, c.x...))
+		if !slices.Equal(y.Shape(), c.want) {
+			t.Errorf("Residual(%d, %d, %v, %d) on %v: %v, want %v", c.in, c.out, c.use1x1, c.stride, c.x, y.Shape(), c.want)
+		}
+		if n := nn.CountParameters(r); n != c.params {
+			t.Errorf("Residual(%d, %d, %v, %d): %d parameters, want %d", c.in, c.out, c.use1x1, c.stride, n, c.params)
+		}
+		for _, v := range y.Float64s() {
+			if v < 0 {
+				t.Fatalf("Residual output %v is negative: the final ReLU is missing", v)
+			}
+		}
+	}
+	// The block's state has the names of the original.
+	var names []string
+	for _, s := range nn.StateDict(task4.NewResidual(2, 4, true, 2)) {
+		names = append(names, s.Name)
+	}
+	want := []string{"conv1.weight", "conv1.bias", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var",
+		"conv2.weight", "conv2.bias", "bn2.weight", "bn2.bias", "bn2.running_mean", "bn2.running_var", "conv3.weight", "conv3.bias"}
+	if !slices.Equal(names, want) {
+		t.Errorf("state names %v, want %v", names, want)
+	}
+}
+
+// One ResNet-18 training step on 32 images of 96 x 96: forward, loss,
+// backward and SGD step.
+func BenchmarkResNet18TrainStep(b *testing.B) {
+	const batch = 32
+	rng := tensor.NewRNG(1)
+	x := tensor.RandUniform(rng, tensor.Float32, 0, 1, batch, 1, task4.Resize, task4.Resize)
+	y := make([]int, batch)
+	for i := range y {
+		y[i] = rng.IntN(10)
+	}
+	net := task4.GetResNet()
+	opt := optim.NewSGD(net.Parameters(), task4.LR, 0, 0)
+	loss := nn.NewCrossEntropyLoss(nn.ReduceMean)
+	b.ResetTimer()
+	for b.Loop() {
+		opt.ZeroGrad()
+		l := loss.Forward(net.Forward(x), y)
+		l.Backward()
+		opt.Step()
+	}
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "examples/s")
+}
