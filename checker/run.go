@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,7 +33,7 @@ const DefaultOutputCap = 64 << 10
 // Options configure Check.
 type Options struct {
 	// Root is the nnkit module root; empty means the go.mod found above
-	// the checked directory.
+	// the checked directory, or else above the current directory.
 	Root string
 	// Timeout limits each item's run; 0 means DefaultTimeout.
 	Timeout time.Duration
@@ -108,8 +109,12 @@ func Check(ctx context.Context, dir string, opt Options) (Report, error) {
 		return Report{}, err
 	}
 	if opt.Root == "" {
+		// The module above the package, else the one we run in (a
+		// submission folder may be anywhere).
 		if opt.Root, err = FindRoot(dir); err != nil {
-			return Report{}, err
+			if opt.Root, err = FindRoot("."); err != nil {
+				return Report{}, err
+			}
 		}
 	}
 	if opt.Timeout == 0 {
@@ -139,8 +144,8 @@ type run struct {
 	tmp     string
 	vdir    string // the virtual package directory
 	results map[string]*Result
-	bound   map[string]bool // graded functions bound into the suite
-	broken  map[string]string
+	bound   map[string]bool         // graded functions bound into the suite
+	broken  map[string]compileError // functions stubbed because they do not compile
 	notes   []Result
 }
 
@@ -216,7 +221,12 @@ func (r *run) check(ctx context.Context, dir string) (Report, error) {
 			continue
 		}
 		if fn := r.brokenFor(it); fn != "" {
-			r.settle(it, BuildFailed, r.broken[fn])
+			e := r.broken[fn]
+			reason := fmt.Sprintf("does not compile: %s:%d: %s (the other items were graded with %s stubbed out, but the package must compile)", e.file, e.line, e.msg, fn)
+			if !slices.Contains(it.Uses, fn) {
+				reason = fmt.Sprintf("uses %s, which does not compile (%s:%d: %s)", fn, e.file, e.line, e.msg)
+			}
+			r.settle(it, BuildFailed, reason)
 			continue
 		}
 		res := r.runItem(ctx, bin, it)
@@ -241,7 +251,7 @@ func overlaps(a, b []string) bool {
 func (r *run) brokenFor(it Item) string {
 	var names []string
 	for _, u := range it.Uses {
-		for f := range r.pkg.reach(u) {
+		for f := range r.pkg.reach(u, nil) {
 			if _, ok := r.broken[f]; ok {
 				names = append(names, f)
 			}
@@ -288,7 +298,7 @@ func TestMain(m *testing.M) {
 func (r *run) build(ctx context.Context) (string, error) {
 	r.vdir = filepath.Join(r.opt.Root, filepath.FromSlash(virtualBase), r.task.Name)
 	importPath := "nnkit/" + virtualBase + "/" + r.task.Name
-	r.broken = map[string]string{}
+	r.broken = map[string]compileError{}
 	sources := map[string][]byte{}
 	for name, f := range r.pkg.files {
 		sources[name] = f.src
@@ -346,18 +356,14 @@ func (r *run) build(ctx context.Context) (string, error) {
 		stub := map[string]map[string]bool{} // file -> funcs
 		for _, e := range errs {
 			fn := r.enclosingFunc(e.file, e.line)
-			if fn == "" || r.broken[fn] != "" {
+			if _, again := r.broken[fn]; fn == "" || again {
 				r.failAll(fmt.Sprintf("does not compile: %s:%d: %s (outside the graded function bodies, so the whole package fails to build: fix it first)", e.file, e.line, e.msg))
 				return "", nil
 			}
 			if _, seen := stub[e.file][fn]; seen {
 				continue
 			}
-			what := "does not compile"
-			if !r.isGraded(fn) {
-				what = "uses " + fn + ", which does not compile"
-			}
-			r.broken[fn] = fmt.Sprintf("%s: %s:%d: %s (the other items were graded with %s stubbed out, but the package must compile)", what, e.file, e.line, e.msg, fn)
+			r.broken[fn] = e
 			if stub[e.file] == nil {
 				stub[e.file] = map[string]bool{}
 			}

@@ -180,6 +180,9 @@ func checkDNNForward(c *Ctx, s, ref *Task1Funcs) {
 				if r, cc := dims(H); j == 0 && r == len(fc.y) && cc == 2 && r != 2 {
 					m.reason += " (H is W X^T, 2 x N: one column per sample)"
 				}
+				if j == 0 && diffDense("H", ref.Relu(wH), H, closeTol) == nil {
+					m.reason += " (H holds relu(H): does your Relu change its argument in place?)"
+				}
 				bad[j] = m
 			}
 		}
