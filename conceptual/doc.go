@@ -16,14 +16,16 @@
 //
 // # Student answers
 //
-// Students answer in the package directory conceptual/answers (a copy of it
-// in a submission): problem 1 as three Go functions with fixed signatures
-// (DLdS, DLdC, DLdK on [][]float64, indices 0-based), problems 3 and 5 as
-// numbers in answers.txt (format: see ParseAnswers), problems 2, 4 and 6 as
-// Markdown in p2.md, p4.md and p6.md, which are graded by hand. Check scores
-// such a directory and returns the rubric rows (task "conceptual") that
-// nnkit/checker renders. The reference answers live in conceptual/reference
-// and score every auto-graded point.
+// Students answer in conceptual/answers: problem 1 as three Go functions
+// with fixed signatures (DLdS, DLdC, DLdK on [][]float64, indices 0-based),
+// problems 3 and 5 as numbers in answers.txt, problems 2, 4 and 6 as
+// Markdown in p2.md, p4.md and p6.md, graded by hand. Package
+// nnkit/conceptual/grade scores such a folder (grade.Check) against truths
+// from the engine, so it does not import this package and does not spell
+// out the answers; conceptual/reference holds reference answers that score
+// every auto-graded point. This package, conceptual/reference and
+// docs/conceptual contain the answers: withhold them from students until
+// the assignment is graded.
 //
 // Conventions: matrices are [][]float64 in row-major order, indexed from 0;
 // the derivations in the docs index from 1, so x_{a,b} in the text is

@@ -75,6 +75,7 @@ func Check(ctx context.Context, dir string, opt Options) (checker.Report, error)
 	if !st.IsDir() {
 		return checker.Report{}, fmt.Errorf("%s is not a directory: pass the answers folder (conceptual/answers)", dir)
 	}
+	dir = AnswersDir(dir)
 	if opt.Root == "" {
 		if opt.Root, err = checker.FindRoot(dir); err != nil {
 			wd, _ := os.Getwd()
@@ -126,6 +127,20 @@ func assemble(dir string, p1 []checker.Result) checker.Report {
 	}
 	rep.Results = append(rep.Results, numbers[0], gradeProse(dir, proseItems[2]), numbers[1], numbers[2], gradeProse(dir, proseItems[3]))
 	return rep
+}
+
+// AnswersDir resolves the folder to grade: dir itself, or dir/answers
+// when dir holds no answers of its own but that sub-folder exists (so
+// `check ./conceptual` grades ./conceptual/answers).
+func AnswersDir(dir string) string {
+	has := func(name string) bool { _, err := os.Stat(filepath.Join(dir, name)); return err == nil }
+	if has(AnswersFile) || has("p1.go") {
+		return dir
+	}
+	if st, err := os.Stat(filepath.Join(dir, "answers")); err == nil && st.IsDir() {
+		return filepath.Join(dir, "answers")
+	}
+	return dir
 }
 
 func readAnswers(dir string) (Answers, error) {
