@@ -41,9 +41,10 @@ type tailKernel[T float] struct {
 }
 
 // parallelMinFlops is the smallest product (2*m*n*k) that is split across
-// goroutines; below it, starting and joining goroutines (a few
-// microseconds) costs more than the second core saves.
-const parallelMinFlops = 1 << 21
+// goroutines (4 MFLOP, about 40 microseconds on one core); below it,
+// waking and joining goroutines (several microseconds) and packing the
+// shared operand twice cost more than the second core saves.
+const parallelMinFlops = 1 << 22
 
 // gemm checks nothing; Sgemm and Dgemm have validated the arguments.
 func gemm[T float](kern *kernel[T], transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
@@ -66,19 +67,18 @@ func gemm[T float](kern *kernel[T], transA, transB bool, m, n, k int, alpha T, a
 	}
 
 	// Split along N or M into at most workers chunks of whole tiles,
-	// whichever gives the smallest largest chunk (counted in tiles, which is
-	// what the kernels compute, padding included). Ties go to N: splitting M
-	// makes every worker pack all of B.
-	costN := ceilDiv(nt, min(workers, nt)) * mt
-	costM := ceilDiv(mt, min(workers, mt)) * nt
+	// whichever gives the smallest largest chunk, counted in elements of C
+	// with the padding the kernels compute (a short last column tile runs a
+	// kernel a multiple of 16 wide). Ties go to N: splitting M makes every
+	// worker pack all of B.
+	chunkN := ceilDiv(nt, min(workers, nt)) * kern.nr
+	chunkM := ceilDiv(mt, min(workers, mt)) * kern.mr
+	costN := roundUp(min(chunkN, n), 16) * roundUp(m, kern.mr)
+	costM := min(chunkM, roundUp(m, kern.mr)) * roundUp(n, 16)
 	splitN := costN <= costM
-	var chunk, total, unit int
-	if splitN {
-		unit, total = kern.nr, n
-		chunk = ceilDiv(nt, min(workers, nt)) * unit
-	} else {
-		unit, total = kern.mr, m
-		chunk = ceilDiv(mt, min(workers, mt)) * unit
+	chunk, total := chunkN, n
+	if !splitN {
+		chunk, total = chunkM, m
 	}
 	var wg sync.WaitGroup
 	run := func(lo, hi int) {
@@ -196,7 +196,11 @@ func gemmSerial[T float](kern *kernel[T], ws *workspace[T], transA, transB bool,
 	// core), since copying costs a pass over B that the kernel's reads, which
 	// the hardware prefetcher follows row by row, do not need.
 	direct := !transB
-	ws.ensure(min(mcb, roundUp(m, mr))*kcb, min(ncb, roundUp(n, nr))*kcb, mr*nr, kcb*nr)
+	nb := 0 // packed B, only when transposed
+	if !direct {
+		nb = min(ncb, roundUp(n, nr)) * kcb
+	}
+	ws.ensure(min(mcb, roundUp(m, mr))*kcb, nb, mr*nr, kcb*nr)
 
 	for jc := 0; jc < n; jc += ncb {
 		nc := min(ncb, n-jc)
