@@ -63,6 +63,7 @@ func TestStubsScoreZero(t *testing.T) {
 func TestTaskPoints(t *testing.T) {
 	want := map[string]map[string]float64{
 		"task1": {"Relu": 3, "Prelu": 2, "DNNForward": 5, "DNNBackward": 5, "Train": 5},
+		"task2": {"GetDNN": 5, "TrainTorch": 5},
 	}
 	for name, items := range want {
 		task := LookupTask(name)

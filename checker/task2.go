@@ -1,0 +1,269 @@
+package checker
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"gonum.org/v1/gonum/mat"
+
+	"nnkit/nn"
+	"nnkit/optim"
+	"nnkit/solutions/task1"
+	"nnkit/solutions/task2"
+	"nnkit/tensor"
+)
+
+// Task2Funcs are the graded functions of task 2 (see nnkit/solutions/task2
+// for their contracts).
+type Task2Funcs struct {
+	GetDNN     func() *nn.Sequential
+	TrainTorch func(net *nn.Sequential, X *mat.Dense, y []float64, numEpochs int, lr float64, batchSize int) (WList []*mat.Dense, KList [][]float64)
+}
+
+// task2Reference is the seam through which the reference solution reaches
+// the rubric.
+var task2Reference = &Task2Funcs{GetDNN: task2.GetDNN, TrainTorch: task2.TrainTorch}
+
+// Task2 is the rubric of task 2 (10 points).
+var Task2 = register(NewTask("task2", "the same MLP from nn layers", task2Reference,
+	[]string{"fmt", "math", "slices", "gonum.org/v1/gonum/mat", "nnkit/nn", "nnkit/optim", "nnkit/tensor"},
+	ItemOf[Task2Funcs]{Name: "GetDNN", Points: 5, Check: checkGetDNN},
+	ItemOf[Task2Funcs]{Name: "TrainTorch", Points: 5, Check: checkTrainTorch},
+))
+
+// checkGetDNN compares the student's network with the reference layer by
+// layer: kinds and order (2 points), output shapes for a batch of 10 (2),
+// parameter count (1).
+func checkGetDNN(c *Ctx, s, ref *Task2Funcs) {
+	net := s.GetDNN()
+	if net == nil {
+		c.LoseAll(NotDone, "not implemented: GetDNN returns nil")
+		return
+	}
+	want, err := nn.Summarize(ref.GetDNN(), 10, 3)
+	if err != nil {
+		panic(err)
+	}
+	var wantKinds, gotKinds []string
+	for _, l := range want {
+		wantKinds = append(wantKinds, l.Name)
+	}
+	for _, l := range net.Layers {
+		if l == nil {
+			gotKinds = append(gotKinds, "nil")
+			continue
+		}
+		gotKinds = append(gotKinds, l.Name())
+	}
+	c.Detailf("layers: %s; expected %s", strings.Join(gotKinds, ", "), strings.Join(wantKinds, ", "))
+	if !slices.Equal(gotKinds, wantKinds) {
+		i := 0
+		for i < len(gotKinds) && i < len(wantKinds) && gotKinds[i] == wantKinds[i] {
+			i++
+		}
+		switch {
+		case i == len(gotKinds):
+			c.Lose(2, Fail, "the network has %d layers, expected %d: layer %d (%s) is missing", len(gotKinds), len(wantKinds), i, wantKinds[i])
+		case i == len(wantKinds):
+			c.Lose(2, Fail, "the network has %d layers, expected %d: layer %d (%s) is extra", len(gotKinds), len(wantKinds), i, gotKinds[i])
+		default:
+			c.Lose(2, Fail, "layer %d is %s, expected %s (expected %s)", i, gotKinds[i], wantKinds[i], strings.Join(wantKinds, ", "))
+		}
+	}
+	got, err := nn.Summarize(net, 10, 3)
+	switch {
+	case err != nil:
+		c.Lose(2, Fail, "a batch of 10 samples [10 3] does not go through: %v", err)
+	default:
+		for i := range max(len(got), len(want)) {
+			if i >= len(got) || i >= len(want) || !slices.Equal(got[i].OutputShape, want[i].OutputShape) {
+				g, w := "nothing", "nothing"
+				if i < len(got) {
+					g = fmt.Sprint(got[i].OutputShape)
+				}
+				if i < len(want) {
+					w = fmt.Sprint(want[i].OutputShape)
+				}
+				c.Lose(2, Fail, "for a batch of 10, layer %d outputs %s, expected %s", i, g, w)
+				break
+			}
+		}
+	}
+	if n, w := nn.CountParameters(net), nn.CountParameters(ref.GetDNN()); n != w {
+		hint := ""
+		for _, l := range net.Layers {
+			if lin, ok := l.(*nn.Linear); ok && lin.Bias != nil {
+				hint = " (the Linear layers have no bias: nn.NewLinear(in, out, false))"
+			}
+		}
+		c.Lose(1, Fail, "%d parameters, expected %d%s", n, w, hint)
+	}
+}
+
+// torchVariant trains like TrainTorch, written by the checker with knobs
+// for the known mistakes.
+type torchVariant struct {
+	offByOne  bool // batch end min((b+1)*bs, N-1)
+	mean      bool // mean instead of sum reduction
+	noZero    bool // gradients never zeroed
+	noInit    bool // InitWeights not called
+	noCast    bool // trained in float32
+	what      string
+	keepsPart bool // the rest is right: keep some points
+}
+
+var torchVariants = []torchVariant{
+	{offByOne: true, keepsPart: true, what: "the batches drop the last sample: batch b ends at min((b+1)*batchSize, N), not N-1 (the original template's bug); otherwise right"},
+	{mean: true, what: "the loss is averaged over the batch; TrainTorch uses the sum (nn.NewMSELoss(tensor.ReduceSum))"},
+	{noZero: true, what: "the gradients are never zeroed, so they add up over the batches: call ZeroGrad before every backward pass"},
+	{noInit: true, what: "the weights were not initialised with InitWeights(net), so training starts from other weights"},
+	{noCast: true, what: "it trains in float32: cast the net to float64 first (nn.Cast(net, tensor.Float64))"},
+}
+
+func (v torchVariant) train(net *nn.Sequential, X *mat.Dense, y []float64, epochs int, lr float64, bs int) ([]*mat.Dense, [][]float64) {
+	dt := tensor.Float64
+	if v.noCast {
+		dt = tensor.Float32
+	}
+	nn.Cast(net, dt)
+	if !v.noInit {
+		task2.InitWeights(net)
+	}
+	opt := optim.NewSGD(net.Parameters(), lr, 0, 0)
+	red := tensor.ReduceSum
+	if v.mean {
+		red = tensor.ReduceMean
+	}
+	Xt := task2.ToTensor(X).To(dt)
+	yt := tensor.FromFloat64(slices.Clone(y), len(y), 1).To(dt)
+	n := len(y)
+	var WL []*mat.Dense
+	var KL [][]float64
+	for range epochs {
+		for lo := 0; lo < n; lo += bs {
+			hi := min(lo+bs, n)
+			if v.offByOne {
+				hi = min(lo+bs, n-1)
+			}
+			if hi <= lo {
+				continue
+			}
+			if !v.noZero {
+				opt.ZeroGrad()
+			}
+			l := tensor.MSE(net.Forward(tensor.Slice(Xt, lo, hi)), tensor.Slice(yt, lo, hi), red)
+			l.Backward()
+			opt.Step()
+		}
+		WL = append(WL, mat.NewDense(2, 3, net.Layers[0].(*nn.Linear).Weight.Float64s()))
+		KL = append(KL, net.Layers[2].(*nn.Linear).Weight.Float64s())
+	}
+	return WL, KL
+}
+
+type torchCase struct {
+	X             *mat.Dense
+	y             []float64
+	lr            float64
+	epochs, batch int
+	what          string
+}
+
+func torchCases() []torchCase {
+	X, y, err := task1.GetData(13)
+	if err != nil {
+		panic(err)
+	}
+	sub := func(n int) (*mat.Dense, []float64) {
+		return mat.DenseCopyOf(X.Slice(0, n, 0, 3)), slices.Clone(y[:n])
+	}
+	X23, y23 := sub(23)
+	X1, y1 := sub(1)
+	return []torchCase{
+		{X: X23, y: y23, lr: 0.01, epochs: 3, batch: 5, what: "N = 23, batch 5 (last batch of 3)"},
+		{X: X1, y: y1, lr: 0.01, epochs: 2, batch: 1, what: "N = 1, batch 1"},
+		{X: X, y: y, lr: 0.002, epochs: 4, batch: 10, what: "the 400 samples, batch 10"},
+	}
+}
+
+// mlpLoss is task 1's loss of the weights W, K on X, y.
+func mlpLoss(X *mat.Dense, y []float64, W *mat.Dense, K []float64) float64 {
+	_, _, O := task1.DNNForward(X, W, K)
+	return task1.Loss(O, y)
+}
+
+// checkTrainTorch trains a reference-built network with the student's
+// TrainTorch and another with the reference one: one entry per epoch (1
+// point), the same weights after every epoch (3), a falling loss (1); 1
+// point off for changing X or y.
+func checkTrainTorch(c *Ctx, s, ref *Task2Funcs) {
+	var snap snapshot
+	epochsBad, valuesBad, valuesDetail := "", "", ""
+	var variant *torchVariant
+	cases := torchCases()
+	var lossBefore, lossAfter float64
+	for i, tc := range cases {
+		snap.dense("X", tc.X)
+		snap.vec("y", tc.y)
+		wW, wK := ref.TrainTorch(ref.GetDNN(), mat.DenseCopyOf(tc.X), slices.Clone(tc.y), tc.epochs, tc.lr, tc.batch)
+		net := ref.GetDNN()
+		gW, gK := s.TrainTorch(net, tc.X, tc.y, tc.epochs, tc.lr, tc.batch)
+		if i == 0 && len(gW) == 0 && len(gK) == 0 {
+			c.LoseAll(NotDone, "not implemented: TrainTorch returns no epochs")
+			return
+		}
+		if (len(gW) != tc.epochs || len(gK) != tc.epochs) && epochsBad == "" {
+			epochsBad = fmt.Sprintf("%s, %d epochs: WList has %d entries and KList %d, expected one per epoch", tc.what, tc.epochs, len(gW), len(gK))
+		}
+		if m := diffHistory(wW, wK, gW, gK, trainTol); m != nil && valuesBad == "" {
+			valuesBad, valuesDetail = tc.what+": "+m.reason, m.detail
+			if len(gW) > 1 && gW[0] == gW[len(gW)-1] {
+				valuesBad += " (every WList entry is the same matrix: append a new one after each epoch)"
+			}
+			if nn.DTypeOf(net) != tensor.Float64 {
+				valuesBad += " (the net is still " + nn.DTypeOf(net).String() + ": cast it to float64 with nn.Cast)"
+			}
+			for _, v := range torchVariants {
+				vW, vK := v.train(ref.GetDNN(), tc.X, tc.y, tc.epochs, tc.lr, tc.batch)
+				if diffHistory(vW, vK, gW, gK, tol{1e-5, 1e-7}) == nil {
+					variant = &v
+					break
+				}
+			}
+		}
+		if i == len(cases)-1 {
+			init := ref.GetDNN()
+			nn.Cast(init, tensor.Float64)
+			task2.InitWeights(init)
+			lossBefore = mlpLoss(tc.X, tc.y, task2.ToDense(init.Layers[0].(*nn.Linear).Weight), init.Layers[2].(*nn.Linear).Weight.Float64s())
+			lossAfter = math.NaN()
+			if n := len(gW); n > 0 && len(gK) == n && !isNil(gW[n-1]) && len(gK[n-1]) == 2 {
+				if r, cc := gW[n-1].Dims(); r == 2 && cc == 3 {
+					lossAfter = mlpLoss(tc.X, tc.y, gW[n-1], gK[n-1])
+				}
+			}
+		}
+	}
+	if epochsBad != "" {
+		c.Lose(1, Fail, "%s", epochsBad)
+	}
+	if valuesBad != "" {
+		switch {
+		case variant != nil && variant.keepsPart:
+			c.Lose(2, Fail, "%s", variant.what)
+		case variant != nil:
+			c.Lose(3, Fail, "%s", variant.what)
+		default:
+			c.Lose(3, Fail, "%s", valuesBad)
+		}
+		c.Detailf("%s", valuesDetail)
+	}
+	if !(lossAfter < lossBefore) {
+		c.Lose(1, Fail, "the loss on the 400 samples did not fall: %.4g before training, %.4g after", lossBefore, lossAfter)
+	}
+	if ch := snap.changed(); len(ch) > 0 {
+		c.Lose(1, InputModified, "TrainTorch changes its input %s", andList(unique(ch)))
+	}
+}
