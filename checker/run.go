@@ -355,6 +355,16 @@ func (r *run) build(ctx context.Context) (string, error) {
 		}
 		stub := map[string]map[string]bool{} // file -> funcs
 		for _, e := range errs {
+			if m := unusedImportRE.FindStringSubmatch(e.msg); m != nil && r.enclosingFunc(e.file, e.line) == "" {
+				// Blank the import and say so: the package does not
+				// compile as it is, but nothing else is wrong with it.
+				if src, ok := blankImport(sources[e.file], e.line, m[1]); ok {
+					sources[e.file] = src
+					r.notes = append(r.notes, Result{Task: r.task.Name, Item: "(build)", Status: BuildFailed,
+						Reason: fmt.Sprintf("%s:%d: %s: remove it, Go does not build the package as it is (graded without it)", e.file, e.line, e.msg)})
+					continue
+				}
+			}
 			fn := r.enclosingFunc(e.file, e.line)
 			if _, again := r.broken[fn]; fn == "" || again {
 				r.failAll(fmt.Sprintf("does not compile: %s:%d: %s (outside the graded function bodies, so the whole package fails to build: fix it first)", e.file, e.line, e.msg))
@@ -381,6 +391,35 @@ func (r *run) build(ctx context.Context) (string, error) {
 			}
 		}
 	}
+}
+
+var unusedImportRE = regexp.MustCompile(`^"([^"]+)" imported (?:as \w+ )?and not used`)
+
+// blankImport turns the import of path on line (1-based) into a blank
+// import, keeping every line where it was.
+func blankImport(src []byte, line int, path string) ([]byte, bool) {
+	lines := strings.SplitAfter(string(src), "\n")
+	if line < 1 || line > len(lines) {
+		return nil, false
+	}
+	l := lines[line-1]
+	q := strconv.Quote(path)
+	i := strings.Index(l, q)
+	if i < 0 {
+		return nil, false
+	}
+	head := strings.TrimRight(l[:i], " \t")
+	// Drop a name before the path ("m" in `m "gonum.org/v1/gonum/mat"`).
+	if fields := strings.Fields(head); len(fields) > 0 {
+		if last := fields[len(fields)-1]; last != "import" && last != "(" {
+			head = strings.TrimRight(strings.TrimSuffix(head, last), " \t")
+		}
+	}
+	if head != "" {
+		head += " "
+	}
+	lines[line-1] = head + "_ " + l[i:]
+	return []byte(strings.Join(lines, "")), true
 }
 
 type compileError struct {
