@@ -65,10 +65,14 @@ func (r Report) Full() bool {
 	return true
 }
 
+// reasonWidth is where the table wraps a cell (the reasons): a full
+// reason stays readable in an 80-column terminal after the other columns.
+const reasonWidth = 60
+
 // Render prints the rubric table: item, points, status, reason, total.
 // verbose adds each item's details below the table.
 func (r Report) Render(w io.Writer, verbose bool) error {
-	t := tablewriter.NewWriter(w)
+	t := tablewriter.NewTable(w, tablewriter.WithRowMaxWidth(reasonWidth))
 	t.Header([]string{"Task", "Item", "Points", "Status", "Reason"})
 	for _, x := range r.Results {
 		reason := x.Reason
