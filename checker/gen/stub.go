@@ -180,13 +180,11 @@ func StubFuncs(filename string, src []byte, names map[string]bool, comment strin
 		edits = append(edits, edit{start: tf.Offset(fd.Body.Lbrace), end: tf.Offset(fd.Body.Rbrace) + 1, text: text})
 	}
 	out := applyEdits(src, edits)
-	f, err = parser.ParseFile(token.NewFileSet(), filename, out, parser.ParseComments)
-	if err != nil {
+	fset = token.NewFileSet()
+	if f, err = parser.ParseFile(fset, filename, out, parser.ParseComments); err != nil {
 		return nil, err
 	}
-	fset2 := token.NewFileSet()
-	f, _ = parser.ParseFile(fset2, filename, out, parser.ParseComments)
-	tf = fset2.File(f.Pos())
+	tf = fset.File(f.Pos())
 	edits = nil
 	used := UsedPackageNames(f)
 	for _, is := range f.Imports {

@@ -230,6 +230,12 @@ func grade(ctx context.Context, args []string, stdout, stderr io.Writer) (int, e
 	}
 	var rep checker.Report
 	failed := false
+	seen := map[string]int{}
+	for _, dir := range dirs {
+		if t, err := checker.TaskOf(dir); err == nil {
+			seen[t.Name]++
+		}
+	}
 	for _, dir := range dirs {
 		r, err := checker.Check(ctx, dir, checker.Options{Timeout: *timeout})
 		if err != nil {
@@ -239,6 +245,11 @@ func grade(ctx context.Context, args []string, stdout, stderr io.Writer) (int, e
 			log.Print(err)
 			failed = true
 			continue
+		}
+		for i := range r.Results {
+			if seen[r.Results[i].Task] > 1 { // the same task twice: say which folder
+				r.Results[i].Task = filepath.ToSlash(filepath.Clean(dir))
+			}
 		}
 		rep.Results = append(rep.Results, r.Results...)
 	}
