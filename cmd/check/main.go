@@ -18,6 +18,12 @@
 //	check ./exercises/task1
 //	check ./exercises/...
 //	check ./solutions/...
+//	check ./conceptual
+//
+// ./conceptual (or conceptual/answers) grades the answers to the six
+// conceptual problems: problem 1's Go functions like a task, problems 3
+// and 5 from answers.txt, and problems 2, 4 and 6 listed as graded by
+// hand.
 //
 // One task that does not build never stops the others. Before running
 // anything, check reads the source: a graded function that is missing,
@@ -70,6 +76,7 @@ import (
 
 	"nnkit/checker"
 	"nnkit/checker/gen"
+	conceptual "nnkit/conceptual/grade"
 	"nnkit/data"
 )
 
@@ -85,7 +92,7 @@ func main() {
 var errUsage = errors.New("usage")
 
 const usage = `usage:
-  check [-v] [-json FILE] [-timeout D] PACKAGE...   grade task packages (./exercises/task1, ./exercises/...)
+  check [-v] [-json FILE] [-timeout D] PACKAGE...   grade task packages (./exercises/task1, ./exercises/..., ./conceptual)
   check gen [-force] [TASK...]                      regenerate exercises/ from solutions/
   check data [-data DIR]                            say where Fashion-MNIST comes from
   check version                                     print the version
@@ -237,7 +244,13 @@ func grade(ctx context.Context, args []string, stdout, stderr io.Writer) (int, e
 		}
 	}
 	for _, dir := range dirs {
-		r, err := checker.Check(ctx, dir, checker.Options{Timeout: *timeout})
+		var r checker.Report
+		var err error
+		if isConceptual(dir) {
+			r, err = conceptual.Check(ctx, dir, conceptual.Options{})
+		} else {
+			r, err = checker.Check(ctx, dir, checker.Options{Timeout: *timeout})
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return 1, ctx.Err()
@@ -277,6 +290,13 @@ func grade(ctx context.Context, args []string, stdout, stderr io.Writer) (int, e
 	return 0, nil
 }
 
+// isConceptual reports whether dir holds conceptual answers (answers.txt or
+// p1.go), directly or in an answers/ subfolder as ./conceptual does.
+func isConceptual(dir string) bool {
+	_, err := os.Stat(filepath.Join(conceptual.AnswersDir(dir), conceptual.AnswersFile))
+	return err == nil
+}
+
 // expand turns DIR/... into the task packages below DIR.
 func expand(p string) ([]string, error) {
 	base, rec := strings.CutSuffix(p, "...")
@@ -303,8 +323,11 @@ func expand(p string) ([]string, error) {
 		if path != base && (name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
 			return filepath.SkipDir
 		}
-		if _, err := checker.TaskOf(path); err == nil {
+		if _, err := checker.TaskOf(path); err == nil || isConceptual(path) {
 			dirs = append(dirs, path)
+			if isConceptual(path) {
+				return filepath.SkipDir
+			}
 		}
 		return nil
 	})

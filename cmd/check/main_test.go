@@ -108,3 +108,17 @@ func TestBinary(t *testing.T) {
 		t.Errorf("check on a missing dir: %v\n%s", err, out)
 	}
 }
+
+// TestConceptual: ./conceptual grades the student's answers folder (the
+// fresh template scores nothing), the reference answers earn every
+// auto-graded point and exit 0, and the hand-graded items are listed.
+func TestConceptual(t *testing.T) {
+	code, out, errOut := runCheck(t, "../../conceptual")
+	if code != 1 || !strings.Contains(out, "0 / 40") || !strings.Contains(out, "not implemented") {
+		t.Errorf("check conceptual (template): exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = runCheck(t, "../../conceptual/reference")
+	if code != 0 || !strings.Contains(out, "21 / 40") || !strings.Contains(out, "graded by hand") {
+		t.Errorf("check conceptual/reference: exit %d, want 0 with 21 / 40 auto-graded\n%s%s", code, out, errOut)
+	}
+}
