@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"runtime/debug"
 	"slices"
 
 	"nnkit/nn"
@@ -128,16 +129,19 @@ func alignLayers(exp, got []string) []layerOp {
 	var ops []layerOp
 	i, j := n, m
 	for i > 0 || j > 0 {
+		// Walking back from the end, a missing or extra layer is placed
+		// as late as an optimal alignment allows: of two identical
+		// layers in a row, the second is the extra one.
 		switch {
-		case i > 0 && j > 0 && exp[i-1] == got[j-1] && d[i][j] == d[i-1][j-1]:
-			ops = append(ops, layerOp{'=', i - 1, j - 1})
-			i, j = i-1, j-1
 		case i > 0 && d[i][j] == d[i-1][j]+1:
 			ops = append(ops, layerOp{'d', i - 1, -1})
 			i--
 		case j > 0 && d[i][j] == d[i][j-1]+1:
 			ops = append(ops, layerOp{'i', -1, j - 1})
 			j--
+		case i > 0 && j > 0 && exp[i-1] == got[j-1] && d[i][j] == d[i-1][j-1]:
+			ops = append(ops, layerOp{'=', i - 1, j - 1})
+			i, j = i-1, j-1
 		default:
 			ops = append(ops, layerOp{'s', i - 1, j - 1})
 			i, j = i-1, j-1
@@ -378,6 +382,9 @@ func protect(f func()) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("panic: %v", v)
+			if loc := studentFrame(string(debug.Stack()), ""); loc != "" {
+				err = fmt.Errorf("panic: %v at %s", v, loc)
+			}
 		}
 	}()
 	f()
