@@ -144,10 +144,16 @@ func TestNotFoundMessage(t *testing.T) {
 // TryGPU reports.
 func TestOpenReason(t *testing.T) {
 	ok, reason := Available()
-	if ok {
+	if ok && !emulated {
 		d, _ := Open()
 		t.Logf("device: %s", d)
 		return
+	}
+	if emulated {
+		reason = realReason
+		if reason == "NNKIT_CUDA_EMU=1" {
+			return
+		}
 	}
 	t.Logf("no GPU: %s", reason)
 	known := []string{"driver libcuda.so.1 not found", "library libcublas not found", "library libnvrtc not found",
