@@ -93,7 +93,9 @@ func parseCase(t *testing.T, path string) brokenCase {
 }
 
 // swapIn copies the non-test files of solutions/task into dir with the
-// case's functions in place of the solution's (and its imports added).
+// case's functions and methods in place of the solution's (and its imports
+// added). A method replaces the method of the same name on the same
+// receiver type ("func (r *Residual) Forward" replaces Residual.Forward).
 func swapIn(t *testing.T, task string, c brokenCase, dir string) {
 	t.Helper()
 	caseFset := token.NewFileSet()
@@ -111,7 +113,7 @@ func swapIn(t *testing.T, task string, c brokenCase, dir string) {
 		if !ok {
 			continue
 		}
-		target := fd.Name.Name
+		target := declKey(fd)
 		if c.replaces != "" {
 			target = c.replaces
 		}
@@ -143,11 +145,11 @@ func swapIn(t *testing.T, task string, c brokenCase, dir string) {
 		var edits []edit
 		for _, d := range f.Decls {
 			fd, ok := d.(*ast.FuncDecl)
-			if !ok || fd.Recv != nil {
+			if !ok {
 				continue
 			}
 			for _, r := range repls {
-				if r.target == fd.Name.Name {
+				if r.target == declKey(fd) {
 					edits = append(edits, edit{fset.Position(fd.Pos()).Offset, fset.Position(fd.End()).Offset, r.text})
 					done[r.target] = true
 				}

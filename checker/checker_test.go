@@ -64,6 +64,18 @@ func TestTaskPoints(t *testing.T) {
 	want := map[string]map[string]float64{
 		"task1": {"Relu": 3, "Prelu": 2, "DNNForward": 5, "DNNBackward": 5, "Train": 5},
 		"task2": {"GetDNN": 5, "TrainTorch": 5},
+		"task3": {"GetLeNet": 5, "TrainCNN/steps": 6, "TrainCNN/behaviour": 5, "TrainCNN/accuracy": 4},
+		"task4": {"Residual/construction": 2, "Residual/forward": 3, "GetResNet/stages": 3, "GetResNet/head": 2},
+	}
+	if got := len(Tasks()); got != len(want) {
+		t.Errorf("%d tasks registered, want %d", got, len(want))
+	}
+	var total float64
+	for _, task := range Tasks() {
+		total += task.Points()
+	}
+	if total != 60 {
+		t.Errorf("the tasks add up to %v points, want 60", total)
 	}
 	for name, items := range want {
 		task := LookupTask(name)

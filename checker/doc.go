@@ -21,7 +21,8 @@
 //     _test.go files are left out. Nothing is written to the student's
 //     folder, which may be anywhere.
 //  3. `go test -c` compiles the binary once. When it fails, each compiler
-//     error is mapped to the function around it; those functions are
+//     error is mapped to the function around it (or the method, when an
+//     item lists it in Item.Methods, as Residual.Forward); those are
 //     stubbed out (gen.StubFuncs keeps every other line where it was) and
 //     the build is retried, so a compile error in one function costs
 //     the items that reach that function and names it. An error outside
@@ -70,7 +71,7 @@
 //     with NotDone when the result is the zero value).
 //
 //  4. Add the points to TestTaskPoints and cases to testdata/broken/taskN
-//     (one replacement function per file and "// want ITEM score=N
+//     (one replacement function or method per file and "// want ITEM score=N
 //     status=S reason~\"...\"" lines; see broken_test.go). The tests
 //     that the solutions score full marks and the stubs zero pick the
 //     new task up by themselves.

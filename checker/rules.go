@@ -24,6 +24,10 @@ type pkgSource struct {
 	files map[string]*srcFile // by base name; test files excluded
 	tests []string            // base names of _test.go files (left out of the build)
 	funcs map[string]*funcDecl
+	// methods are the methods declared in the package, by "T.M" (see
+	// declKey); only their positions are used, to charge a compile
+	// error inside one to the items that grade it.
+	methods map[string]*funcDecl
 }
 
 type srcFile struct {
@@ -55,7 +59,7 @@ func parsePackage(dir string) (*pkgSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &pkgSource{dir: dir, fset: token.NewFileSet(), files: map[string]*srcFile{}, funcs: map[string]*funcDecl{}}
+	p := &pkgSource{dir: dir, fset: token.NewFileSet(), files: map[string]*srcFile{}, funcs: map[string]*funcDecl{}, methods: map[string]*funcDecl{}}
 	var syntax []string
 	for _, n := range names {
 		base := filepath.Base(n)
@@ -103,7 +107,12 @@ func parsePackage(dir string) (*pkgSource, error) {
 	for _, f := range p.files {
 		for _, d := range f.ast.Decls {
 			fd, ok := d.(*ast.FuncDecl)
-			if !ok || fd.Recv != nil {
+			if !ok {
+				continue
+			}
+			if fd.Recv != nil {
+				k := declKey(fd)
+				p.methods[k] = &funcDecl{name: k, file: f, decl: fd, line: p.fset.Position(fd.Pos()).Line}
 				continue
 			}
 			fn := &funcDecl{name: fd.Name.Name, file: f, decl: fd, line: p.fset.Position(fd.Pos()).Line, pkgs: map[string]bool{}, refs: map[string]bool{}}
@@ -127,6 +136,10 @@ func parsePackage(dir string) (*pkgSource, error) {
 	}
 	return p, nil
 }
+
+// declKey names a function declaration: "F" for a function, "T.M" for a
+// method M of T or *T.
+func declKey(fd *ast.FuncDecl) string { return gen.DeclName(fd) }
 
 type syntaxError struct{ msgs []string }
 

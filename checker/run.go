@@ -223,7 +223,7 @@ func (r *run) check(ctx context.Context, dir string) (Report, error) {
 		if fn := r.brokenFor(it); fn != "" {
 			e := r.broken[fn]
 			reason := fmt.Sprintf("does not compile: %s:%d: %s (the other items were graded with %s stubbed out, but the package must compile)", e.file, e.line, e.msg, fn)
-			if !slices.Contains(it.Uses, fn) {
+			if !slices.Contains(it.Uses, fn) && !slices.Contains(it.Methods, fn) {
 				reason = fmt.Sprintf("uses %s, which does not compile (%s:%d: %s)", fn, e.file, e.line, e.msg)
 			}
 			r.settle(it, BuildFailed, reason)
@@ -258,6 +258,11 @@ func (r *run) brokenFor(it Item) string {
 		}
 	}
 	sort.Strings(names)
+	for _, m := range it.Methods { // a method the item grades
+		if _, ok := r.broken[m]; ok {
+			return m
+		}
+	}
 	for _, u := range it.Uses { // prefer the item's own function
 		if _, ok := r.broken[u]; ok {
 			return u
@@ -444,18 +449,41 @@ func (r *run) compileErrors(out string) []compileError {
 	return errs
 }
 
+// enclosingFunc names the function around file:line: "F" for a
+// package-level function, "T.M" for a method that an item grades (see
+// Item.Methods), or "" outside both. A compile error in a method no item
+// grades fails the whole package, as one outside any function does: the
+// checker cannot tell which items depend on it.
 func (r *run) enclosingFunc(file string, line int) string {
-	for _, fn := range r.pkg.funcs {
-		if fn.file.name != file {
-			continue
+	in := func(fn *funcDecl) bool {
+		if fn.file.name != file || fn.decl.Body == nil {
+			return false
 		}
 		start := r.pkg.fset.Position(fn.decl.Pos()).Line
 		end := r.pkg.fset.Position(fn.decl.End()).Line
-		if line >= start && line <= end && fn.decl.Body != nil {
+		return line >= start && line <= end
+	}
+	for _, fn := range r.pkg.funcs {
+		if in(fn) {
+			return fn.name
+		}
+	}
+	for _, fn := range r.pkg.methods {
+		if in(fn) && r.gradedMethod(fn.name) {
 			return fn.name
 		}
 	}
 	return ""
+}
+
+// gradedMethod reports whether an item grades the method "T.M".
+func (r *run) gradedMethod(name string) bool {
+	for _, it := range r.task.Items {
+		if slices.Contains(it.Methods, name) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *run) isGraded(fn string) bool { return r.task.FuncType(fn) != nil }

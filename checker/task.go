@@ -26,8 +26,12 @@ type Item struct {
 	Points float64
 	// Uses lists the graded functions the item calls; a missing, renamed,
 	// mis-declared or uncompilable one costs the item all its points.
-	Uses  []string
-	check func(c *Ctx, student, ref any)
+	Uses []string
+	// Methods lists the methods the item grades, as "T.M" (Forward of
+	// *Residual is "Residual.Forward"): a compile error inside one costs
+	// this item, and the others are graded with the method stubbed out.
+	Methods []string
+	check   func(c *Ctx, student, ref any)
 }
 
 // ItemOf declares an item of a task whose graded functions are the fields
@@ -37,7 +41,9 @@ type ItemOf[F any] struct {
 	Name   string
 	Points float64
 	Uses   []string // nil means {Name}
-	Check  func(c *Ctx, student, ref *F)
+	// Methods are the methods it grades, as "T.M"; see Item.Methods.
+	Methods []string
+	Check   func(c *Ctx, student, ref *F)
 }
 
 // NewTask declares a task. F must be a struct whose fields are all funcs
@@ -67,7 +73,7 @@ func NewTask[F any](name, title string, ref *F, allowed []string, items ...ItemO
 		}
 		check := it.Check
 		t.Items = append(t.Items, Item{
-			Name: it.Name, Points: it.Points, Uses: uses,
+			Name: it.Name, Points: it.Points, Uses: uses, Methods: it.Methods,
 			check: func(c *Ctx, student, ref any) { check(c, student.(*F), ref.(*F)) },
 		})
 	}

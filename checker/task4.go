@@ -43,7 +43,7 @@ var task4Reference = &Task4Funcs{NewResidual: task4.NewResidual, GetResNet: task
 var Task4 = register(NewTask("task4", "ResNet-18 on Fashion-MNIST", task4Reference,
 	[]string{"fmt", "math", "slices", "strings", "nnkit/nn", "nnkit/tensor"},
 	ItemOf[Task4Funcs]{Name: "Residual/construction", Points: 2, Uses: []string{"NewResidual"}, Check: checkResidualConstruction},
-	ItemOf[Task4Funcs]{Name: "Residual/forward", Points: 3, Uses: []string{"NewResidual"}, Check: checkResidualForward},
+	ItemOf[Task4Funcs]{Name: "Residual/forward", Points: 3, Uses: []string{"NewResidual"}, Methods: []string{"Residual.Forward"}, Check: checkResidualForward},
 	ItemOf[Task4Funcs]{Name: "GetResNet/stages", Points: 3, Uses: []string{"GetResNet"}, Check: checkResNetStages},
 	ItemOf[Task4Funcs]{Name: "GetResNet/head", Points: 2, Uses: []string{"GetResNet"}, Check: checkResNetHead},
 ))

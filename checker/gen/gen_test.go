@@ -187,3 +187,35 @@ func TestWriteKeepsEdits(t *testing.T) {
 		t.Error("-force did not regenerate")
 	}
 }
+
+func TestStubFuncsMethod(t *testing.T) {
+	src := "package p\n\ntype T struct{}\n\nfunc (t *T) F() int {\n\treturn 1 + \"x\"\n}\n\nfunc F() int {\n\treturn 2\n}\n"
+	out, err := StubFuncs("p.go", []byte(src), map[string]bool{"T.F": true}, "// stubbed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The body keeps its three lines, so the closing brace follows the
+	// return on the same line.
+	want := "package p\n\ntype T struct{}\n\nfunc (t *T) F() int {\n\t// stubbed\n\treturn 0}\n\nfunc F() int {\n\treturn 2\n}\n"
+	if string(out) != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+}
+
+// TestStubImportedInterface: an interface result from another package of
+// the module is stubbed as nil, one the resolver cannot see as *new(T).
+func TestStubImportedInterface(t *testing.T) {
+	src := "package p\n\nimport (\n\t\"io\"\n\n\t\"nnkit/nn\"\n\t\"example.com/x\"\n)\n\n" +
+		"func F() (nn.Module, io.Reader, x.T) {\n\t// BEGIN SOLUTION [1 pts]\n\treturn nil, nil, x.T{}\n\t// END SOLUTION\n}\n"
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := StubWith("p.go", []byte(src), SourceResolver(root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "return nil, nil, *new(x.T)") {
+		t.Errorf("got\n%s", out)
+	}
+}

@@ -24,8 +24,11 @@
 // files are not copied. The zero values come from the result types as
 // written (go/ast): nil for pointers, slices, maps, channels, functions,
 // interfaces and error; 0, "" and false for basic types; T{} for struct
-// and array types declared in the package; *new(T) for any other named
-// type, which is the zero value of every type.
+// and array types declared in the package; nil for a type of another
+// package of the module or of the standard library whose declaration
+// (parsed, not type-checked: see SourceResolver) is an interface,
+// pointer, slice, map, channel or function type, as nn.Module; *new(T)
+// for any other named type, which is the zero value of every type.
 //
 // Write regenerates every exercise without ever losing a student's work:
 // see its comment.
@@ -74,6 +77,13 @@ type edit struct {
 // statements before BEGIN or after END) is an error naming the line, so
 // that a solution can never leak into an exercise.
 func Stub(filename string, src []byte) ([]byte, []Region, error) {
+	return StubWith(filename, src, nil)
+}
+
+// StubWith is Stub with a Resolver for the types of imported packages:
+// Generate passes SourceResolver(root), so that an imported interface
+// result (nn.Module) is stubbed as nil rather than *new(nn.Module).
+func StubWith(filename string, src []byte, resolve Resolver) ([]byte, []Region, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, filename, src, parser.ParseComments)
 	if err != nil {
@@ -81,6 +91,7 @@ func Stub(filename string, src []byte) ([]byte, []Region, error) {
 	}
 	tf := fset.File(f.Pos())
 	types := localTypes(f)
+	z := zeroer{types: types, imports: fileImports(f), resolve: resolve}
 	var edits []edit
 	var regions []Region
 	claimed := map[*ast.Comment]bool{}
@@ -130,7 +141,7 @@ func Stub(filename string, src []byte) ([]byte, []Region, error) {
 		edits = append(edits, edit{
 			start: tf.Offset(fd.Body.Lbrace),
 			end:   tf.Offset(fd.Body.Rbrace) + 1,
-			text:  stubBody(fd.Type, types, fmt.Sprintf("%s %s", StubMarker, tag)),
+			text:  stubBody(fd.Type, z, fmt.Sprintf("%s %s", StubMarker, tag)),
 		})
 	}
 	for _, cg := range f.Comments {
@@ -147,9 +158,9 @@ func Stub(filename string, src []byte) ([]byte, []Region, error) {
 	return out, regions, nil
 }
 
-// StubFuncs replaces the bodies of the named functions (package-level
-// functions, not methods) with a stub holding comment and returning zero
-// values, and turns imports left unused into blank imports. Unlike Stub
+// StubFuncs replaces the bodies of the named functions (by DeclName:
+// "F" for a function, "T.M" for a method) with a stub holding comment and
+// returning zero values, and turns imports left unused into blank imports. Unlike Stub
 // it keeps every other line where it was and does not format, so that
 // compiler positions in the rest of the file stay true: the checker uses
 // it to grade the rest of a package when some functions do not compile.
@@ -165,7 +176,7 @@ func StubFuncs(filename string, src []byte, names map[string]bool, comment strin
 	var edits []edit
 	for _, d := range f.Decls {
 		fd, ok := d.(*ast.FuncDecl)
-		if !ok || fd.Body == nil || fd.Recv != nil || !names[fd.Name.Name] {
+		if !ok || fd.Body == nil || !names[DeclName(fd)] {
 			continue
 		}
 		lines := tf.Line(fd.Body.Rbrace) - tf.Line(fd.Body.Lbrace)
@@ -205,6 +216,34 @@ func StubFuncs(filename string, src []byte, names map[string]bool, comment strin
 	return applyEdits(out, edits), nil
 }
 
+// DeclName names a function declaration: "F" for a function, "T.M" for a
+// method M of T or *T.
+func DeclName(fd *ast.FuncDecl) string {
+	if fd.Recv == nil || len(fd.Recv.List) == 0 {
+		return fd.Name.Name
+	}
+	t := fd.Recv.List[0].Type
+	for {
+		switch x := t.(type) {
+		case *ast.StarExpr:
+			t = x.X
+			continue
+		case *ast.ParenExpr:
+			t = x.X
+			continue
+		case *ast.IndexExpr: // a generic receiver T[P]
+			t = x.X
+			continue
+		case *ast.IndexListExpr:
+			t = x.X
+			continue
+		case *ast.Ident:
+			return x.Name + "." + fd.Name.Name
+		}
+		return fd.Name.Name
+	}
+}
+
 func applyEdits(src []byte, edits []edit) []byte {
 	sort.Slice(edits, func(i, j int) bool { return edits[i].start > edits[j].start })
 	out := slices.Clone(src)
@@ -227,13 +266,13 @@ func finish(filename string, src []byte) ([]byte, error) {
 	return out, nil
 }
 
-func stubBody(ft *ast.FuncType, types map[string]ast.Expr, comment string) string {
+func stubBody(ft *ast.FuncType, z zeroer, comment string) string {
 	var b strings.Builder
 	b.WriteString("{\n")
 	if comment != "" {
 		b.WriteString("\t" + comment + "\n")
 	}
-	if zs := ZeroValues(ft, types); len(zs) > 0 {
+	if zs := z.values(ft); len(zs) > 0 {
 		b.WriteString("\treturn " + strings.Join(zs, ", ") + "\n")
 	}
 	b.WriteString("}")
@@ -260,24 +299,56 @@ func localTypes(f *ast.File) map[string]ast.Expr {
 // one per result. types maps the package's own type names to their
 // definitions (it may be nil).
 func ZeroValues(ft *ast.FuncType, types map[string]ast.Expr) []string {
+	return zeroer{types: types}.values(ft)
+}
+
+// zeroer writes zero values: types are the file's own type declarations,
+// imports its import names (name -> path), resolve (may be nil) looks
+// into imported packages.
+type zeroer struct {
+	types   map[string]ast.Expr
+	imports map[string]string
+	resolve Resolver
+}
+
+func (z zeroer) values(ft *ast.FuncType) []string {
 	if ft.Results == nil {
 		return nil
 	}
 	var zs []string
 	for _, fld := range ft.Results.List {
 		n := max(len(fld.Names), 1)
-		z := zeroOf(fld.Type, types, 0)
+		v := z.of(fld.Type, 0)
 		for range n {
-			zs = append(zs, z)
+			zs = append(zs, v)
 		}
 	}
 	return zs
 }
 
-func zeroOf(t ast.Expr, types map[string]ast.Expr, depth int) string {
+// fileImports maps a file's import names to their paths.
+func fileImports(f *ast.File) map[string]string {
+	m := map[string]string{}
+	for _, is := range f.Imports {
+		p, _ := strconv.Unquote(is.Path.Value)
+		name := ImportName(p)
+		if is.Name != nil {
+			name = is.Name.Name
+		}
+		m[name] = p
+	}
+	return m
+}
+
+func (z zeroer) of(t ast.Expr, depth int) string {
+	types := z.types
 	switch t := t.(type) {
+	case *ast.SelectorExpr:
+		if importedNil(t, z.imports, z.resolve) {
+			return "nil"
+		}
 	case *ast.ParenExpr:
-		return zeroOf(t.X, types, depth)
+		return z.of(t.X, depth)
 	case *ast.StarExpr, *ast.MapType, *ast.ChanType, *ast.FuncType, *ast.InterfaceType:
 		return "nil"
 	case *ast.ArrayType:
@@ -308,13 +379,13 @@ func zeroOf(t ast.Expr, types map[string]ast.Expr, depth int) string {
 				}
 				return t.Name + "{}"
 			case *ast.Ident:
-				z := zeroOf(def, types, depth+1)
-				if strings.HasPrefix(z, "*new(") || strings.HasSuffix(z, "{}") {
+				v := z.of(def, depth+1)
+				if strings.HasPrefix(v, "*new(") || strings.HasSuffix(v, "{}") {
 					return "*new(" + t.Name + ")"
 				}
-				return z
+				return v
 			default:
-				return zeroOf(def, types, depth+1)
+				return z.of(def, depth+1)
 			}
 		}
 	}
