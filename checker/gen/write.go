@@ -56,6 +56,7 @@ func Generate(root string) ([]File, error) {
 		return nil, err
 	}
 	var files []File
+	resolve := SourceResolver(root)
 	for _, dir := range dirs {
 		task := filepath.Base(dir)
 		names, err := filepath.Glob(filepath.Join(dir, "*.go"))
@@ -71,7 +72,7 @@ func Generate(root string) ([]File, error) {
 				return nil, err
 			}
 			rel := filepath.ToSlash(filepath.Join("solutions", task, filepath.Base(name)))
-			out, regions, err := Stub(rel, src)
+			out, regions, err := StubWith(rel, src, resolve)
 			if err != nil {
 				return nil, err
 			}
