@@ -153,9 +153,39 @@ func emulatorKernels(src string) (string, error) {
 				args = append(args, fmt.Sprintf("*(%s*)p[%d]", typ, i))
 			}
 			fmt.Fprintf(&b, "static void w_%s_%s(void** p) { %s::%s(%s); }\n", n.name, d[1], n.name, d[1], strings.Join(args, ", "))
-			fmt.Fprintf(&table, "    {\"%s\", w_%s_%s},\n", d[1], n.name, d[1])
+			fmt.Fprintf(&table, "    {\"%s\", w_%s_%s, %v},\n", d[1], n.name, d[1], usesBarrier(src, d[1]))
 		}
 		fmt.Fprintf(&b, "static const KernelEntry table_%s[] = {\n%s    {nullptr, nullptr}};\n", strings.TrimPrefix(n.name, "nk_"), table.String())
 	}
 	return b.String(), nil
+}
+
+// barrierWords are the calls (and helpers making them) that need the
+// block's threads to run concurrently.
+var barrierWords = regexp.MustCompile(`\b(__syncthreads|__shfl_down_sync|warp_sum|block_sum)\s*\(`)
+
+// usesBarrier reports whether kernel name's body calls a barrier or a
+// helper that does; the emulator runs the others without fibers.
+func usesBarrier(src, name string) bool {
+	i := strings.Index(src, `extern "C" __global__ void `+name+"(")
+	if i < 0 {
+		return true
+	}
+	open := strings.IndexByte(src[i:], '{')
+	if open < 0 {
+		return true
+	}
+	depth, j := 0, i+open
+	for ; j < len(src); j++ {
+		switch src[j] {
+		case '{':
+			depth++
+		case '}':
+			depth--
+		}
+		if depth == 0 {
+			break
+		}
+	}
+	return barrierWords.MatchString(src[i+open : j])
 }

@@ -54,10 +54,10 @@ func TestSearchDirsOrder(t *testing.T) {
 	}
 	want := []string{
 		"/opt/mine", "/opt/other", // the environment variable first, in its order, missing ones dropped
-		loaderDefault,                 // then the dynamic loader's own search
-		"/cudahome/lib64",             // $CUDA_HOME
-		"/usr/lib/x86_64-linux-gnu",   // the driver's usual folder
-		"/usr/local/cuda/lib64",       // the toolkit
+		loaderDefault,               // then the dynamic loader's own search
+		"/cudahome/lib64",           // $CUDA_HOME
+		"/usr/lib/x86_64-linux-gnu", // the driver's usual folder
+		"/usr/local/cuda/lib64",     // the toolkit
 		"/home/u/.local/lib/python3.12/site-packages/nvidia/cuda_runtime/lib", // pip --user
 		"/usr/local/lib/python3.11/dist-packages/nvidia/cuda_nvrtc/lib",
 		"/usr/local/lib/python3.11/dist-packages/nvidia/cublas/lib",

@@ -46,6 +46,8 @@ static emu_dim3 threadIdx, blockIdx, blockDim, gridDim;
 struct Fiber {
     ucontext_t ctx;
     bool done;
+    const int* wait_gen; // waiting at a barrier until *wait_gen != wait_val
+    int wait_val;
 };
 static ucontext_t sched_ctx;
 static Fiber* fibers;
@@ -56,26 +58,70 @@ static int cur;
 static void (*cur_wrap)(void**);
 static void** cur_params;
 
-static void __syncthreads() { swapcontext(&fibers[cur].ctx, &sched_ctx); }
+static bool serial; // running a kernel without barriers: no fibers
+
+static void yield_fiber(const int* gen, int val) {
+    fibers[cur].wait_gen = gen;
+    fibers[cur].wait_val = val;
+    if (serial) {
+        fprintf(stderr, "emulator: barrier in a kernel marked barrier-free\n");
+        abort();
+    }
+    swapcontext(&fibers[cur].ctx, &sched_ctx);
+}
+
+// Counting barriers: the block's (threads that have finished do not count)
+// and each warp's, for the shuffles.
+static int bar_count, bar_gen, finished;
+static int warp_count[max_threads / 32], warp_gen[max_threads / 32];
+
+static void __syncthreads() {
+    int g = bar_gen;
+    if (++bar_count >= (int)blockDim.x - finished) {
+        bar_count = 0;
+        bar_gen++;
+        return;
+    }
+    while (bar_gen == g) yield_fiber(&bar_gen, g);
+}
+
+static void warp_sync() {
+    int w = threadIdx.x >> 5;
+    int n = min(32, (int)blockDim.x - 32 * w);
+    int g = warp_gen[w];
+    if (++warp_count[w] >= n) {
+        warp_count[w] = 0;
+        warp_gen[w]++;
+        return;
+    }
+    while (warp_gen[w] == g) yield_fiber(&warp_gen[w], g);
+}
 
 static double shfl_buf[max_threads];
 static double __shfl_down_sync(unsigned, double v, int d) {
     int t = threadIdx.x;
     shfl_buf[t] = v;
-    __syncthreads();
+    warp_sync();
     int lane = t & 31;
     double r = (lane + d < 32 && t + d < (int)blockDim.x) ? shfl_buf[t + d] : v;
-    __syncthreads();
+    warp_sync();
     return r;
 }
 
 static void fiber_entry(int t) {
     cur_wrap(cur_params);
     fibers[t].done = true;
+    finished++;
+    // A barrier waiting only for this thread can now open.
+    if (bar_count > 0 && bar_count >= (int)blockDim.x - finished) {
+        bar_count = 0;
+        bar_gen++;
+    }
 }
 
-// run executes wrap(params) over the grid.
-static int run(void (*wrap)(void**), void** params, unsigned gx, unsigned bx) {
+// run executes wrap(params) over the grid; a kernel without barriers
+// (sync false) runs its threads one after another, without fibers.
+static int run(void (*wrap)(void**), void** params, unsigned gx, unsigned bx, bool sync) {
     if (bx == 0 || bx > (unsigned)max_threads || gx == 0) return 1; // CUDA_ERROR_INVALID_VALUE
     if (!fibers) {
         fibers = new Fiber[max_threads];
@@ -85,8 +131,19 @@ static int run(void (*wrap)(void**), void** params, unsigned gx, unsigned bx) {
     cur_params = params;
     gridDim = {gx, 1, 1};
     blockDim = {bx, 1, 1};
+    serial = !sync;
     for (unsigned b = 0; b < gx; ++b) {
         blockIdx = {b, 0, 0};
+        if (serial) {
+            for (unsigned t = 0; t < bx; ++t) {
+                threadIdx = {t, 0, 0};
+                wrap(params);
+            }
+            continue;
+        }
+        bar_count = bar_gen = finished = 0;
+        memset(warp_count, 0, sizeof warp_count);
+        memset(warp_gen, 0, sizeof warp_gen);
         for (unsigned t = 0; t < bx; ++t) {
             Fiber& f = fibers[t];
             getcontext(&f.ctx);
@@ -94,12 +151,17 @@ static int run(void (*wrap)(void**), void** params, unsigned gx, unsigned bx) {
             f.ctx.uc_stack.ss_size = stack_size;
             f.ctx.uc_link = &sched_ctx;
             f.done = false;
+            f.wait_gen = nullptr;
             makecontext(&f.ctx, (void (*)())fiber_entry, 1, (int)t);
         }
         for (;;) {
             int alive = 0;
             for (unsigned t = 0; t < bx; ++t) {
                 if (fibers[t].done) continue;
+                if (fibers[t].wait_gen && *fibers[t].wait_gen == fibers[t].wait_val) {
+                    alive++; // still blocked: do not switch to it
+                    continue;
+                }
                 threadIdx = {t, 0, 0};
                 cur = (int)t;
                 swapcontext(&sched_ctx, &fibers[t].ctx);
@@ -116,6 +178,7 @@ static int run(void (*wrap)(void**), void** params, unsigned gx, unsigned bx) {
 struct KernelEntry {
     const char* name;
     void (*wrap)(void**);
+    bool sync; // uses __syncthreads or shuffles (directly or through a helper)
 };
 #include "gen.inc"
 
@@ -186,7 +249,8 @@ CUresult cuModuleGetFunction(void** f, void* m, const char* name) {
 CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                         unsigned, void*, void** params, void**) {
     if (gy != 1 || gz != 1 || by != 1 || bz != 1) return 1;
-    return run(((const KernelEntry*)f)->wrap, params, gx, bx);
+    const KernelEntry* e = (const KernelEntry*)f;
+    return run(e->wrap, params, gx, bx, e->sync);
 }
 CUresult cuGetErrorName(CUresult r, const char** s) {
     static char buf[64];
