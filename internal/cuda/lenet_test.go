@@ -23,7 +23,9 @@ func (p *lenetParams) list() []*tensor.Tensor {
 }
 
 func newLenetParams(rng func(shape ...int) *tensor.Tensor) *lenetParams {
-	sc := func(t *tensor.Tensor, s float64) *tensor.Tensor { return tensor.MulScalar(t, s).Detach().SetRequiresGrad(true) }
+	sc := func(t *tensor.Tensor, s float64) *tensor.Tensor {
+		return tensor.MulScalar(t, s).Detach().SetRequiresGrad(true)
+	}
 	return &lenetParams{
 		c1w: sc(rng(6, 1, 5, 5), 0.2), c1b: sc(rng(6), 0.1),
 		c2w: sc(rng(16, 6, 5, 5), 0.08), c2b: sc(rng(16), 0.1),
@@ -35,7 +37,9 @@ func newLenetParams(rng func(shape ...int) *tensor.Tensor) *lenetParams {
 
 // cpuLenetLoss is the reference forward pass on the CPU engine.
 func cpuLenetLoss(p *lenetParams, x *tensor.Tensor, labels []int) *tensor.Tensor {
-	lin := func(h, w, b *tensor.Tensor) *tensor.Tensor { return tensor.Add(tensor.MatMul(h, tensor.Transpose(w, 0, 1)), b) }
+	lin := func(h, w, b *tensor.Tensor) *tensor.Tensor {
+		return tensor.Add(tensor.MatMul(h, tensor.Transpose(w, 0, 1)), b)
+	}
 	h := tensor.AvgPool2d(tensor.Sigmoid(tensor.Conv2d(x, p.c1w, p.c1b, 1, 2)), 2, 2, 0)
 	h = tensor.AvgPool2d(tensor.Sigmoid(tensor.Conv2d(h, p.c2w, p.c2b, 1, 0)), 2, 2, 0)
 	h = tensor.Reshape(h, x.Size(0), 400)
