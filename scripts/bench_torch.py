@@ -6,6 +6,9 @@ Prints one JSON object per line:
 Run by cmd/bench with Debian's /usr/bin/python3 (python3-torch with
 libopenblas0-pthread). Each workload is timed after warm-up iterations, and
 the best of several repeats is reported, as for nnkit.
+
+--device cuda runs the same workloads on the GPU (scripts/gpu-check.sh does,
+with --resnet-batch 128); each line then also carries "device": "cuda".
 """
 import argparse
 import json
@@ -61,15 +64,17 @@ def resnet18():
         nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(512, 10))
 
 
-def timed(step, batch, seconds, repeats=3):
+def timed(step, batch, seconds, repeats=3, sync=lambda: None):
     step()
     step()
+    sync()
     best = 0.0
     for _ in range(repeats):
         n, t0 = 0, time.perf_counter()
         while True:
             step()
             n += 1
+            sync()
             dt = time.perf_counter() - t0
             if dt >= seconds:
                 break
@@ -93,8 +98,16 @@ def main():
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--seconds", type=float, default=2.0)
     p.add_argument("--work", nargs="+", default=["lenet-train", "lenet-infer", "resnet-train", "resnet-infer", "sgemm"])
+    p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    p.add_argument("--resnet-batch", type=int, default=32)
     a = p.parse_args()
     torch.manual_seed(0)
+    dev = torch.device(a.device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        print("bench_torch: --device cuda but torch.cuda.is_available() is False", file=sys.stderr)
+        return 1
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+    extra = {"device": a.device} if dev.type != "cpu" else {}
     for th in a.threads:
         torch.set_num_threads(th)
         for w in a.work:
@@ -102,11 +115,13 @@ def main():
                 net, b = lenet(), 256
                 x, y = torch.rand(b, 1, 28, 28), torch.randint(0, 10, (b,))
             elif w.startswith("resnet"):
-                net, b = resnet18(), 32
+                net, b = resnet18(), a.resnet_batch
                 x, y = torch.rand(b, 1, 96, 96), torch.randint(0, 10, (b,))
+            if w != "sgemm":
+                net, x, y = net.to(dev), x.to(dev), y.to(dev)
             if w.endswith("train"):
                 net.train()
-                v = timed(train_step(net, x, y, 0.05), b, a.seconds)
+                v = timed(train_step(net, x, y, 0.05), b, a.seconds, sync=sync)
                 unit = "examples_per_s"
             elif w.endswith("infer"):
                 net.eval()
@@ -114,14 +129,14 @@ def main():
                 def infer():
                     with torch.no_grad():
                         net(x)
-                v = timed(infer, b, a.seconds)
+                v = timed(infer, b, a.seconds, sync=sync)
                 unit = "examples_per_s"
             elif w == "sgemm":
                 n = 1024
-                A, B = torch.rand(n, n), torch.rand(n, n)
-                v = timed(lambda: torch.mm(A, B), 1, a.seconds) * 2 * n ** 3 / 1e9
+                A, B = torch.rand(n, n, device=dev), torch.rand(n, n, device=dev)
+                v = timed(lambda: torch.mm(A, B), 1, a.seconds, sync=sync) * 2 * n ** 3 / 1e9
                 unit = "gflops"
-            print(json.dumps({"work": w, "threads": th, unit: v}), flush=True)
+            print(json.dumps({"work": w, "threads": th, unit: v, **extra}), flush=True)
 
 
 if __name__ == "__main__":

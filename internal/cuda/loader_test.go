@@ -168,3 +168,15 @@ func TestOpenReason(t *testing.T) {
 	}
 	t.Logf("reason %q has no known prefix (acceptable only for driver errors)", reason)
 }
+
+// TestDeviceInfo prints the device the other tests use (gpu-check.sh shows
+// this line).
+func TestDeviceInfo(t *testing.T) {
+	d := testDevice(t)
+	free, total, err := d.MemInfo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("device: %s; emulated=%v; %.1f of %.1f GiB free; libraries %v", d, emulated,
+		float64(free)/(1<<30), float64(total)/(1<<30), d.Libraries)
+}
