@@ -14,21 +14,20 @@ import (
 type nvrtc struct {
 	path string
 
-	version                   func(major, minor *int32) int32
-	createProgram             func(prog *uintptr, src string, name string, numHeaders int32, headers, includeNames unsafe.Pointer) int32
-	compileProgram            func(prog uintptr, numOptions int32, options unsafe.Pointer) int32
-	getPTXSize                func(prog uintptr, size *uint64) int32
-	getPTX                    func(prog uintptr, ptx *byte) int32
-	getProgramLogSize         func(prog uintptr, size *uint64) int32
-	getProgramLog             func(prog uintptr, log *byte) int32
-	destroyProgram            func(prog *uintptr) int32
-	getErrorString            func(r int32) string
-	getNumSupportedArchs      func(n *int32) int32 // nil before CUDA 11.2
-	getSupportedArchs         func(archs *int32) int32
-	major, minor              int32
-	supported                 []int // compute capabilities as 10*major+minor, ascending
-	supportedKnown            bool
-	supportedArchsUnavailable bool
+	version              func(major, minor *int32) int32
+	createProgram        func(prog *uintptr, src string, name string, numHeaders int32, headers, includeNames unsafe.Pointer) int32
+	compileProgram       func(prog uintptr, numOptions int32, options unsafe.Pointer) int32
+	getPTXSize           func(prog uintptr, size *uint64) int32
+	getPTX               func(prog uintptr, ptx *byte) int32
+	getProgramLogSize    func(prog uintptr, size *uint64) int32
+	getProgramLog        func(prog uintptr, log *byte) int32
+	destroyProgram       func(prog *uintptr) int32
+	getErrorString       func(r int32) string
+	getNumSupportedArchs func(n *int32) int32 // nil before CUDA 11.2
+	getSupportedArchs    func(archs *int32) int32
+	major, minor         int32
+	supported            []int // compute capabilities as 10*major+minor, ascending
+	supportedKnown       bool
 }
 
 func loadNVRTC(h uintptr, path string) (*nvrtc, error) {
