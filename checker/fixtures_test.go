@@ -6,7 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	
+
 	"nnkit/nn"
 )
 
