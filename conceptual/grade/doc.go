@@ -20,5 +20,8 @@
 // nnkit/conceptual: autograd for problem 1, nn.Linear with optim.SGD for
 // problem 5, nn.CountParameters for problem 3. This package therefore does
 // not spell out the expected answers, and messages describe the expected
-// form (a 2 x 2 matrix, an integer), never the value.
+// form (a 2 x 2 matrix, an integer), never the value. The student
+// distribution (`check dist`) leaves out truth_live.go, the engine code
+// that computes problems 3 and 5, and ships their salted hashes instead
+// (HashedAnswers says what that trades off).
 package grade
