@@ -7,6 +7,7 @@ package charts
 import (
 	"fmt"
 	"image/color"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -14,6 +15,10 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	_ "gonum.org/v1/plot/vg/vgimg" // the png format of draw.NewFormattedCanvas
+	_ "gonum.org/v1/plot/vg/vgpdf" // pdf
+	_ "gonum.org/v1/plot/vg/vgsvg" // svg
 )
 
 // Series is one named line.
@@ -70,22 +75,89 @@ type Points struct {
 // f <= 0) on [x0, x1] x [y0, y1], with the point sets on top: a classifier's
 // decision regions and its data.
 func Regions(path, title, xLabel, yLabel string, f func(x, y float64) float64, x0, x1, y0, y1 float64, sets ...Points) error {
+	p, err := regionsPlot(Panel{Title: title, XLabel: xLabel, YLabel: yLabel, F: f, X0: x0, X1: x1, Y0: y0, Y1: y1, Sets: sets})
+	if err != nil {
+		return err
+	}
+	return save(p, path, 5*vg.Inch, 5*vg.Inch)
+}
+
+// Panel is one plot of RegionsRow: what Regions draws; a nil F draws the
+// points alone.
+type Panel struct {
+	Title, XLabel, YLabel string
+	F                     func(x, y float64) float64
+	X0, X1, Y0, Y1        float64
+	Sets                  []Points
+}
+
+// RegionsRow draws panels side by side in one figure, as Regions draws
+// one (task 1 shows its three 2-D projections this way), under a title
+// naming the figure.
+func RegionsRow(path, title string, panels ...Panel) error {
+	if len(panels) == 0 {
+		return fmt.Errorf("charts: %s: no panels", path)
+	}
+	row := make([]*plot.Plot, len(panels))
+	for i, pn := range panels {
+		p, err := regionsPlot(pn)
+		if err != nil {
+			return err
+		}
+		row[i] = p
+	}
+	format, err := formatOf(path)
+	if err != nil {
+		return err
+	}
+	w, h := vg.Length(len(panels))*4*vg.Inch, 4.4*vg.Inch
+	c, err := draw.NewFormattedCanvas(w, h, format)
+	if err != nil {
+		return fmt.Errorf("charts: %w", err)
+	}
+	dc := draw.New(c)
+	if title != "" {
+		top := dc
+		top.Min.Y = top.Max.Y - 0.4*vg.Inch
+		sty := plot.New().Title.TextStyle // the plots' own title style
+		sty.Font.Size = vg.Points(13)
+		sty.XAlign, sty.YAlign = draw.XCenter, draw.YCenter
+		top.FillText(sty, vg.Point{X: (top.Min.X + top.Max.X) / 2, Y: (top.Min.Y + top.Max.Y) / 2}, title)
+		dc.Max.Y -= 0.4 * vg.Inch
+	}
+	tiles := draw.Tiles{Rows: 1, Cols: len(panels), PadX: 0.2 * vg.Inch, PadTop: 0.05 * vg.Inch,
+		PadBottom: 0.05 * vg.Inch, PadLeft: 0.05 * vg.Inch, PadRight: 0.1 * vg.Inch}
+	canvases := plot.Align([][]*plot.Plot{row}, tiles, dc)
+	for i, p := range row {
+		p.Draw(canvases[0][i])
+	}
+	return writeAtomic(path, c)
+}
+
+func regionsPlot(pn Panel) (*plot.Plot, error) {
+	title, xLabel, yLabel, f, sets := pn.Title, pn.XLabel, pn.YLabel, pn.F, pn.Sets
+	x0, x1, y0, y1 := pn.X0, pn.X1, pn.Y0, pn.Y1
 	if !(x1 > x0 && y1 > y0) {
-		return fmt.Errorf("charts: empty region [%g, %g] x [%g, %g]", x0, x1, y0, y1)
+		return nil, fmt.Errorf("charts: empty region [%g, %g] x [%g, %g]", x0, x1, y0, y1)
 	}
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = xLabel
 	p.Y.Label.Text = yLabel
-	const n = 120
-	g := &signGrid{n: n, x0: x0, y0: y0, dx: (x1 - x0) / n, dy: (y1 - y0) / n, f: f}
-	pal := palette{color.RGBA{R: 250, G: 210, B: 200, A: 255}, color.RGBA{R: 200, G: 220, B: 250, A: 255}}
-	h := plotter.NewHeatMap(g, pal)
-	h.Min, h.Max = 0, 1
-	p.Add(h)
+	if f != nil {
+		// f > 0 is tinted like the first point set (plotutil's red), f <= 0
+		// like the second (green), so a class sits on its own colour when
+		// it is classified right.
+		const n = 120
+		g := &signGrid{n: n, x0: x0, y0: y0, dx: (x1 - x0) / n, dy: (y1 - y0) / n, f: f}
+		pal := palette{color.RGBA{R: 205, G: 235, B: 205, A: 255}, color.RGBA{R: 250, G: 210, B: 205, A: 255}}
+		h := plotter.NewHeatMap(g, pal)
+		h.Min, h.Max = 0, 1
+		p.Add(h)
+	}
 	for i, s := range sets {
 		if len(s.X) != len(s.Y) {
-			return fmt.Errorf("charts: point set %q has %d x values and %d y values", s.Name, len(s.X), len(s.Y))
+			return nil, fmt.Errorf("charts: point set %q has %d x values and %d y values", s.Name, len(s.X), len(s.Y))
 		}
 		pts := make(plotter.XYs, len(s.X))
 		for j := range s.X {
@@ -93,7 +165,7 @@ func Regions(path, title, xLabel, yLabel string, f func(x, y float64) float64, x
 		}
 		sc, err := plotter.NewScatter(pts)
 		if err != nil {
-			return fmt.Errorf("charts: point set %q: %w", s.Name, err)
+			return nil, fmt.Errorf("charts: point set %q: %w", s.Name, err)
 		}
 		sc.Color = plotutil.Color(i)
 		sc.Shape = plotutil.Shape(i)
@@ -101,7 +173,7 @@ func Regions(path, title, xLabel, yLabel string, f func(x, y float64) float64, x
 		p.Legend.Add(s.Name, sc)
 	}
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = x0, x1, y0, y1
-	return save(p, path, 5*vg.Inch, 5*vg.Inch)
+	return p, nil
 }
 
 // signGrid samples the sign of f at cell centres: 1 where f > 0, else 0.
@@ -127,11 +199,39 @@ type palette []color.Color
 
 func (p palette) Colors() []color.Color { return p }
 
-func save(p *plot.Plot, path string, w, h vg.Length) error {
-	switch filepath.Ext(path) {
+// formatOf returns the format the path's extension names.
+func formatOf(path string) (string, error) {
+	switch ext := filepath.Ext(path); ext {
 	case ".png", ".svg", ".pdf":
-	default:
-		return fmt.Errorf("charts: %s: the extension must be .png, .svg or .pdf", path)
+		return ext[1:], nil
+	}
+	return "", fmt.Errorf("charts: %s: the extension must be .png, .svg or .pdf", path)
+}
+
+// writeAtomic writes a drawn canvas to path through a temporary file.
+func writeAtomic(path string, c io.WriterTo) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("charts: %w", err)
+	}
+	tmp := path + ".tmp" + filepath.Ext(path)
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("charts: %w", err)
+	}
+	_, err = c.WriteTo(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("charts: saving %s: %w", path, err)
+	}
+	return os.Rename(tmp, path)
+}
+
+func save(p *plot.Plot, path string, w, h vg.Length) error {
+	if _, err := formatOf(path); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("charts: %w", err)

@@ -76,3 +76,26 @@ func TestRegions(t *testing.T) {
 		t.Errorf("sign grid: Z(0,0)=%v Z(1,1)=%v, want 0 and 1", g.Z(0, 0), g.Z(1, 1))
 	}
 }
+
+func TestRegionsRowWritesPNG(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "row.png")
+	f := func(x, y float64) float64 { return x - y }
+	var panels []Panel
+	for _, n := range []string{"x1-x2", "x1-x3", "x2-x3"} {
+		panels = append(panels, Panel{Title: n, XLabel: "a", YLabel: "b", F: f, X0: -1, X1: 1, Y0: -1, Y1: 1,
+			Sets: []Points{{Name: "+1", X: []float64{0.5}, Y: []float64{-0.5}}}})
+	}
+	if err := RegionsRow(path, "epoch 1", panels...); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) || len(b) < 2000 {
+		t.Errorf("not a non-trivial PNG (%d bytes)", len(b))
+	}
+	if err := RegionsRow(filepath.Join(t.TempDir(), "row.gif"), "", panels...); err == nil {
+		t.Error("a .gif path gave no error")
+	}
+}

@@ -166,7 +166,9 @@ func (r *run) settle(it Item, st Status, reason string) {
 func (r *run) report() Report {
 	var rep Report
 	for _, it := range r.task.Items {
-		rep.Results = append(rep.Results, *r.results[it.Name])
+		res := *r.results[it.Name]
+		res.HasHints = HasHints(r.task.Name, it.Name)
+		rep.Results = append(rep.Results, res)
 	}
 	rep.Results = append(rep.Results, r.notes...)
 	return rep
