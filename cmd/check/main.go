@@ -5,6 +5,9 @@
 //	check [-v] [-json FILE] [-timeout D] PACKAGE...
 //	check gen [-force] [TASK...]
 //	check data [-data DIR]
+//	check run [-ref] [-epochs N] [-lr X] [-batch N] [-limit N] [-resize N] [-data DIR] [-seed N] [-out DIR] TASK|DIR|p6
+//	check watch [-poll] [-interval D] [-v] [-timeout D] PACKAGE
+//	check hint [-level N | -all] TASK ITEM
 //	check version
 //	check help
 //
@@ -51,6 +54,31 @@
 // then $NNKIT_DATA, then /usr/share/datasets/fashion-mnist, then the
 // subset embedded in the binary) and how many images it holds.
 //
+// check run TASK runs task1 .. task4 end to end as the course's notebook
+// did, on exercises/TASK (-ref: solutions/TASK; or a task folder DIR):
+// task 1 generates the data, checks DNNBackward against numerical
+// gradients and trains, plotting the data and the decision boundary after
+// every epoch; task 2 prints the layer shapes and trains; tasks 3 and 4
+// print the network's shape table against the expected one and train on
+// Fashion-MNIST with the reference settings (-epochs, -lr, -batch,
+// -limit for a quick run, -resize for task 4, -data), with a progress
+// bar, plotting loss and accuracies per epoch; task 4 first measures a
+// training step and says how long the full run takes on this machine.
+// The student's code runs in a program built for the run, never inside
+// check, so a task that does not compile stops only its own run. Plots
+// (PNG and SVG) go to runs/TASK under the module, or -out DIR; check run
+// p6 plots conceptual problem 6's gradient norms against the time lag.
+//
+// check watch PACKAGE grades PACKAGE, then again whenever one of its files
+// is saved (editors that save by renaming included), until Ctrl-C. It
+// uses file-system events, or polls every -interval (default 1s) with
+// -poll or where events do not work.
+//
+// check hint TASK ITEM prints the first hint for a rubric item (as named in
+// the table: "check hint task1 DNNBackward"); -level N prints the first N,
+// -all every one, the last giving the formula. Items that lost points say
+// in the table that hints exist.
+//
 // check must run inside the nnkit module: it finds the module root by
 // walking up to go.mod, and it builds the checked package with the go
 // command.
@@ -95,6 +123,9 @@ const usage = `usage:
   check [-v] [-json FILE] [-timeout D] PACKAGE...   grade task packages (./exercises/task1, ./exercises/..., ./conceptual)
   check gen [-force] [TASK...]                      regenerate exercises/ from solutions/
   check data [-data DIR]                            say where Fashion-MNIST comes from
+  check run [-ref] [flags] TASK|DIR|p6              run a task as its notebook did, with plots
+  check watch [-poll] PACKAGE                       re-check PACKAGE whenever a file of it is saved
+  check hint [-level N|-all] TASK ITEM              hints for a rubric item, one level at a time
   check version                                     print the version
 Run 'go doc nnkit/cmd/check' for the manual.
 `
@@ -117,6 +148,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = genCmd(args[1:], stdout)
 	case "data":
 		err = dataCmd(args[1:], stdout)
+	case "run":
+		code, err = runCmd(ctx, args[1:], stdout, stderr)
+	case "watch":
+		code, err = watchCmd(ctx, args[1:], stdout, stderr)
+	case "hint":
+		err = hintCmd(args[1:], stdout)
 	default:
 		code, err = grade(ctx, args, stdout, stderr)
 	}
@@ -260,6 +297,8 @@ func grade(ctx context.Context, args []string, stdout, stderr io.Writer) (int, e
 			continue
 		}
 		for i := range r.Results {
+			// The table points to `check hint` for items that lost points.
+			r.Results[i].HasHints = checker.HasHints(r.Results[i].Task, r.Results[i].Item)
 			if seen[r.Results[i].Task] > 1 { // the same task twice: say which folder
 				r.Results[i].Task = filepath.ToSlash(filepath.Clean(dir))
 			}
