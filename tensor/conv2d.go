@@ -14,15 +14,25 @@ import "fmt"
 //
 // # How it is computed
 //
-// Per image, im2col unrolls x_n into col_n [C*K*K, OH*OW] (one row per
+// im2col unrolls an image x_n into col_n [C*K*K, OH*OW] (one row per
 // kernel offset (c, ki, kj), one column per output position), so that
 //
 //	Y_n = W col_n           W viewed as [OC, C*K*K], Y_n as [OC, OH*OW]
 //
-// is one GEMM whose result is already in [OC, OH, OW] order. Images are
-// split across runtime.GOMAXPROCS(0) goroutines, each with its own col
-// buffer. A 1x1 convolution with stride 1 and no padding skips im2col:
-// col_n is x_n itself.
+// is one GEMM. When OH*OW is small (the deep layers of a ResNet) one image
+// makes a thin, inefficient GEMM, so a chunk of B images is unrolled side by
+// side into col [C*K*K, B*OH*OW] and multiplied at once; the result
+// [OC, B*OH*OW] is then copied to the images' [OC, OH*OW] blocks, adding
+// the bias on the way. Chunks hold about convChunkCols columns, few enough
+// that col stays in the L2 cache for small layers (LeNet) while deep
+// layers get a GEMM wide enough to run near the machine's peak. Every
+// output element is one dot product over C*K*K accumulated in the same
+// order whatever the chunking, so the forward result does not depend on it.
+//
+// Parallelism: when every goroutine gets at least a chunk, the images are
+// split into runtime.GOMAXPROCS(0) contiguous ranges, one per goroutine,
+// each running single-threaded GEMMs on its own buffers; otherwise (a small
+// batch) chunks run one after the other and the GEMM itself is split.
 //
 // # Gradient
 //
@@ -35,12 +45,16 @@ import "fmt"
 // and since col_n copies elements of x_n (each x element appears once per
 // kernel offset that reaches it), dL/dx_n is col2im(dL/dcol_n): every
 // element of dL/dcol_n is added back to the x position it was copied from,
-// and those that came from the padding are dropped. col_n is rebuilt in
-// the backward pass rather than kept, which costs one im2col per image but
-// saves C*K*K*OH*OW elements per image of memory (ResNet's first stage
-// would otherwise hold tens of megabytes per layer). Each goroutine sums
-// its images' dL/dW and dL/db into its own buffer; the buffers are added in
-// goroutine order, so the result does not depend on scheduling.
+// and those that came from the padding are dropped. The same chunks are
+// used: a chunk's G blocks are gathered side by side into [OC, B*OH*OW],
+// one GEMM gives the chunk's part of dL/dW and one its dL/dcol. W^T is
+// transposed once per backward pass, so that GEMM reads it in place. col_n
+// is rebuilt in the backward pass rather than kept, which costs one im2col
+// per image but saves C*K*K*OH*OW elements per image of memory (ResNet's
+// first stage would otherwise hold tens of megabytes per layer). Each
+// goroutine sums its images' dL/dW and dL/db into its own buffer; the
+// buffers are added in goroutine order, so the result does not depend on
+// scheduling.
 func Conv2d(x, w, b *Tensor, stride, padding int) *Tensor {
 	g := conv2dGeometry(x, w, b, stride, padding)
 	out := New(x.dtype, g.n, g.oc, g.oh, g.ow)
@@ -121,99 +135,210 @@ func conv2dGeometry(x, w, b *Tensor, stride, padding int) convGeom {
 	return g
 }
 
-func conv2dForward[T float](g convGeom, y, x, w, b []T) {
-	splitWork(g.n, g.imageFlops, func(_, lo, hi int) {
-		var col []T
-		if !g.pointwise {
-			col = make([]T, g.ckk*g.ohw)
+// convChunkCols is the number of GEMM columns (images x output positions)
+// a chunk aims at.
+const convChunkCols = 512
+
+// convPlan says how a convolution's images are shared out: workers
+// goroutines take contiguous ranges of images (1 means the batch is not
+// split and the GEMMs are), and each range is cut into chunks of at most
+// chunk images.
+type convPlan struct{ workers, chunk int }
+
+func (g convGeom) plan() convPlan {
+	chunk := min(max(1, (convChunkCols+g.ohw-1)/g.ohw), max(g.n, 1))
+	workers := splitWorkers(g.n, g.imageFlops)
+	if per := (g.n + workers - 1) / max(workers, 1); workers > 1 && per < chunk {
+		// Too few images for a chunk per goroutine: one range, parallel GEMMs.
+		workers = 1
+	}
+	return convPlan{workers: workers, chunk: chunk}
+}
+
+// forEach splits [0, n) as the plan says and calls f(worker, lo, hi) on
+// each range, in parallel; the chunks of a range are (lo, hi) cut by
+// chunks().
+func (p convPlan) forEach(n int, f func(worker, lo, hi int)) {
+	if p.workers <= 1 {
+		if n > 0 {
+			f(0, 0, n)
 		}
-		for n := lo; n < hi; n++ {
-			xn := x[n*g.chw : (n+1)*g.chw]
-			yn := y[n*g.oc*g.ohw : (n+1)*g.oc*g.ohw]
-			if g.pointwise {
-				col = xn
-			} else {
-				im2col(col, xn, g.c, g.h, g.w, g.k, g.s, g.p, g.oh, g.ow)
+		return
+	}
+	splitWork(n, 1<<30, f)
+}
+
+// chunks cuts [lo, hi) into the fewest pieces of at most p.chunk images,
+// of nearly equal sizes, and calls f on each.
+func (p convPlan) chunks(lo, hi int, f func(n0, nb int)) {
+	cnt := hi - lo
+	if cnt <= 0 {
+		return
+	}
+	pieces := (cnt + p.chunk - 1) / p.chunk
+	size := (cnt + pieces - 1) / pieces
+	for n0 := lo; n0 < hi; n0 += size {
+		f(n0, min(size, hi-n0))
+	}
+}
+
+func conv2dForward[T float](g convGeom, y, x, w, b []T) {
+	p := g.plan()
+	serial := p.workers > 1
+	p.forEach(g.n, func(_, lo, hi int) {
+		col := getScratch[T](g.ckk * p.chunk * g.ohw)
+		tmp := getScratch[T](g.oc * p.chunk * g.ohw)
+		defer putScratch(col)
+		defer putScratch(tmp)
+		p.chunks(lo, hi, func(n0, nb int) {
+			ld := nb * g.ohw
+			c := unroll(g, col, x, n0, nb)
+			if nb == 1 {
+				// The GEMM writes the image's block directly.
+				yn := y[n0*g.oc*g.ohw : (n0+1)*g.oc*g.ohw]
+				gemmT(serial, false, false, g.oc, ld, g.ckk, w, g.ckk, c, ld, 0, yn, ld)
+				if b != nil {
+					for o, bo := range b {
+						addConst(yn[o*g.ohw:(o+1)*g.ohw], bo)
+					}
+				}
+				return
 			}
-			gemmT(false, false, g.oc, g.ohw, g.ckk, w, g.ckk, col, g.ohw, 0, yn, g.ohw)
-			if b != nil {
-				for o, bo := range b {
-					row := yn[o*g.ohw : (o+1)*g.ohw]
-					for i := range row {
-						row[i] += bo
+			gemmT(serial, false, false, g.oc, ld, g.ckk, w, g.ckk, c, ld, 0, tmp, ld)
+			for i := range nb {
+				yn := y[(n0+i)*g.oc*g.ohw : (n0+i+1)*g.oc*g.ohw]
+				for o := range g.oc {
+					var bo T
+					if b != nil {
+						bo = b[o]
+					}
+					src := tmp[o*ld+i*g.ohw : o*ld+(i+1)*g.ohw]
+					dst := yn[o*g.ohw : (o+1)*g.ohw]
+					if b == nil {
+						copy(dst, src)
+					} else {
+						for j, v := range src {
+							dst[j] = v + bo
+						}
 					}
 				}
 			}
-		}
+		})
 	})
+}
+
+// unroll returns the im2col of images [n0, n0+nb) side by side, [C*K*K,
+// nb*OH*OW], written into col, or for a single image of a pointwise
+// convolution the image itself.
+func unroll[T float](g convGeom, col, x []T, n0, nb int) []T {
+	if g.pointwise && nb == 1 {
+		return x[n0*g.chw : (n0+1)*g.chw]
+	}
+	ld := nb * g.ohw
+	for i := range nb {
+		im2col(col[i*g.ohw:], ld, x[(n0+i)*g.chw:(n0+i+1)*g.chw], g.c, g.h, g.w, g.k, g.s, g.p, g.oh, g.ow)
+	}
+	return col[:g.ckk*ld]
+}
+
+// addConst adds c to every element of s.
+func addConst[T float](s []T, c T) {
+	for i := range s {
+		s[i] += c
+	}
 }
 
 // conv2dBackward fills whichever of gx, gw, gb is non-nil from gy.
 func conv2dBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
-	workers := splitWorkers(g.n, g.imageFlops)
+	p := g.plan()
+	serial := p.workers > 1
 	// Per-worker partial sums of dW and db; worker 0 writes the result.
-	pw := make([][]T, workers)
-	pb := make([][]T, workers)
-	splitWork(g.n, g.imageFlops, func(worker, lo, hi int) {
+	pw := make([][]T, p.workers)
+	pb := make([][]T, p.workers)
+	var wt []T // W^T [CKK, OC]
+	if gx != nil {
+		wt = getScratch[T](g.ckk * g.oc)
+		defer putScratch(wt)
+		transpose(wt, w, g.oc, g.ckk)
+	}
+	p.forEach(g.n, func(worker, lo, hi int) {
 		dw, db := gw, gb
 		if worker > 0 {
 			if gw != nil {
-				dw = make([]T, len(gw))
+				dw = getScratch[T](len(gw))
+				clear(dw)
 				pw[worker] = dw
 			}
 			if gb != nil {
-				db = make([]T, len(gb))
+				db = getScratch[T](len(gb))
+				clear(db)
 				pb[worker] = db
 			}
 		}
-		var col, dcol []T
-		if !g.pointwise {
-			if gw != nil {
-				col = make([]T, g.ckk*g.ohw)
-			}
-			if gx != nil {
-				dcol = make([]T, g.ckk*g.ohw)
-			}
-		}
-		for n := lo; n < hi; n++ {
-			gyn := gy[n*g.oc*g.ohw : (n+1)*g.oc*g.ohw]
-			xn := x[n*g.chw : (n+1)*g.chw]
-			if gw != nil {
-				if g.pointwise {
-					col = xn
-				} else {
-					im2col(col, xn, g.c, g.h, g.w, g.k, g.s, g.p, g.oh, g.ow)
+		cols := g.ckk * p.chunk * g.ohw
+		col := getScratch[T](cols)
+		dcol := getScratch[T](cols)
+		gch := getScratch[T](g.oc * p.chunk * g.ohw)
+		defer putScratch(col)
+		defer putScratch(dcol)
+		defer putScratch(gch)
+		p.chunks(lo, hi, func(n0, nb int) {
+			ld := nb * g.ohw
+			// G for the chunk, [OC, nb*OH*OW].
+			gc := gy[n0*g.oc*g.ohw : (n0+1)*g.oc*g.ohw]
+			if nb > 1 {
+				gc = gch[:g.oc*ld]
+				for i := range nb {
+					gyn := gy[(n0+i)*g.oc*g.ohw : (n0+i+1)*g.oc*g.ohw]
+					for o := range g.oc {
+						copy(gc[o*ld+i*g.ohw:o*ld+(i+1)*g.ohw], gyn[o*g.ohw:(o+1)*g.ohw])
+					}
 				}
-				// dW += G_n col_n^T
-				gemmT(false, true, g.oc, g.ckk, g.ohw, gyn, g.ohw, col, g.ohw, 1, dw, g.ckk)
+			}
+			if dw != nil {
+				c := unroll(g, col, x, n0, nb)
+				// dW += G col^T
+				gemmT(serial, false, true, g.oc, g.ckk, ld, gc, ld, c, ld, 1, dw, g.ckk)
 			}
 			if gx != nil {
-				gxn := gx[n*g.chw : (n+1)*g.chw]
-				if g.pointwise {
-					// dx_n = W^T G_n directly.
-					gemmT(true, false, g.ckk, g.ohw, g.oc, w, g.ckk, gyn, g.ohw, 0, gxn, g.ohw)
-				} else {
-					gemmT(true, false, g.ckk, g.ohw, g.oc, w, g.ckk, gyn, g.ohw, 0, dcol, g.ohw)
-					col2im(gxn, dcol, g.c, g.h, g.w, g.k, g.s, g.p, g.oh, g.ow)
+				// dcol = W^T G, then every image's columns go back to its dx.
+				gemmT(serial, false, false, g.ckk, ld, g.oc, wt, g.oc, gc, ld, 0, dcol, ld)
+				for i := range nb {
+					col2im(gx[(n0+i)*g.chw:(n0+i+1)*g.chw], dcol[i*g.ohw:], ld, g.c, g.h, g.w, g.k, g.s, g.p, g.oh, g.ow)
 				}
 			}
 			if db != nil {
-				for o := range db {
-					var s T
-					for _, v := range gyn[o*g.ohw : (o+1)*g.ohw] {
-						s += v
+				for i := range nb {
+					gyn := gy[(n0+i)*g.oc*g.ohw : (n0+i+1)*g.oc*g.ohw]
+					for o := range db {
+						var s T
+						for _, v := range gyn[o*g.ohw : (o+1)*g.ohw] {
+							s += v
+						}
+						db[o] += s
 					}
-					db[o] += s
 				}
 			}
-		}
+		})
 	})
-	for worker := 1; worker < workers; worker++ {
+	for worker := 1; worker < p.workers; worker++ {
 		if pw[worker] != nil {
 			axpy(gw, pw[worker], 1)
+			putScratch(pw[worker])
 		}
 		if pb[worker] != nil {
 			axpy(gb, pb[worker], 1)
+			putScratch(pb[worker])
+		}
+	}
+}
+
+// transpose writes the transpose of the rows x cols matrix a into at
+// (cols x rows).
+func transpose[T float](at, a []T, rows, cols int) {
+	for i := range rows {
+		for j, v := range a[i*cols : (i+1)*cols] {
+			at[j*rows+i] = v
 		}
 	}
 }

@@ -11,21 +11,30 @@ import (
 // Helpers shared by the convolution-family operations (conv2d.go, pool.go,
 // adaptivepool.go, batchnorm.go, resize.go).
 
-// im2col unrolls one image x [C, H, W] into col [C*K*K, OH*OW]:
+// im2col unrolls one image x [C, H, W] into the OH*OW columns of col
+// starting at col[0], whose rows are ld apart (ld >= OH*OW, so that several
+// images can sit side by side):
 //
-//	col[(c*K+ki)*K+kj][oh*OW+ow] = x[c][oh*s-p+ki][ow*s-p+kj]   (0 outside x)
+//	col[((c*K+ki)*K+kj)*ld + oh*OW+ow] = x[c][oh*s-p+ki][ow*s-p+kj]   (0 outside x)
 //
 // so that a convolution becomes the matrix product W[OC, C*K*K] x col.
 // Each row is one kernel offset (c, ki, kj) over every output position; the
 // valid output columns of a row are found once, so the inner loop is a copy
 // (stride 1) or a strided gather with no bounds tests.
-func im2col[T float](col, x []T, C, H, W, K, s, p, OH, OW int) {
+//
+// With stride 1 every row is a block of OH rows of OW elements read from the
+// zero-padded image at a fixed offset, copied with copyRows.
+func im2col[T float](col []T, ld int, x []T, C, H, W, K, s, p, OH, OW int) {
+	if s == 1 {
+		im2colStride1(col, ld, x, C, H, W, K, p, OH, OW)
+		return
+	}
 	ohw := OH * OW
 	for c := 0; c < C; c++ {
 		plane := x[c*H*W : (c+1)*H*W]
 		for ki := 0; ki < K; ki++ {
 			for kj := 0; kj < K; kj++ {
-				row := col[((c*K+ki)*K+kj)*ohw:][:ohw]
+				row := col[((c*K+ki)*K+kj)*ld:][:ohw]
 				lo, hi := validRange(OW, W, kj, s, p)
 				for oh := 0; oh < OH; oh++ {
 					dst := row[oh*OW : (oh+1)*OW]
@@ -52,17 +61,21 @@ func im2col[T float](col, x []T, C, H, W, K, s, p, OH, OW int) {
 	}
 }
 
-// col2im is the adjoint of im2col: it adds every element of col [C*K*K,
-// OH*OW] into the position of x [C, H, W] that im2col read it from
-// (elements read from the padding are dropped). x must be zeroed by the
+// col2im is the adjoint of im2col: it adds every element of the OH*OW
+// columns of col (rows ld apart) into the position of x [C, H, W] that
+// im2col read it from (elements read from the padding are dropped). x must be zeroed by the
 // caller if a plain (not accumulated) result is wanted.
-func col2im[T float](x, col []T, C, H, W, K, s, p, OH, OW int) {
+func col2im[T float](x, col []T, ld int, C, H, W, K, s, p, OH, OW int) {
+	if s == 1 {
+		col2imStride1(x, col, ld, C, H, W, K, p, OH, OW)
+		return
+	}
 	ohw := OH * OW
 	for c := 0; c < C; c++ {
 		plane := x[c*H*W : (c+1)*H*W]
 		for ki := 0; ki < K; ki++ {
 			for kj := 0; kj < K; kj++ {
-				row := col[((c*K+ki)*K+kj)*ohw:][:ohw]
+				row := col[((c*K+ki)*K+kj)*ld:][:ohw]
 				lo, hi := validRange(OW, W, kj, s, p)
 				if lo >= hi {
 					continue
@@ -92,6 +105,67 @@ func col2im[T float](x, col []T, C, H, W, K, s, p, OH, OW int) {
 	}
 }
 
+// padImage returns x [C, H, W] with p zeros on every side, [C, H+2p,
+// W+2p], in a scratch buffer (x itself when p is 0), and whether it is a
+// scratch buffer to put back.
+func padImage[T float](x []T, C, H, W, p int) ([]T, bool) {
+	if p == 0 {
+		return x, false
+	}
+	hp, wp := H+2*p, W+2*p
+	xp := getScratch[T](C * hp * wp)
+	clear(xp)
+	for c := range C {
+		copyRows(xp[c*hp*wp+p*wp+p:], wp, x[c*H*W:], W, H, W)
+	}
+	return xp, true
+}
+
+// im2colStride1 is im2col for stride 1: output row oh of kernel offset
+// (ki, kj) reads padded row oh+ki from column kj on, so each row of col is
+// one block copy from the padded image.
+func im2colStride1[T float](col []T, ld int, x []T, C, H, W, K, p, OH, OW int) {
+	xp, scratch := padImage(x, C, H, W, p)
+	hp, wp := H+2*p, W+2*p
+	for c := range C {
+		plane := xp[c*hp*wp : (c+1)*hp*wp]
+		for ki := range K {
+			for kj := range K {
+				copyRows(col[((c*K+ki)*K+kj)*ld:], OW, plane[ki*wp+kj:], wp, OH, OW)
+			}
+		}
+	}
+	if scratch {
+		putScratch(xp)
+	}
+}
+
+// col2imStride1 is col2im for stride 1, the adjoint of im2colStride1: the
+// rows of col are added into a zeroed padded image, whose interior is then
+// added into x.
+func col2imStride1[T float](x, col []T, ld int, C, H, W, K, p, OH, OW int) {
+	hp, wp := H+2*p, W+2*p
+	gp := x
+	if p > 0 {
+		gp = getScratch[T](C * hp * wp)
+		clear(gp)
+	}
+	for c := range C {
+		plane := gp[c*hp*wp : (c+1)*hp*wp]
+		for ki := range K {
+			for kj := range K {
+				addRows(plane[ki*wp+kj:], wp, col[((c*K+ki)*K+kj)*ld:], OW, OH, OW)
+			}
+		}
+	}
+	if p > 0 {
+		for c := range C {
+			addRows(x[c*H*W:], W, gp[c*hp*wp+p*wp+p:], wp, H, W)
+		}
+		putScratch(gp)
+	}
+}
+
 // validRange returns the output columns [lo, hi) whose input column
 // o*s-p+k lies inside [0, W).
 func validRange(OW, W, k, s, p int) (lo, hi int) {
@@ -110,14 +184,23 @@ func validRange(OW, W, k, s, p int) (lo, hi int) {
 	return lo, hi
 }
 
-// gemmT is gemm.Sgemm or gemm.Dgemm, chosen by the element type:
+// gemmT is gemm.Sgemm or gemm.Dgemm, chosen by the element type (their
+// Serial forms when serial is set: the caller runs one per core):
 // c = op(a) op(b) + beta c with op(a) m x k and op(b) k x n, row-major.
-func gemmT[T float](ta, tb bool, m, n, k int, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+func gemmT[T float](serial, ta, tb bool, m, n, k int, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	switch a := any(a).(type) {
 	case []float32:
-		gemm.Sgemm(ta, tb, m, n, k, 1, a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+		f := gemm.Sgemm
+		if serial {
+			f = gemm.SgemmSerial
+		}
+		f(ta, tb, m, n, k, 1, a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
 	case []float64:
-		gemm.Dgemm(ta, tb, m, n, k, 1, a, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
+		f := gemm.Dgemm
+		if serial {
+			f = gemm.DgemmSerial
+		}
+		f(ta, tb, m, n, k, 1, a, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
 	}
 }
 

@@ -54,9 +54,7 @@ func gemm[T float](kern *kernel[T], transA, transB bool, m, n, k int, alpha T, a
 	}
 	workers := runtime.GOMAXPROCS(0)
 	if workers == 1 || 2*float64(m)*float64(n)*float64(k) < parallelMinFlops {
-		ws := getWorkspace(kern)
-		gemmSerial(kern, ws, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		putWorkspace(ws)
+		serial(kern, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 
@@ -107,6 +105,17 @@ func gemm[T float](kern *kernel[T], transA, transB bool, m, n, k int, alpha T, a
 	}
 	run(0, min(chunk, total))
 	wg.Wait()
+}
+
+// serial is gemm on the calling goroutine, with a pooled workspace.
+func serial[T float](kern *kernel[T], transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	if alpha == 0 || k == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	ws := getWorkspace(kern)
+	gemmSerial(kern, ws, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	putWorkspace(ws)
 }
 
 // kSplitMinK is the smallest inner dimension split across goroutines when C

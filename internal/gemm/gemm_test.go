@@ -334,3 +334,23 @@ func TestSgemmNoAllocs(t *testing.T) {
 		t.Errorf("%v allocations per call, want 0", allocs)
 	}
 }
+
+// TestSgemmSerial: the single-goroutine entry points agree with the
+// reference on shapes that Sgemm would split across goroutines.
+func TestSgemmSerial(t *testing.T) {
+	cases := []gemmCase{
+		{m: 300, n: 70, k: 300, alpha: 1, beta: 0.5},
+		{transA: true, m: 131, n: 67, k: 290, alpha: 1, beta: 0},
+		{transB: true, m: 6, n: 25, k: 3000, padC: 3, alpha: 1, beta: 1},
+		{m: 5, n: 9, k: 0, alpha: 1, beta: 0.5},
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	old := runtime.GOMAXPROCS(2)
+	defer runtime.GOMAXPROCS(old)
+	for _, tc := range cases {
+		t.Run(tc.String(), func(t *testing.T) {
+			run(t, tc, rng, SgemmSerial)
+			run(t, tc, rng, DgemmSerial)
+		})
+	}
+}

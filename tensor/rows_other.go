@@ -1,0 +1,13 @@
+//go:build !amd64 || purego
+
+package tensor
+
+// copyRows copies a rows x width block: dst[r*ldd+i] = src[r*lds+i].
+func copyRows[T float](dst []T, ldd int, src []T, lds int, rows, width int) {
+	copyRowsGo(dst, ldd, src, lds, rows, width)
+}
+
+// addRows adds a rows x width block: dst[r*ldd+i] += src[r*lds+i].
+func addRows[T float](dst []T, ldd int, src []T, lds int, rows, width int) {
+	addRowsGo(dst, ldd, src, lds, rows, width)
+}

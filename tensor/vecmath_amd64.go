@@ -1,0 +1,38 @@
+//go:build amd64 && !purego
+
+package tensor
+
+import "golang.org/x/sys/cpu"
+
+var (
+	hasAVX512 = cpu.X86.HasAVX512F
+	hasAVX2   = cpu.X86.HasAVX2
+)
+
+// sigmoidAVX512 and sigmoidAVX2 compute sigmoid32 on n elements, n a
+// multiple of 16 and 8 respectively (vecmath_amd64.s).
+//
+//go:noescape
+func sigmoidAVX512(dst, src *float32, n int)
+
+//go:noescape
+func sigmoidAVX2(dst, src *float32, n int)
+
+// sigmoidVec is sigmoidGo on 16 (AVX-512) or 8 (AVX2) lanes at a time; the
+// ragged end goes through sigmoidGo, which gives the same bits.
+func sigmoidVec(dst, src []float32) {
+	src = src[:len(dst)]
+	n := len(dst)
+	switch {
+	case hasAVX512 && n >= 16:
+		v := n &^ 15
+		sigmoidAVX512(&dst[0], &src[0], v)
+		sigmoidGo(dst[v:], src[v:])
+	case hasAVX2 && n >= 8:
+		v := n &^ 7
+		sigmoidAVX2(&dst[0], &src[0], v)
+		sigmoidGo(dst[v:], src[v:])
+	default:
+		sigmoidGo(dst, src)
+	}
+}
