@@ -1,0 +1,315 @@
+// Package distrib writes the student distribution of the kit (`check
+// dist OUT`): a copy of the module that builds, tests and grades without
+// the reference solutions.
+//
+// What the copy holds: the exercises, the engine (tensor, nn, optim,
+// data, internal/...), the checker and its CLI, conceptual/grade and
+// conceptual/answers, the docs, the embedded Fashion-MNIST subset and the
+// fixtures. What it leaves out: solutions/, testdata/broken/ (mistakes
+// written over the solutions), the conceptual root package,
+// conceptual/reference/ and docs/conceptual/ (the worked answers),
+// conceptual/grade/truth_live.go (the engine code that computes the
+// numeric answers), hidden folders, and every test file that imports or
+// reads something left out.
+//
+// What it changes, so that the copy compiles and grades without them:
+//
+//   - checker/internal/given/taskN is solutions/taskN with every graded
+//     body stubbed out (what `check gen` writes into exercises/): the
+//     given helpers the rubric uses (GetData, Loss, InitWeights...). Every
+//     import of nnkit/solutions/taskN is rewritten to it.
+//   - fixtures.go at the root embeds testdata/fixtures, and
+//     checker/zz_fixtures.go installs them in place of the live solutions
+//     (checker.UseFixtures): the rubric compares against the recorded
+//     reference outputs.
+//   - conceptual/grade/truth_hashed.go holds the answers of problems 3
+//     and 5 as salted hashes (grade.HashedAnswers).
+package distrib
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"nnkit/checker"
+	"nnkit/checker/gen"
+	conceptual "nnkit/conceptual/grade"
+)
+
+// Options configure Write.
+type Options struct {
+	// Salt salts the hashes of the conceptual answers; nil draws 16
+	// random bytes.
+	Salt []byte
+	// Log, when not nil, receives one line per step.
+	Log io.Writer
+}
+
+// GivenDir is where the distribution puts the given helpers of the
+// solutions, relative to the module root.
+const GivenDir = "checker/internal/given"
+
+// withheld lists what the distribution leaves out, as slash paths
+// relative to the module root: a folder (with its subfolders), or a file.
+var withheld = []string{
+	"solutions",
+	"testdata/broken",
+	"conceptual/reference",
+	"docs/conceptual",
+	"conceptual/grade/truth_live.go",
+	"checker/zz_fixtures.go",
+	"conceptual/grade/truth_hashed.go",
+	"fixtures.go",
+	// Tests that hold answers: the engine's tests build the assignment's
+	// networks, conceptual/grade's grade the right numbers.
+	"nn/nets_test.go",
+	"nn/resnet_test.go",
+	"conceptual/grade/testdata",
+}
+
+// withheldRoot reports files of the conceptual root package (its .go
+// files: the closed forms of the answers).
+func withheldRoot(rel string) bool {
+	return filepath.ToSlash(filepath.Dir(rel)) == "conceptual" && strings.HasSuffix(rel, ".go")
+}
+
+// testNeedsWithheld matches a test file that imports or reads something
+// the distribution leaves out.
+var testNeedsWithheld = regexp.MustCompile(`nnkit/solutions|"nnkit/conceptual"|nnkit/conceptual/reference|"(?:[^"\n]*/)?solutions(?:/[^"\n]*)?"|testdata/broken|docs/conceptual`)
+
+// Excluded reports whether the file rel (slash path relative to the
+// module root) stays out of the distribution, and why.
+func Excluded(rel string, content []byte) (bool, string) {
+	rel = filepath.ToSlash(rel)
+	for _, p := range strings.Split(rel, "/") {
+		if strings.HasPrefix(p, ".") && p != "." && p != ".." {
+			return true, "hidden"
+		}
+	}
+	for _, w := range withheld {
+		if rel == w || strings.HasPrefix(rel, w+"/") {
+			return true, "withheld: " + w
+		}
+	}
+	if withheldRoot(rel) {
+		return true, "withheld: the conceptual root package"
+	}
+	if strings.HasSuffix(rel, ".bak") || strings.HasSuffix(rel, "~") {
+		return true, "backup"
+	}
+	if strings.HasSuffix(rel, "_test.go") && strings.HasPrefix(rel, "conceptual/grade/") {
+		return true, "test with the conceptual answers"
+	}
+	if strings.HasSuffix(rel, "_test.go") && testNeedsWithheld.Match(content) {
+		return true, "test of withheld code"
+	}
+	return false, ""
+}
+
+var solutionsImport = regexp.MustCompile(`nnkit/solutions/`)
+
+var conceptualImport = regexp.MustCompile(`"nnkit/conceptual"`)
+
+// conceptualSubset is the part of the conceptual root package shipped when
+// shipped code imports it: problem 6's RNN Jacobian products (problem 6
+// is answered in prose and graded by hand), with the helpers it needs.
+var conceptualSubset = []string{"conceptual/doc.go", "conceptual/matrix.go", "conceptual/p6rnn.go"}
+
+// Write writes the distribution of the kit at root into out, which must
+// not exist yet or be empty.
+func Write(root, out string, opt Options) error {
+	logf := func(format string, args ...any) {
+		if opt.Log != nil {
+			fmt.Fprintf(opt.Log, format+"\n", args...)
+		}
+	}
+	if checker.FixtureMode() {
+		return errors.New("this is already a student distribution (no solutions to leave out)")
+	}
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return err
+	}
+	out, err = filepath.Abs(out)
+	if err != nil {
+		return err
+	}
+	if ents, err := os.ReadDir(out); err == nil && len(ents) > 0 {
+		return fmt.Errorf("%s is not empty: give a new folder", out)
+	}
+	if err := checker.VerifyFixtures(filepath.Join(root, checker.FixturesDir), false); err != nil {
+		return fmt.Errorf("the fixtures are not in order (run `check fixtures`):\n%v", err)
+	}
+	salt := opt.Salt
+	if salt == nil {
+		salt = make([]byte, 16)
+		if _, err := rand.Read(salt); err != nil {
+			return err
+		}
+	}
+	hashed, err := conceptual.HashAnswers(salt)
+	if err != nil {
+		return err
+	}
+	write := func(rel string, b []byte, perm fs.FileMode) error {
+		p := filepath.Join(out, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(p, b, perm)
+	}
+	// First the files and what to leave out; then, since the tests of
+	// a package may share helpers, a package with any test left out
+	// loses all its tests.
+	type file struct {
+		rel  string
+		b    []byte
+		perm fs.FileMode
+	}
+	var files []file
+	testsOut := map[string]string{} // dir -> why
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == out {
+			return filepath.SkipDir
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil || rel == "." {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if ex, why := Excluded(rel, nil); ex {
+				logf("leave out %s/ (%s)", rel, why)
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil // links and devices stay out
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if ex, why := Excluded(rel, b); ex {
+			logf("leave out %s (%s)", rel, why)
+			if strings.HasSuffix(rel, "_test.go") {
+				testsOut[path.Dir(rel)] = rel
+			}
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		files = append(files, file{rel, b, info.Mode().Perm()})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	n := 0
+	var needConceptual []string
+	for _, f := range files {
+		if why, ok := testsOut[path.Dir(f.rel)]; ok && strings.HasSuffix(f.rel, "_test.go") {
+			logf("leave out %s (its package's tests share helpers with %s, left out)", f.rel, why)
+			continue
+		}
+		b := f.b
+		if strings.HasSuffix(f.rel, ".go") {
+			b = solutionsImport.ReplaceAll(b, []byte("nnkit/"+GivenDir+"/"))
+			if conceptualImport.Match(b) && !strings.HasSuffix(f.rel, "_test.go") {
+				needConceptual = append(needConceptual, f.rel)
+			}
+		}
+		if err := write(f.rel, b, f.perm); err != nil {
+			return err
+		}
+		n++
+	}
+	logf("copied %d files", n)
+	if len(needConceptual) > 0 {
+		// Problem 6 is graded by hand, and its numeric demonstration
+		// (the norms of products of RNN Jacobians) is no answer to copy:
+		// ship it, alone, for the shipped code that uses it.
+		logf("%s import nnkit/conceptual: shipping %s only", strings.Join(needConceptual, ", "), strings.Join(conceptualSubset, ", "))
+		for _, rel := range conceptualSubset {
+			b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+			if err != nil {
+				return err
+			}
+			if err := write(rel, b, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+
+	// The given helpers: the solutions with the graded bodies stubbed.
+	given, err := gen.Generate(root)
+	if err != nil {
+		return err
+	}
+	for _, f := range given {
+		header := fmt.Sprintf(gen.Header, f.Solution, "exercises/"+f.Task)
+		body := bytes.TrimPrefix(f.Content, []byte(header))
+		body = solutionsImport.ReplaceAll(body, []byte("nnkit/"+GivenDir+"/"))
+		src := append([]byte("// Code generated by `check dist` from "+f.Solution+" with every graded\n// body stubbed out: the given helpers the checker uses. DO NOT EDIT.\n\n"), body...)
+		rel := GivenDir + "/" + f.Task + "/" + filepath.Base(f.Exercise)
+		if err := write(rel, src, 0o644); err != nil {
+			return err
+		}
+		logf("wrote %s", rel)
+	}
+
+	// The fixtures in place of the live solutions.
+	if err := write("fixtures.go", []byte(rootFixtures), 0o644); err != nil {
+		return err
+	}
+	if err := write("checker/zz_fixtures.go", []byte(checkerFixtures), 0o644); err != nil {
+		return err
+	}
+	if err := write("conceptual/grade/truth_hashed.go", hashed.GoSource(), 0o644); err != nil {
+		return err
+	}
+	logf("wrote fixtures.go, checker/zz_fixtures.go, conceptual/grade/truth_hashed.go")
+	return nil
+}
+
+const rootFixtures = `// Code generated by ` + "`check dist`" + `. DO NOT EDIT.
+
+package nnkit
+
+import "embed"
+
+// Fixtures holds the recorded reference outputs (testdata/fixtures) that
+// the checker of the student distribution compares against.
+//
+//go:embed testdata/fixtures/*.json testdata/fixtures/MANIFEST
+var Fixtures embed.FS
+`
+
+const checkerFixtures = `// Code generated by ` + "`check dist`" + `. DO NOT EDIT.
+
+package checker
+
+import "nnkit"
+
+// The student distribution has no solutions: every reference is the
+// replay of its recorded fixtures.
+func init() {
+	if err := UseFixtures(nnkit.Fixtures, FixturesDir); err != nil {
+		panic(err)
+	}
+}
+`
