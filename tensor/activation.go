@@ -12,7 +12,7 @@ func Relu(t *Tensor) *Tensor {
 		reluForward(out.f64, t.f64)
 	}
 	return record(out, "Relu", func(g *Tensor) {
-		gi := New(t.dtype, t.shape...)
+		gi := newGrad(t, false)
 		if t.dtype == Float32 {
 			reluBackward(gi.f32, g.f32, out.f32)
 		} else {
@@ -32,11 +32,15 @@ func reluForward[T float](dst, src []T) {
 	}
 }
 
-// reluBackward passes g where the output was positive (input > 0).
+// reluBackward passes g where the output was positive (input > 0) and
+// writes 0 elsewhere.
 func reluBackward[T float](dst, g, out []T) {
+	g, out = g[:len(dst)], out[:len(dst)]
 	for i, y := range out {
 		if y > 0 {
 			dst[i] = g[i]
+		} else {
+			dst[i] = 0
 		}
 	}
 }
@@ -55,7 +59,7 @@ func Sigmoid(t *Tensor) *Tensor {
 		}
 	}
 	return record(out, "Sigmoid", func(g *Tensor) {
-		gi := New(t.dtype, t.shape...)
+		gi := newGrad(t, false)
 		if t.dtype == Float32 {
 			parallelFor(len(gi.f32), 16, func(lo, hi int) { sigmoidBackward(gi.f32[lo:hi], g.f32[lo:hi], out.f32[lo:hi]) })
 		} else {
@@ -93,7 +97,7 @@ func Softmax(t *Tensor, axis int) *Tensor {
 	}
 	return record(out, "Softmax", func(g *Tensor) {
 		// dx_i = y_i (g_i - sum_j g_j y_j)
-		gi := New(t.dtype, t.shape...)
+		gi := newGrad(t, false)
 		if t.dtype == Float32 {
 			softmaxBackward(gi.f32, g.f32, out.f32, outer, n, inner, false)
 		} else {
@@ -115,7 +119,7 @@ func LogSoftmax(t *Tensor, axis int) *Tensor {
 	}
 	return record(out, "LogSoftmax", func(g *Tensor) {
 		// dx_i = g_i - softmax_i * sum_j g_j
-		gi := New(t.dtype, t.shape...)
+		gi := newGrad(t, false)
 		if t.dtype == Float32 {
 			softmaxBackward(gi.f32, g.f32, out.f32, outer, n, inner, true)
 		} else {

@@ -35,7 +35,7 @@ func AdaptiveAvgPool2d(x *Tensor, outH, outW int) *Tensor {
 		adaptiveForward(g, out.f64, x.f64)
 	}
 	return record(out, op, func(gy *Tensor) {
-		gx := New(x.dtype, x.shape...)
+		gx := newGrad(x, true)
 		if x.dtype == Float32 {
 			adaptiveBackward(g, gx.f32, gy.f32)
 		} else {

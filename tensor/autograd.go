@@ -71,9 +71,13 @@ func record(out *Tensor, op string, backward func(g *Tensor), inputs ...*Tensor)
 }
 
 // accum adds g into t's gradient. owned says g is a fresh buffer nobody else
-// holds, so it can become t.grad without a copy.
+// holds, so it can become t.grad without a copy, and goes back to the pool
+// (scratch.go) when it has been added into an existing gradient.
 func accum(t *Tensor, g *Tensor, owned bool) {
 	if t == nil || !t.requiresGrad {
+		if owned {
+			release(g)
+		}
 		return
 	}
 	if !sameShape(t.shape, g.shape) {
@@ -92,6 +96,9 @@ func accum(t *Tensor, g *Tensor, owned bool) {
 		axpy(t.grad.f32, g.f32, 1)
 	} else {
 		axpy(t.grad.f64, g.f64, 1)
+	}
+	if owned {
+		release(g)
 	}
 }
 
@@ -130,6 +137,9 @@ func (t *Tensor) BackwardWith(grad *Tensor) {
 		}
 		if n.grad != nil {
 			n.backward(n.grad)
+			// The intermediate gradient's storage belongs to n alone
+			// (see scratch.go): back to the pool.
+			release(n.grad)
 		}
 		// Release the intermediate gradient and the history.
 		n.grad = nil

@@ -81,14 +81,15 @@ func BatchNorm2d(x, gamma, beta, runMean, runVar *Tensor, training bool, momentu
 	}
 	return record(out, op, func(gy *Tensor) {
 		var gx, gg, gb *Tensor
+		// Every element of the three is written.
 		if x.requiresGrad {
-			gx = New(x.dtype, x.shape...)
+			gx = newGrad(x, false)
 		}
 		if gamma.requiresGrad {
-			gg = New(x.dtype, c)
+			gg = newGrad(gamma, false)
 		}
 		if beta.requiresGrad {
-			gb = New(x.dtype, c)
+			gb = newGrad(beta, false)
 		}
 		if x.dtype == Float32 {
 			bnBackward(g, gy.f32, x.f32, gamma.f32, mean, istd, training, data32(gx), data32(gg), data32(gb))

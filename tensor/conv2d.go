@@ -71,13 +71,13 @@ func Conv2d(x, w, b *Tensor, stride, padding int) *Tensor {
 	return record(out, "Conv2d", func(gy *Tensor) {
 		var gx, gw, gb *Tensor
 		if x.requiresGrad {
-			gx = New(x.dtype, x.shape...)
+			gx = newGrad(x, true)
 		}
 		if w.requiresGrad {
-			gw = New(w.dtype, w.shape...)
+			gw = newGrad(w, true)
 		}
 		if b != nil && b.requiresGrad {
-			gb = New(b.dtype, b.shape...)
+			gb = newGrad(b, true)
 		}
 		if x.dtype == Float32 {
 			conv2dBackward(g, gy.f32, x.f32, w.f32, data32(gx), data32(gw), data32(gb))

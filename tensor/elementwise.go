@@ -92,7 +92,7 @@ func unary(op string, t *Tensor, f func(float64) float64, df func(x, y float64) 
 		}
 	}
 	return record(out, op, func(g *Tensor) {
-		gi := New(t.dtype, t.shape...)
+		gi := newGrad(t, false)
 		if t.dtype == Float32 {
 			for i := range gi.f32 {
 				gi.f32[i] = g.f32[i] * float32(df(float64(t.f32[i]), float64(out.f32[i])))

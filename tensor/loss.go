@@ -38,7 +38,7 @@ func CrossEntropy(logits *Tensor, labels []int) *Tensor {
 	out := Scalar(logits.dtype, loss/float64(n))
 	return record(out, "CrossEntropy", func(g *Tensor) {
 		s := g.Item() / float64(n)
-		gi := New(logits.dtype, n, c)
+		gi := newGrad(logits, false)
 		for i := 0; i < n; i++ {
 			for j := 0; j < c; j++ {
 				v := math.Exp(vals[i*c+j])

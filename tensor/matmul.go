@@ -35,12 +35,12 @@ func MatMul(a, b *Tensor) *Tensor {
 	batchedGemm(a.dtype, bs, false, false, m, n, k, a, b, out, 0)
 	return record(out, "MatMul", func(g *Tensor) {
 		if a.requiresGrad {
-			ga := New(a.dtype, a.shape...)
+			ga := newGrad(a, false) // beta = 0: written, not read
 			batchedGemm(a.dtype, bs, false, true, m, k, n, g, b, ga, 0) // dC B^T
 			accum(a, ga, true)
 		}
 		if b.requiresGrad {
-			gb := New(b.dtype, b.shape...)
+			gb := newGrad(b, false)
 			batchedGemm(b.dtype, bs, true, false, k, n, m, a, g, gb, 0) // A^T dC
 			accum(b, gb, true)
 		}

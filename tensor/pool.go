@@ -27,7 +27,7 @@ func AvgPool2d(x *Tensor, kernel, stride, padding int) *Tensor {
 		avgPoolForward(g, out.f64, x.f64)
 	}
 	return record(out, "AvgPool2d", func(gy *Tensor) {
-		gx := New(x.dtype, x.shape...)
+		gx := newGrad(x, true)
 		if x.dtype == Float32 {
 			avgPoolBackward(g, gx.f32, gy.f32)
 		} else {
@@ -59,7 +59,7 @@ func MaxPool2d(x *Tensor, kernel, stride, padding int) *Tensor {
 		maxPoolForward(g, out.f64, arg, x.f64)
 	}
 	return record(out, "MaxPool2d", func(gy *Tensor) {
-		gx := New(x.dtype, x.shape...)
+		gx := newGrad(x, true)
 		if x.dtype == Float32 {
 			maxPoolBackward(g, gx.f32, gy.f32, arg)
 		} else {

@@ -38,3 +38,22 @@ func TestRowsKernels(t *testing.T) {
 		}
 	}
 }
+
+// sizeClass rounds up by at most 1/8 (from 16 on), is the identity on
+// class sizes, and numbers the classes in increasing order of size.
+func TestSizeClass(t *testing.T) {
+	last := -1
+	for n := 1; n < 1<<20; n++ {
+		size, class := sizeClass(n)
+		if size < n || (n >= 16 && 8*size > 9*n+8*16) || (n < 16 && size != n) {
+			t.Fatalf("sizeClass(%d) = %d", n, size)
+		}
+		if s2, c2 := sizeClass(size); s2 != size || c2 != class {
+			t.Fatalf("sizeClass(%d) = %d, %d but sizeClass(%d) = %d, %d", n, size, class, size, s2, c2)
+		}
+		if class < last || class >= len(pool32) {
+			t.Fatalf("class of %d is %d after %d", n, class, last)
+		}
+		last = class
+	}
+}

@@ -5,46 +5,110 @@ import (
 	"sync"
 )
 
-// Scratch buffers: temporaries that an operation allocates and frees
-// itself (im2col matrices, per-goroutine partial sums, transposed weights),
-// kept in size-bucketed pools so that a training loop does not allocate
-// them again every step. A buffer comes back with arbitrary contents.
+// Buffer pools. Two kinds of storage are recycled instead of being left to
+// the garbage collector, so that a training loop stops allocating (and the
+// kernel stops zeroing fresh pages) once its first steps have filled the
+// pools:
 //
-// Ownership rule: only the function that took a buffer returns it, after
-// its last use, and never a buffer that a Tensor (or a closure that
-// outlives the call) refers to.
+//   - scratch: temporaries an operation takes and gives back itself
+//     (im2col matrices, per-goroutine partial sums, transposed weights);
+//   - gradients of intermediate results: backward closures take their
+//     output gradients from the pool (newGrad), and BackwardWith gives a
+//     non-leaf's gradient back once that node's closure has run.
+//
+// Ownership rule: a buffer is given back only by the code that holds the
+// only reference to it. For gradients this holds because the engine makes
+// every non-leaf gradient itself: accum either adopts a buffer that a
+// backward closure has just made and handed over (owned = true; closures
+// never keep the buffers they hand over or the gradient they receive) or
+// copies it. Leaf gradients (Grad() of parameters) are never given back:
+// the user may hold them. Forward results are never given back either:
+// the user may hold any of them, and views (Reshape, Detach) share storage.
+//
+// Buffers come back with arbitrary contents. Sizes are rounded up to a
+// class (at most 1/8 more), so that buffers of nearby sizes are shared.
 
-// scratch32[i] and scratch64[i] hold buffers of capacity exactly 1<<i
-// elements.
-var scratch32, scratch64 [48]sync.Pool
+var pool32, pool64 [64 * 8]sync.Pool
+
+// sizeClass rounds n up to its class: below 16 n itself, otherwise n with
+// all but its 4 leading bits rounded up.
+func sizeClass(n int) (size, class int) {
+	if n < 16 {
+		return n, n
+	}
+	shift := bits.Len(uint(n-1)) - 4
+	q := (n-1)>>shift + 1 // 9..16
+	return q << shift, 16 + shift*8 + q - 9
+}
 
 // getScratch returns a buffer of n elements with arbitrary contents.
 func getScratch[T float](n int) []T {
 	if n == 0 {
 		return nil
 	}
-	b := bits.Len(uint(n - 1)) // 1<<b >= n
-	p := scratchPool[T](b)
-	if v, ok := p.Get().(*[]T); ok {
+	size, class := sizeClass(n)
+	if v, ok := poolFor[T](class).Get().(*[]T); ok {
 		return (*v)[:n]
 	}
-	return make([]T, n, 1<<b)
+	return make([]T, n, size)
 }
 
-// putScratch returns a buffer obtained from getScratch.
+// putScratch gives back a buffer that nothing else refers to. Buffers whose
+// capacity is not a class size (not from getScratch) are left to the
+// garbage collector.
 func putScratch[T float](s []T) {
 	c := cap(s)
-	if c == 0 || c&(c-1) != 0 {
-		return // not from getScratch
+	if c == 0 {
+		return
+	}
+	size, class := sizeClass(c)
+	if size != c {
+		return
 	}
 	s = s[:c]
-	scratchPool[T](bits.Len(uint(c - 1))).Put(&s)
+	poolFor[T](class).Put(&s)
 }
 
-func scratchPool[T float](b int) *sync.Pool {
+func poolFor[T float](class int) *sync.Pool {
 	var z T
 	if _, ok := any(z).(float32); ok {
-		return &scratch32[b]
+		return &pool32[class]
 	}
-	return &scratch64[b]
+	return &pool64[class]
+}
+
+// newGrad returns a tensor of t's dtype and shape for a gradient, from the
+// pool; zeroed when zero is set, otherwise with arbitrary contents that
+// the caller overwrites entirely.
+func newGrad(t *Tensor, zero bool) *Tensor {
+	return newPooled(t.dtype, zero, t.shape...)
+}
+
+// newPooled is New with storage from the pool, zeroed only when zero is set.
+func newPooled(dtype DType, zero bool, shape ...int) *Tensor {
+	out := &Tensor{shape: append([]int(nil), shape...), dtype: dtype}
+	n := numel(shape)
+	if dtype == Float32 {
+		out.f32 = getScratch[float32](n)
+		if zero {
+			clear(out.f32)
+		}
+	} else {
+		out.f64 = getScratch[float64](n)
+		if zero {
+			clear(out.f64)
+		}
+	}
+	return out
+}
+
+// release gives t's storage back to the pool; t must not be used after.
+func release(t *Tensor) {
+	if t.f32 != nil {
+		putScratch(t.f32)
+	}
+	if t.f64 != nil {
+		putScratch(t.f64)
+	}
+	t.f32, t.f64 = nil, nil
 }

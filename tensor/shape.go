@@ -161,7 +161,7 @@ func Rows(t *Tensor, idx []int) *Tensor {
 		}
 	}
 	return record(out, "Rows", func(g *Tensor) {
-		gi := New(t.dtype, t.shape...)
+		gi := newGrad(t, true)
 		for i, r := range idx {
 			if t.dtype == Float32 {
 				axpy(gi.f32[r*row:(r+1)*row], g.f32[i*row:(i+1)*row], 1)
