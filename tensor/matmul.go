@@ -35,7 +35,7 @@ func MatMul(a, b *Tensor) *Tensor {
 	batchedGemm(a.dtype, bs, false, false, m, n, k, a, b, out, 0)
 	return record(out, "MatMul", func(g *Tensor) {
 		if a.requiresGrad {
-			ga := newGrad(a, false) // beta = 0: written, not read
+			ga := newGrad(a, false)                                     // beta = 0: written, not read
 			batchedGemm(a.dtype, bs, false, true, m, k, n, g, b, ga, 0) // dC B^T
 			accum(a, ga, true)
 		}
