@@ -93,7 +93,7 @@ func Task4(nb *Notebook, f *Task4Funcs) error {
 	return cnnNotebook(nb, cnnRun{
 		task: "task 4", netName: "ResNet-18", getName: "GetResNet", get: f.GetResNet, train: f.TrainCNN,
 		want: ExpectedResNetShapes(224), input: []int{1, 1, 224, 224}, plot: "resnet-curves",
-		epochs: Task4Epochs, batch: Task4Batch, lr: Task4LR, resize: or(nb.Opt.Resize, Task4Resize), warnFull: true,
+		epochs: Task4Epochs, batch: Task4Batch, lr: Task4LR, resize: or(nb.Opt.Resize, Task4Resize), refResize: Task4Resize, warnFull: true,
 	})
 }
 
@@ -107,6 +107,7 @@ type cnnRun struct {
 	epochs, batch          int
 	lr                     float64
 	resize                 int
+	refResize              int // the reference side, for the warning
 	warnFull               bool
 }
 
@@ -153,10 +154,22 @@ func cnnNotebook(nb *Notebook, r cnnRun) error {
 		nb.Printf("one training step of %d images took %s here: this run should take about %s\n",
 			min(batch, measureBatch), step.Round(time.Millisecond), fmtDuration(run))
 		if r.warnFull {
-			full := estimate(perEx, ds.Train.Len(), ds.Test.Len(), r.epochs)
-			nb.Printf("warning: the full run (%d epochs of all %d training images at %dx%d, batches of %d) takes about %s on this CPU; "+
-				"--limit N and --epochs N make a quick run, --resize a smaller image\n",
-				r.epochs, ds.Train.Len(), h, w, batch, fmtDuration(full))
+			// The notebook's run: every image at the reference side. A
+			// convolutional network's work grows with the image's area, so
+			// a step measured at another side is scaled by the areas.
+			side := r.resize
+			if r.refResize > 0 {
+				side = r.refResize
+			}
+			perRef := perEx * float64(side*side) / float64(h*w)
+			full := estimate(perRef, ds.Train.Len(), ds.Test.Len(), r.epochs)
+			scaled := ""
+			if side*side != h*w {
+				scaled = fmt.Sprintf(", scaled from %dx%d by the image area", h, w)
+			}
+			nb.Printf("warning: the notebook's full run (%d epochs of all %d training images at %dx%d) takes about %s on this CPU (from the measured step%s); "+
+				"--limit N and --epochs N make a quick run, --resize N a smaller image\n",
+				r.epochs, ds.Train.Len(), side, side, fmtDuration(full), scaled)
 		}
 	}
 	var history []progress.EpochStats

@@ -127,3 +127,22 @@ func TestPanicAndBuildError(t *testing.T) {
 		t.Errorf("err = %v; want ErrBuild naming the student's file:\n%s", err, s)
 	}
 }
+
+// TestTask4Quick: ResNet-18 on a few small images, trained with the task 3
+// folder's TrainCNN: the shape table, the time warning from a measured
+// step, and the curves.
+func TestTask4Quick(t *testing.T) {
+	root := moduleRoot(t)
+	out := t.TempDir()
+	dirs := map[string]string{"task4": filepath.Join(root, "solutions", "task4"), "task3": filepath.Join(root, "solutions", "task3")}
+	s, err := launch(t, "task4", dirs, Options{Epochs: 1, Limit: 64, Batch: 32, Resize: 32, Data: "embedded", Out: out})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, s)
+	}
+	for _, want := range []string{"11178378 parameters", "every layer matches", "warning: the notebook's full run (10 epochs of all 6000 training images at 96x96) takes about", "scaled from 32x32", "test acc"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks %q:\n%s", want, s)
+		}
+	}
+	isPNG(t, filepath.Join(out, "resnet-curves.png"))
+}
