@@ -3,6 +3,10 @@
 
 Prints one JSON object per line:
   {"work": "lenet-train", "threads": 1, "examples_per_s": 11600.0}
+With --serve it reads requests {"work": ..., "threads": ..., "seconds": ...}
+from stdin, one JSON object per line, and answers each with one timed
+window (no repeats) in the same form, so that cmd/bench can interleave
+PyTorch and nnkit measurements without starting Python again.
 Run by cmd/bench with Debian's /usr/bin/python3 (python3-torch with
 libopenblas0-pthread). Each workload is timed after warm-up iterations, and
 the best of several repeats is reported, as for nnkit.
@@ -100,6 +104,8 @@ def main():
     p.add_argument("--work", nargs="+", default=["lenet-train", "lenet-infer", "resnet-train", "resnet-infer", "sgemm"])
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     p.add_argument("--resnet-batch", type=int, default=32)
+    p.add_argument("--serve", action="store_true",
+                   help="read JSON requests {work, threads, seconds} from stdin, one per line, and answer each with one timed window")
     a = p.parse_args()
     torch.manual_seed(0)
     dev = torch.device(a.device)
@@ -108,35 +114,49 @@ def main():
         return 1
     sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
     extra = {"device": a.device} if dev.type != "cpu" else {}
+    if a.serve:
+        # One timed window per request line, so that cmd/bench can
+        # interleave these measurements with nnkit's.
+        print(json.dumps({"ready": True, "torch": torch.__version__}), flush=True)
+        for line in sys.stdin:
+            if line.strip():
+                r = json.loads(line)
+                run(a, r["threads"], r["work"], r.get("seconds", a.seconds), 1, dev, sync, extra)
+        return 0
     for th in a.threads:
-        torch.set_num_threads(th)
         for w in a.work:
-            if w.startswith("lenet"):
-                net, b = lenet(), 256
-                x, y = torch.rand(b, 1, 28, 28), torch.randint(0, 10, (b,))
-            elif w.startswith("resnet"):
-                net, b = resnet18(), a.resnet_batch
-                x, y = torch.rand(b, 1, 96, 96), torch.randint(0, 10, (b,))
-            if w != "sgemm":
-                net, x, y = net.to(dev), x.to(dev), y.to(dev)
-            if w.endswith("train"):
-                net.train()
-                v = timed(train_step(net, x, y, 0.05), b, a.seconds, sync=sync)
-                unit = "examples_per_s"
-            elif w.endswith("infer"):
-                net.eval()
+            run(a, th, w, a.seconds, 3, dev, sync, extra)
 
-                def infer():
-                    with torch.no_grad():
-                        net(x)
-                v = timed(infer, b, a.seconds, sync=sync)
-                unit = "examples_per_s"
-            elif w == "sgemm":
-                n = 1024
-                A, B = torch.rand(n, n, device=dev), torch.rand(n, n, device=dev)
-                v = timed(lambda: torch.mm(A, B), 1, a.seconds, sync=sync) * 2 * n ** 3 / 1e9
-                unit = "gflops"
-            print(json.dumps({"work": w, "threads": th, unit: v, **extra}), flush=True)
+
+def run(a, th, w, seconds, repeats, dev, sync, extra):
+    """Times workload w on th threads and prints one JSON line."""
+    torch.set_num_threads(th)
+    if w.startswith("lenet"):
+        net, b = lenet(), 256
+        x, y = torch.rand(b, 1, 28, 28), torch.randint(0, 10, (b,))
+    elif w.startswith("resnet"):
+        net, b = resnet18(), a.resnet_batch
+        x, y = torch.rand(b, 1, 96, 96), torch.randint(0, 10, (b,))
+    if w != "sgemm":
+        net, x, y = net.to(dev), x.to(dev), y.to(dev)
+    if w.endswith("train"):
+        net.train()
+        v = timed(train_step(net, x, y, 0.05), b, seconds, repeats, sync=sync)
+        unit = "examples_per_s"
+    elif w.endswith("infer"):
+        net.eval()
+
+        def infer():
+            with torch.no_grad():
+                net(x)
+        v = timed(infer, b, seconds, repeats, sync=sync)
+        unit = "examples_per_s"
+    elif w == "sgemm":
+        n = 1024
+        A, B = torch.rand(n, n, device=dev), torch.rand(n, n, device=dev)
+        v = timed(lambda: torch.mm(A, B), 1, seconds, repeats, sync=sync) * 2 * n ** 3 / 1e9
+        unit = "gflops"
+    print(json.dumps({"work": w, "threads": th, unit: v, **extra}), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// torchServer is scripts/bench_torch.py --serve: one JSON request per
+// line in, one result per line out.
+type torchServer struct {
+	cmd     *exec.Cmd
+	in      io.WriteCloser
+	out     *bufio.Scanner
+	version string
+}
+
+func startTorch(python, script string) (*torchServer, error) {
+	if _, err := os.Stat(python); err != nil {
+		return nil, fmt.Errorf("no %s", python)
+	}
+	if _, err := os.Stat(script); err != nil {
+		return nil, fmt.Errorf("no %s (run from the repository root)", script)
+	}
+	cmd := exec.Command(python, script, "--serve")
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	outp, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	// Without torch the script dies on its import; say so briefly instead
+	// of passing the traceback on.
+	var errBuf strings.Builder
+	cmd.Stderr = &errBuf
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	t := &torchServer{cmd: cmd, in: in, out: bufio.NewScanner(outp)}
+	var hello struct {
+		Ready bool
+		Torch string
+	}
+	if !t.out.Scan() || json.Unmarshal(t.out.Bytes(), &hello) != nil || !hello.Ready {
+		cmd.Wait()
+		msg := strings.TrimSpace(errBuf.String())
+		if i := strings.LastIndex(msg, "\n"); i >= 0 {
+			msg = msg[i+1:]
+		}
+		return nil, fmt.Errorf("%s %s --serve did not start: %s", python, script, msg)
+	}
+	cmd.Stderr = os.Stderr
+	t.version = "torch " + hello.Torch
+	return t, nil
+}
+
+// measure times one window of work at the given thread count.
+func (t *torchServer) measure(work string, threads int, d time.Duration) (float64, error) {
+	req, _ := json.Marshal(map[string]any{"work": work, "threads": threads, "seconds": d.Seconds()})
+	if _, err := fmt.Fprintf(t.in, "%s\n", req); err != nil {
+		return 0, err
+	}
+	if !t.out.Scan() {
+		return 0, fmt.Errorf("no answer from bench_torch.py")
+	}
+	var r struct {
+		Work         string
+		ExamplesPerS float64 `json:"examples_per_s"`
+		GFLOPS       float64 `json:"gflops"`
+		Error        string
+	}
+	if err := json.Unmarshal(t.out.Bytes(), &r); err != nil {
+		return 0, fmt.Errorf("bad answer %q: %v", t.out.Text(), err)
+	}
+	if r.Error != "" {
+		return 0, fmt.Errorf("%s", r.Error)
+	}
+	return r.ExamplesPerS + r.GFLOPS, nil
+}
+
+func (t *torchServer) close() {
+	t.in.Close()
+	t.cmd.Wait()
+}
