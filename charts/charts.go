@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -37,7 +39,10 @@ func Lines(path, title, xLabel, yLabel string, logY bool, series ...Series) erro
 	p.Legend.Top = true
 	if logY {
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.Y.Tick.Marker = decadeTicks{}
+		// Curves on a log axis usually fan out to the right from a common
+		// start: the bottom left is where the legend hides the least.
+		p.Legend.Top, p.Legend.Left = false, true
 	}
 	for i, s := range series {
 		if len(s.X) != len(s.Y) {
@@ -58,11 +63,41 @@ func Lines(path, title, xLabel, yLabel string, logY bool, series ...Series) erro
 		l.Dashes = plotutil.Dashes(i)
 		sc.Color = plotutil.Color(i)
 		sc.Shape = plotutil.Shape(i)
+		if len(pts) > 20 { // markers on every point would hide the lines
+			p.Add(l)
+			p.Legend.Add(s.Name, l)
+			continue
+		}
 		p.Add(l, sc)
 		p.Legend.Add(s.Name, l, sc)
 	}
 	p.Add(plotter.NewGrid())
 	return save(p, path, 6*vg.Inch, 4*vg.Inch)
+}
+
+// decadeTicks marks the powers of ten of a log axis, labelling at most
+// about eight of them ("1e-30", "0.01", "1", "1e5") so the labels never
+// overlap; the others get unlabelled ticks.
+type decadeTicks struct{}
+
+func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(lo > 0) || !(hi >= lo) {
+		return nil
+	}
+	a, b := int(math.Floor(math.Log10(lo))), int(math.Ceil(math.Log10(hi)))
+	step := max((b-a+7)/8, 1)
+	var ts []plot.Tick
+	for e := a; e <= b; e++ {
+		t := plot.Tick{Value: math.Pow(10, float64(e))}
+		if e%step == 0 {
+			t.Label = fmt.Sprintf("1e%d", e)
+			if e >= -3 && e <= 3 {
+				t.Label = strconv.FormatFloat(t.Value, 'f', -1, 64)
+			}
+		}
+		ts = append(ts, t)
+	}
+	return ts
 }
 
 // Points is a labelled set of 2-D points.

@@ -99,3 +99,19 @@ func TestRegionsRowWritesPNG(t *testing.T) {
 		t.Error("a .gif path gave no error")
 	}
 }
+
+func TestDecadeTicks(t *testing.T) {
+	ts := decadeTicks{}.Ticks(1e-45, 1e30)
+	labelled := 0
+	for _, tk := range ts {
+		if tk.Label != "" {
+			labelled++
+		}
+	}
+	if len(ts) != 76 || labelled > 9 || labelled < 4 {
+		t.Errorf("%d ticks, %d labelled; want 76 with 4..9 labels", len(ts), labelled)
+	}
+	if ts := (decadeTicks{}).Ticks(0.01, 100); ts[0].Label != "0.01" || ts[2].Label != "1" || ts[4].Label != "100" {
+		t.Errorf("labels %q %q %q", ts[0].Label, ts[2].Label, ts[4].Label)
+	}
+}
