@@ -46,10 +46,7 @@ func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if len(shape) != 2 {
 		flat = tensor.Reshape(x, -1, l.In)
 	}
-	y := tensor.MatMul(flat, l.Weight.T())
-	if l.Bias != nil {
-		y = tensor.Add(y, l.Bias)
-	}
+	y := tensor.Linear(flat, l.Weight, l.Bias)
 	if len(shape) != 2 {
 		y = tensor.Reshape(y, append(shape[:len(shape)-1:len(shape)-1], l.Out)...)
 	}

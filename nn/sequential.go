@@ -32,11 +32,37 @@ func NewSequential(layers ...Module) *Sequential {
 }
 
 // Forward runs x through every layer in order.
+//
+// When no gradients are recorded (tensor.NoGrad: evaluation), a result
+// passed between two built-in layers that neither keep nor alias their
+// input is given back to the engine's buffer pool as soon as the next
+// layer has used it, so that inference reuses the same memory batch after
+// batch. Nothing else can see such a result: it was made inside this call
+// and is not returned.
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
+	release := !tensor.GradEnabled()
+	fresh := false // x was made by the previous layer, a freshLayer
 	for _, l := range s.Layers {
-		x = l.Forward(x)
+		y := l.Forward(x)
+		if release && fresh && freshLayer(l) && y != x {
+			x.Release()
+		}
+		fresh = freshLayer(l)
+		x = y
 	}
 	return x
+}
+
+// freshLayer reports whether m is a built-in layer whose result is new
+// storage and which keeps no reference to its input or result after
+// Forward (Reshape and Flatten return views of their input, and a layer
+// of unknown type may keep anything).
+func freshLayer(m Module) bool {
+	switch m.(type) {
+	case *Conv2d, *Linear, *Sigmoid, *ReLU, *AvgPool2d, *MaxPool2d, *BatchNorm2d, *AdaptiveAvgPool2d:
+		return true
+	}
+	return false
 }
 
 // Parameters concatenates the layers' parameters in order, each tensor once.

@@ -5,16 +5,16 @@ import "math"
 // Relu returns max(0, x) elementwise. Its derivative at 0 is taken as 0,
 // as in PyTorch.
 func Relu(t *Tensor) *Tensor {
-	out := New(t.dtype, t.shape...)
+	out := newOut(t.dtype, t.shape...)
 	if t.dtype == Float32 {
-		reluForward(out.f32, t.f32)
+		parallelFor(len(out.f32), 16, func(lo, hi int) { reluForward(out.f32[lo:hi], t.f32[lo:hi]) })
 	} else {
 		reluForward(out.f64, t.f64)
 	}
 	return record(out, "Relu", func(g *Tensor) {
 		gi := newGrad(t, false)
 		if t.dtype == Float32 {
-			reluBackward(gi.f32, g.f32, out.f32)
+			parallelFor(len(gi.f32), 16, func(lo, hi int) { reluBackward(gi.f32[lo:hi], g.f32[lo:hi], out.f32[lo:hi]) })
 		} else {
 			reluBackward(gi.f64, g.f64, out.f64)
 		}
@@ -23,6 +23,7 @@ func Relu(t *Tensor) *Tensor {
 }
 
 func reluForward[T float](dst, src []T) {
+	src = src[:len(dst)]
 	for i, v := range src {
 		if v > 0 {
 			dst[i] = v
@@ -50,7 +51,7 @@ func reluBackward[T float](dst, g, out []T) {
 // rounded value, vectorised where the CPU allows, the same bits either way);
 // float64 ones use math.Exp.
 func Sigmoid(t *Tensor) *Tensor {
-	out := New(t.dtype, t.shape...)
+	out := newOut(t.dtype, t.shape...)
 	if t.dtype == Float32 {
 		sigmoidSlice(out.f32, t.f32)
 	} else {

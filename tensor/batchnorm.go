@@ -72,7 +72,7 @@ func BatchNorm2d(x, gamma, beta, runMean, runVar *Tensor, training bool, momentu
 		panic(fmt.Sprintf("tensor: %s: eps %g must be non-negative", op, eps))
 	}
 	g := bnGeom{n: n, c: c, hw: hw}
-	out := New(x.dtype, x.shape...)
+	out := newOut(x.dtype, x.shape...)
 	var mean, istd []float64
 	if x.dtype == Float32 {
 		mean, istd = bnForward(g, out.f32, x.f32, gamma.f32, beta.f32, data32(runMean), data32(runVar), training, momentum, eps)

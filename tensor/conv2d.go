@@ -57,7 +57,7 @@ import "fmt"
 // scheduling.
 func Conv2d(x, w, b *Tensor, stride, padding int) *Tensor {
 	g := conv2dGeometry(x, w, b, stride, padding)
-	out := New(x.dtype, g.n, g.oc, g.oh, g.ow)
+	out := newOut(x.dtype, g.n, g.oc, g.oh, g.ow)
 	var bf32 []float32
 	var bf64 []float64
 	if b != nil {

@@ -6,7 +6,7 @@ import "math"
 func binary(op string, a, b *Tensor, f32 func(x, y float32) float32, f64 func(x, y float64) float64) *Tensor {
 	checkSameDType(op, a, b)
 	shape := broadcastShape(op, a.shape, b.shape)
-	out := New(a.dtype, shape...)
+	out := newOut(a.dtype, shape...)
 	sa, sb := broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)
 	if a.dtype == Float32 {
 		binaryBroadcast(out.f32, a.f32, b.f32, sa, sb, shape, f32)

@@ -31,7 +31,7 @@ func MatMul(a, b *Tensor) *Tensor {
 	if batched {
 		shape = []int{bs, m, n}
 	}
-	out := New(a.dtype, shape...)
+	out := newOut(a.dtype, shape...) // beta = 0: every element written
 	batchedGemm(a.dtype, bs, false, false, m, n, k, a, b, out, 0)
 	return record(out, "MatMul", func(g *Tensor) {
 		if a.requiresGrad {

@@ -20,7 +20,7 @@ import "fmt"
 // pass adds rather than assigns.
 func AvgPool2d(x *Tensor, kernel, stride, padding int) *Tensor {
 	g := poolGeometry("AvgPool2d", x, kernel, stride, padding)
-	out := New(x.dtype, g.n, g.c, g.oh, g.ow)
+	out := newOut(x.dtype, g.n, g.c, g.oh, g.ow)
 	if x.dtype == Float32 {
 		avgPoolForward(g, out.f32, x.f32)
 	} else {
@@ -50,7 +50,7 @@ func AvgPool2d(x *Tensor, kernel, stride, padding int) *Tensor {
 // share an argmax, so the backward pass adds.
 func MaxPool2d(x *Tensor, kernel, stride, padding int) *Tensor {
 	g := poolGeometry("MaxPool2d", x, kernel, stride, padding)
-	out := New(x.dtype, g.n, g.c, g.oh, g.ow)
+	out := newOut(x.dtype, g.n, g.c, g.oh, g.ow)
 	// arg[plane*OH*OW + i*OW + j] is the argmax's index within its H*W plane.
 	arg := make([]int32, out.Numel())
 	if x.dtype == Float32 {

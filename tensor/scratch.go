@@ -84,6 +84,10 @@ func newGrad(t *Tensor, zero bool) *Tensor {
 	return newPooled(t.dtype, zero, t.shape...)
 }
 
+// newOut returns an operation's result tensor with storage from the pool
+// and arbitrary contents: for kernels that write every element.
+func newOut(dtype DType, shape ...int) *Tensor { return newPooled(dtype, false, shape...) }
+
 // newPooled is New with storage from the pool, zeroed only when zero is set.
 func newPooled(dtype DType, zero bool, shape ...int) *Tensor {
 	out := &Tensor{shape: append([]int(nil), shape...), dtype: dtype}
@@ -111,4 +115,19 @@ func release(t *Tensor) {
 		putScratch(t.f64)
 	}
 	t.f32, t.f64 = nil, nil
+}
+
+// Release gives t's storage to the engine's buffer pool, to be reused by a
+// later operation, and empties t. It is for code that knows it holds the
+// only reference to an intermediate result: nn.Sequential releases the
+// results passed between its built-in layers when no gradients are
+// recorded. After Release neither t nor any tensor or slice sharing its
+// storage (Reshape, Detach, Data32) may be used. Storage that did not come
+// from the pool is left to the garbage collector.
+func (t *Tensor) Release() {
+	if t.backward != nil || t.requiresGrad {
+		panic("tensor: Release of a tensor with autograd history or requiring a gradient")
+	}
+	release(t)
+	t.shape = []int{0}
 }
