@@ -122,7 +122,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 		fmt.Fprintf(stdout, "\ncheck run %s: done; plots in %s\n", task, runShort(opt.Out))
 		return 0, nil
 	case ctx.Err() != nil:
-		return 1, ctx.Err()
+		fmt.Fprintf(stderr, "check run %s: interrupted\n", task)
+		return 130, nil
 	case errors.Is(err, notebook.ErrBuild):
 		return 1, fmt.Errorf("%s %v", dirs[task], err)
 	case errors.Is(err, notebook.ErrIncomplete):

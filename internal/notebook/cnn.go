@@ -93,7 +93,7 @@ func Task4(nb *Notebook, f *Task4Funcs) error {
 	return cnnNotebook(nb, cnnRun{
 		task: "task 4", netName: "ResNet-18", getName: "GetResNet", get: f.GetResNet, train: f.TrainCNN,
 		want: ExpectedResNetShapes(224), input: []int{1, 1, 224, 224}, plot: "resnet-curves",
-		epochs: Task4Epochs, batch: Task4Batch, lr: Task4LR, resize: or(nb.Opt.Resize, Task4Resize), refResize: Task4Resize, warnFull: true,
+		epochs: Task4Epochs, batch: Task4Batch, lr: Task4LR, resize: or(nb.Opt.Resize, Task4Resize), refResize: Task4Resize, warnFull: true, trainDir: nb.Opt.TrainDir,
 	})
 }
 
@@ -107,7 +107,8 @@ type cnnRun struct {
 	epochs, batch          int
 	lr                     float64
 	resize                 int
-	refResize              int // the reference side, for the warning
+	refResize              int    // the reference side, for the warning
+	trainDir               string // where TrainCNN comes from, when not the task's folder
 	warnFull               bool
 }
 
@@ -177,7 +178,11 @@ func cnnNotebook(nb *Notebook, r cnnRun) error {
 		return nil
 	}
 	if history == nil {
-		nb.NotDone("TrainCNN", "returned nil")
+		dir := nb.Opt.Dir
+		if r.trainDir != "" {
+			dir = r.trainDir
+		}
+		nb.notDoneIn("TrainCNN", "returned nil", dir)
 		return nil
 	}
 	if len(history) != epochs {

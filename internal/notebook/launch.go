@@ -195,6 +195,9 @@ func (l Launch) Run(ctx context.Context) error {
 	if opt.Dir == "" {
 		opt.Dir = l.Dirs[l.Task]
 	}
+	if d, ok := l.Dirs["task3"]; ok && l.Task == "task4" && opt.TrainDir == "" {
+		opt.TrainDir = d
+	}
 	optJSON, _ := json.Marshal(opt)
 	cmd := exec.CommandContext(ctx, bin)
 	cmd.Dir = l.Root

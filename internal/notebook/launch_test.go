@@ -146,3 +146,15 @@ func TestTask4Quick(t *testing.T) {
 	}
 	isPNG(t, filepath.Join(out, "resnet-curves.png"))
 }
+
+// TestTask4NamesTask3: task 4 on a ResNet that works but a task 3 stub
+// says that TrainCNN, in the task 3 folder, is still to write.
+func TestTask4NamesTask3(t *testing.T) {
+	root := moduleRoot(t)
+	task3 := filepath.Join(root, "exercises", "task3")
+	dirs := map[string]string{"task4": filepath.Join(root, "solutions", "task4"), "task3": task3}
+	s, err := launch(t, "task4", dirs, Options{Epochs: 1, Limit: 32, Batch: 32, Resize: 32, Data: "embedded"})
+	if !errors.Is(err, ErrIncomplete) || !strings.Contains(s, "TrainCNN is not implemented yet (returned nil): write it in "+task3) {
+		t.Errorf("err = %v; output:\n%s", err, s)
+	}
+}

@@ -57,6 +57,9 @@ type Options struct {
 	// Dir is the student's package folder as the student knows it
 	// (exercises/task3), for messages.
 	Dir string `json:"dir,omitempty"`
+	// TrainDir is the folder of the TrainCNN task 4 trains with (the
+	// task 3 folder beside it), for messages.
+	TrainDir string `json:"train_dir,omitempty"`
 	// Paths maps the virtual package directories the program was built
 	// from to the student's folders, to name the student's files in
 	// panic reports.
@@ -147,10 +150,12 @@ func (nb *Notebook) Skip(format string, args ...any) {
 }
 
 // NotDone reports a function that returned its zero value.
-func (nb *Notebook) NotDone(fn, what string) {
+func (nb *Notebook) NotDone(fn, what string) { nb.notDoneIn(fn, what, nb.Opt.Dir) }
+
+func (nb *Notebook) notDoneIn(fn, what, dir string) {
 	where := ""
-	if nb.Opt.Dir != "" {
-		where = fmt.Sprintf(": write it in %s, then `check %s`", nb.Opt.Dir, dotSlash(nb.Opt.Dir))
+	if dir != "" {
+		where = fmt.Sprintf(": write it in %s, then `check %s`", dir, dotSlash(dir))
 	}
 	nb.Skip("%s is not implemented yet (%s)%s", fn, what, where)
 }
