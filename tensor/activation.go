@@ -7,14 +7,14 @@ import "math"
 func Relu(t *Tensor) *Tensor {
 	out := newOut(t.dtype, t.shape...)
 	if t.dtype == Float32 {
-		parallelFor(len(out.f32), 16, func(lo, hi int) { reluForward(out.f32[lo:hi], t.f32[lo:hi]) })
+		parallelFor(len(out.f32), 16, func(lo, hi int) { reluVec(out.f32[lo:hi], t.f32[lo:hi]) })
 	} else {
 		reluForward(out.f64, t.f64)
 	}
 	return record(out, "Relu", func(g *Tensor) {
 		gi := newGrad(t, false)
 		if t.dtype == Float32 {
-			parallelFor(len(gi.f32), 16, func(lo, hi int) { reluBackward(gi.f32[lo:hi], g.f32[lo:hi], out.f32[lo:hi]) })
+			parallelFor(len(gi.f32), 16, func(lo, hi int) { reluBackVec(gi.f32[lo:hi], g.f32[lo:hi], out.f32[lo:hi]) })
 		} else {
 			reluBackward(gi.f64, g.f64, out.f64)
 		}

@@ -334,11 +334,16 @@ func conv2dBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 }
 
 // transpose writes the transpose of the rows x cols matrix a into at
-// (cols x rows).
+// (cols x rows), in 32 x 32 tiles so that both sides stay in cache.
 func transpose[T float](at, a []T, rows, cols int) {
-	for i := range rows {
-		for j, v := range a[i*cols : (i+1)*cols] {
-			at[j*rows+i] = v
+	const tile = 32
+	for i0 := 0; i0 < rows; i0 += tile {
+		for j0 := 0; j0 < cols; j0 += tile {
+			for i := i0; i < min(i0+tile, rows); i++ {
+				for j, v := range a[i*cols+j0 : i*cols+min(j0+tile, cols)] {
+					at[(j0+j)*rows+i] = v
+				}
+			}
 		}
 	}
 }

@@ -18,7 +18,14 @@ func binary(op string, a, b *Tensor, f32 func(x, y float32) float32, f64 func(x,
 
 // Add returns a + b with broadcasting.
 func Add(a, b *Tensor) *Tensor {
-	out := binary("Add", a, b, func(x, y float32) float32 { return x + y }, func(x, y float64) float64 { return x + y })
+	var out *Tensor
+	if a.dtype == Float32 && b.dtype == Float32 && sameShape(a.shape, b.shape) {
+		// The common case (a residual connection): a plain parallel loop.
+		out = newOut(Float32, a.shape...)
+		parallelFor(len(out.f32), 16, func(lo, hi int) { addSlices(out.f32[lo:hi], a.f32[lo:hi], b.f32[lo:hi]) })
+	} else {
+		out = binary("Add", a, b, func(x, y float32) float32 { return x + y }, func(x, y float64) float64 { return x + y })
+	}
 	return record(out, "Add", func(g *Tensor) {
 		accum(a, sumTo(g, a.shape), false)
 		accum(b, sumTo(g, b.shape), false)
@@ -70,6 +77,14 @@ func Div(a, b *Tensor) *Tensor {
 			accum(b, gb, true)
 		}
 	}, a, b)
+}
+
+// addSlices sets dst[i] = a[i] + b[i].
+func addSlices[T float](dst, a, b []T) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i := range dst {
+		dst[i] = a[i] + b[i]
+	}
 }
 
 func noGradMul(a, b *Tensor) *Tensor {

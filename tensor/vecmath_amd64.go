@@ -36,3 +36,35 @@ func sigmoidVec(dst, src []float32) {
 		sigmoidGo(dst, src)
 	}
 }
+
+// reluAVX512 and reluBackAVX512 are reluForward and reluBackward for
+// float32 on n elements, n a multiple of 16 (relu_amd64.s).
+//
+//go:noescape
+func reluAVX512(dst, src *float32, n int)
+
+//go:noescape
+func reluBackAVX512(dst, gr, y *float32, n int)
+
+// reluVec is reluForward for float32, 16 lanes at a time where the CPU has
+// AVX-512; the same results.
+func reluVec(dst, src []float32) {
+	src = src[:len(dst)]
+	v := 0
+	if hasAVX512 && len(dst) >= 16 {
+		v = len(dst) &^ 15
+		reluAVX512(&dst[0], &src[0], v)
+	}
+	reluForward(dst[v:], src[v:])
+}
+
+// reluBackVec is reluBackward for float32, vectorised likewise.
+func reluBackVec(dst, g, y []float32) {
+	g, y = g[:len(dst)], y[:len(dst)]
+	v := 0
+	if hasAVX512 && len(dst) >= 16 {
+		v = len(dst) &^ 15
+		reluBackAVX512(&dst[0], &g[0], &y[0], v)
+	}
+	reluBackward(dst[v:], g[v:], y[v:])
+}

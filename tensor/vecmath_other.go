@@ -4,3 +4,9 @@ package tensor
 
 // sigmoidVec is sigmoidGo where there are no assembly kernels.
 func sigmoidVec(dst, src []float32) { sigmoidGo(dst, src) }
+
+// reluVec is reluForward where there are no assembly kernels.
+func reluVec(dst, src []float32) { reluForward(dst, src) }
+
+// reluBackVec is reluBackward where there are no assembly kernels.
+func reluBackVec(dst, g, y []float32) { reluBackward(dst, g, y) }

@@ -122,3 +122,29 @@ func TestSigmoidVecMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// The vectorised ReLU gives the Go loop's bits, NaN and -0 included.
+func TestReluVecMatchesGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{1, 15, 16, 17, 33, 100} {
+		src, g := make([]float32, n), make([]float32, n)
+		for i := range src {
+			src[i], g[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+		}
+		src[0] = float32(math.NaN())
+		if n > 2 {
+			src[1], src[2] = float32(math.Copysign(0, -1)), float32(math.Inf(1))
+		}
+		want, got := make([]float32, n), make([]float32, n)
+		reluForward(want, src)
+		reluVec(got, src)
+		wantB, gotB := make([]float32, n), make([]float32, n)
+		reluBackward(wantB, g, want)
+		reluBackVec(gotB, g, want)
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) || math.Float32bits(gotB[i]) != math.Float32bits(wantB[i]) {
+				t.Fatalf("n = %d, element %d (x = %g): forward %g backward %g, the Go loops give %g and %g", n, i, src[i], got[i], gotB[i], want[i], wantB[i])
+			}
+		}
+	}
+}

@@ -1,0 +1,46 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// reluForward and reluBackward (activation.go) for float32: MAXPS with 0 as
+// its second source returns x when x > 0 and 0 otherwise (for NaN and -0
+// too), exactly as the Go loop; the backward keeps g where y > 0.
+
+// func reluAVX512(dst, src *float32, n int)
+// n is a positive multiple of 16.
+TEXT ·reluAVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	VPXORD Z31, Z31, Z31
+loopf:
+	VMOVUPS (SI), Z0
+	VMAXPS  Z31, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JNZ  loopf
+	VZEROUPPER
+	RET
+
+// func reluBackAVX512(dst, gr, y *float32, n int)
+// n is a positive multiple of 16.
+TEXT ·reluBackAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ gr+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	VPXORD Z31, Z31, Z31
+loopb:
+	VMOVUPS   (DX), Z1
+	VCMPPS    $0x1e, Z31, Z1, K1 // y > 0
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS   Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JNZ  loopb
+	VZEROUPPER
+	RET
