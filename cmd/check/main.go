@@ -127,6 +127,11 @@ const usage = `usage:
   check watch [-poll] PACKAGE                       re-check PACKAGE whenever a file of it is saved
   check hint [-level N|-all] TASK ITEM              hints for a rubric item, one level at a time
   check version                                     print the version
+  check fixtures [-verify]                          record testdata/fixtures from the solutions (instructors)
+  check dist OUT                                    write the student distribution into OUT (instructors)
+  check submit -id ID                               pack your work into ID_assignment2.zip
+  check grade [flags] SUBMISSIONS -out RESULTS      grade a folder of submissions (instructors; see docs/grading.md)
+  check grade merge -out RESULTS SHARD...           combine the results of sharded grading runs
 Run 'go doc nnkit/cmd/check' for the manual.
 `
 
@@ -154,6 +159,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = watchCmd(ctx, args[1:], stdout, stderr)
 	case "hint":
 		err = hintCmd(args[1:], stdout)
+	case "fixtures":
+		err = fixturesCmd(args[1:], stdout)
+	case "dist":
+		err = distCmd(ctx, args[1:], stdout)
+	case "submit":
+		err = submitCmd(ctx, args[1:], stdout)
+	case "grade":
+		code, err = gradeAllCmd(ctx, args[1:], stdout, stderr)
+	case gradeOneCmdName:
+		code, err = gradeOneCmd(ctx, args[1:], stdout)
 	default:
 		code, err = grade(ctx, args, stdout, stderr)
 	}

@@ -1,0 +1,244 @@
+// Package grading packs a student's submission (`check submit`) and
+// grades a folder of submissions (`check grade`); docs/grading.md is the
+// manual.
+//
+// # The naming convention
+//
+// A submission is ID_assignment2.zip, ID being the student's 10-digit
+// number, holding at its top level (no folder):
+//
+//	task1_ID.go ... task4_ID.go   exercises/taskN (task 3's two files merged into one)
+//	conceptual_ID.go              conceptual/answers/p1.go (problem 1)
+//	conceptual_ID.txt             conceptual/answers/answers.txt (problems 3 and 5)
+//	conceptual_ID_p2.md           conceptual/answers/p2.md, and _p4.md, _p6.md likewise
+//
+// Grading recognises these names; a file named otherwise that can still
+// be identified (a Go file by its package clause, the answers file by its
+// keys, a Markdown file by p2/p4/p6 in its name) is graded and flagged,
+// and every missing file is reported.
+package grading
+
+import (
+	"bytes"
+	"fmt"
+	"go/parser"
+	"go/token"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Tasks are the graded task packages.
+var Tasks = []string{"task1", "task2", "task3", "task4"}
+
+// Prose are the hand-graded Markdown answers.
+var Prose = []string{"p2", "p4", "p6"}
+
+// idRE is the form of a student ID: 10 digits, as the course's.
+var idRE = regexp.MustCompile(`^[0-9]{10}$`)
+
+// ValidID says what is wrong with id, or returns nil.
+func ValidID(id string) error {
+	if !idRE.MatchString(id) {
+		return fmt.Errorf("student ID %q is malformed: expected the 10 digits of your student number, such as 3180100111", id)
+	}
+	return nil
+}
+
+// ZipName is the name of id's submission.
+func ZipName(id string) string { return id + "_assignment2.zip" }
+
+// Part is one file of a submission: a task, the problem-1 Go file, the
+// answers file, or a prose answer.
+type Part string
+
+const (
+	PartP1      Part = "conceptual.go"
+	PartAnswers Part = "conceptual.txt"
+)
+
+// Parts lists every part of a complete submission.
+func Parts() []Part {
+	var ps []Part
+	for _, t := range Tasks {
+		ps = append(ps, Part(t))
+	}
+	ps = append(ps, PartP1, PartAnswers)
+	for _, p := range Prose {
+		ps = append(ps, Part("conceptual_"+p+".md"))
+	}
+	return ps
+}
+
+// FileName is the name part p has in id's submission.
+func FileName(p Part, id string) string {
+	switch {
+	case p == PartP1:
+		return "conceptual_" + id + ".go"
+	case p == PartAnswers:
+		return "conceptual_" + id + ".txt"
+	case strings.HasPrefix(string(p), "conceptual_"):
+		prose := strings.TrimSuffix(strings.TrimPrefix(string(p), "conceptual_"), ".md")
+		return "conceptual_" + id + "_" + prose + ".md"
+	}
+	return string(p) + "_" + id + ".go"
+}
+
+// KitPath is where part p lives in the kit (slash path from the root).
+func KitPath(p Part) string {
+	switch {
+	case p == PartP1:
+		return "conceptual/answers/p1.go"
+	case p == PartAnswers:
+		return "conceptual/answers/answers.txt"
+	case strings.HasPrefix(string(p), "conceptual_"):
+		return "conceptual/answers/" + strings.TrimPrefix(string(p), "conceptual_")
+	}
+	return "exercises/" + string(p)
+}
+
+var nameRE = regexp.MustCompile(`^(task[1-4]|conceptual)_([0-9]{10})(?:_(p[246]))?\.(go|txt|md)$`)
+
+// ParseName recognises a file name of the convention: its part and the
+// ID in it.
+func ParseName(name string) (p Part, id string, ok bool) {
+	m := nameRE.FindStringSubmatch(name)
+	if m == nil {
+		return "", "", false
+	}
+	switch {
+	case m[1] != "conceptual" && m[3] == "" && m[4] == "go":
+		return Part(m[1]), m[2], true
+	case m[1] == "conceptual" && m[3] == "" && m[4] == "go":
+		return PartP1, m[2], true
+	case m[1] == "conceptual" && m[3] == "" && m[4] == "txt":
+		return PartAnswers, m[2], true
+	case m[1] == "conceptual" && m[3] != "" && m[4] == "md":
+		return Part("conceptual_" + m[3] + ".md"), m[2], true
+	}
+	return "", "", false
+}
+
+var looseID = regexp.MustCompile(`(?:^|[^0-9])([0-9]{10})(?:[^0-9]|$)`)
+
+// IDIn returns a 10-digit number in name, or "".
+func IDIn(name string) string {
+	if m := looseID.FindStringSubmatch(name); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// Identify guesses the part of a file named otherwise than the
+// convention says, from its content: a Go file by its package clause
+// (taskN, or answers for problem 1), a text file by the keys of the
+// answers file, a Markdown file by p2, p4 or p6 in its name.
+func Identify(name string, content []byte) (Part, bool) {
+	base := strings.ToLower(path.Base(name))
+	switch {
+	case strings.HasSuffix(base, "_test.go"):
+		return "", false
+	case strings.HasSuffix(base, ".go"):
+		f, err := parser.ParseFile(token.NewFileSet(), base, content, parser.PackageClauseOnly)
+		if err != nil {
+			// A file that does not parse: its name may still say.
+			for _, t := range Tasks {
+				if strings.Contains(base, t) {
+					return Part(t), true
+				}
+			}
+			return "", false
+		}
+		switch pkg := f.Name.Name; {
+		case pkg == "answers":
+			return PartP1, true
+		case strings.HasPrefix(pkg, "task") && contains(Tasks, pkg):
+			return Part(pkg), true
+		}
+	case strings.HasSuffix(base, ".txt"):
+		if bytes.Contains(content, []byte("p3.parameters")) || bytes.Contains(content, []byte("p5.W")) {
+			return PartAnswers, true
+		}
+	case strings.HasSuffix(base, ".md"):
+		for _, p := range Prose {
+			if strings.Contains(base, p) {
+				return Part("conceptual_" + p + ".md"), true
+			}
+		}
+	}
+	return "", false
+}
+
+func contains(s []string, x string) bool {
+	for _, e := range s {
+		if e == x {
+			return true
+		}
+	}
+	return false
+}
+
+// MergeGo merges the Go files of one package into one file: the package
+// documentation and clause of the first file that has documentation, one
+// import block with every import, then each file's declarations in the
+// order given (comments kept). Task 3's lenet.go and train.go become
+// task3_ID.go this way.
+func MergeGo(names []string, srcs [][]byte) ([]byte, error) {
+	if len(srcs) == 1 {
+		return srcs[0], nil
+	}
+	fset := token.NewFileSet()
+	var doc, pkg string
+	imports := map[string]bool{}
+	var bodies []string
+	for i, src := range srcs {
+		f, err := parser.ParseFile(fset, names[i], src, parser.ParseComments)
+		if err != nil {
+			return nil, fmt.Errorf("%s does not parse: %v", names[i], err)
+		}
+		if pkg == "" {
+			pkg = f.Name.Name
+		} else if f.Name.Name != pkg {
+			return nil, fmt.Errorf("%s is package %s, the others package %s", names[i], f.Name.Name, pkg)
+		}
+		if doc == "" && f.Doc != nil {
+			doc = string(src[fset.Position(f.Doc.Pos()).Offset:fset.Position(f.Doc.End()).Offset]) + "\n"
+		}
+		for _, im := range f.Imports {
+			imports[string(src[fset.Position(im.Pos()).Offset:fset.Position(im.End()).Offset])] = true
+		}
+		start := fset.Position(f.Name.End()).Offset
+		for _, d := range f.Decls {
+			if gd, ok := d.(interface{ End() token.Pos }); ok {
+				if g, isGen := d.(interface{ Pos() token.Pos }); isGen && isImportDecl(src, fset.Position(g.Pos()).Offset) {
+					start = fset.Position(gd.End()).Offset
+				}
+			}
+		}
+		bodies = append(bodies, fmt.Sprintf("\n// ---- from %s ----\n%s", names[i], strings.TrimLeft(string(src[start:]), "\n")))
+	}
+	var ims []string
+	for im := range imports {
+		ims = append(ims, im)
+	}
+	sort.Strings(ims)
+	var b strings.Builder
+	b.WriteString(doc)
+	b.WriteString("package " + pkg + "\n")
+	if len(ims) > 0 {
+		b.WriteString("\nimport (\n")
+		for _, im := range ims {
+			b.WriteString("\t" + im + "\n")
+		}
+		b.WriteString(")\n")
+	}
+	for _, body := range bodies {
+		b.WriteString(body)
+	}
+	return []byte(b.String()), nil
+}
+
+func isImportDecl(src []byte, off int) bool {
+	return bytes.HasPrefix(src[off:], []byte("import"))
+}
