@@ -27,6 +27,11 @@ func launch(t *testing.T, task string, dirs map[string]string, opt Options) (str
 	if testing.Short() {
 		t.Skip("builds and runs a program")
 	}
+	for _, d := range dirs {
+		if _, err := os.Stat(d); err != nil {
+			t.Skipf("no %s here (a student distribution has no solutions/)", d)
+		}
+	}
 	if opt.Out == "" {
 		opt.Out = t.TempDir()
 	}
@@ -98,7 +103,7 @@ func TestPanicAndBuildError(t *testing.T) {
 	root := moduleRoot(t)
 	src, err := os.ReadFile(filepath.Join(root, "solutions", "task1", "task1.go"))
 	if err != nil {
-		t.Fatal(err)
+		t.Skipf("no reference to break: %v", err)
 	}
 	dir := filepath.Join(t.TempDir(), "task1")
 	if err := os.Mkdir(dir, 0o755); err != nil {
