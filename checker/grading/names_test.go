@@ -1,0 +1,147 @@
+package grading
+
+import (
+	"archive/zip"
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+func TestParseName(t *testing.T) {
+	for name, want := range map[string]Part{
+		"task1_3180100111.go":         "task1",
+		"task4_3180100111.go":         "task4",
+		"conceptual_3180100111.go":    PartP1,
+		"conceptual_3180100111.txt":   PartAnswers,
+		"conceptual_3180100111_p4.md": "conceptual_p4.md",
+		"Task1_3180100111.go":         "",
+		"task1-3180100111.go":         "",
+		"task1_318010011.go":          "",
+		"task5_3180100111.go":         "",
+		"task1_3180100111_test.go":    "",
+	} {
+		p, id, ok := ParseName(name)
+		if p != want || ok != (want != "") || ok && id != "3180100111" {
+			t.Errorf("ParseName(%s) = %q %q %v, want %q", name, p, id, ok, want)
+		}
+		if ok && FileName(p, id) != name {
+			t.Errorf("FileName(%q) = %s, want %s", p, FileName(p, id), name)
+		}
+	}
+}
+
+func TestIdentify(t *testing.T) {
+	for _, c := range []struct {
+		name, src string
+		want      Part
+	}{
+		{"Task1.go", "package task1\n", "task1"},
+		{"lenet.go", "// doc\npackage task3\n", "task3"},
+		{"p1.go", "package answers\n", PartP1},
+		{"broken_task2.go", "package task2\nfunc {", "task2"},
+		{"answers.txt", "p3.parameters = 1\n", PartAnswers},
+		{"P4.md", "proof", "conceptual_p4.md"},
+		{"x_test.go", "package task1\n", ""},
+		{"main.go", "package main\n", ""},
+	} {
+		if got, _ := Identify(c.name, []byte(c.src)); got != c.want {
+			t.Errorf("Identify(%s) = %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+func TestSafeName(t *testing.T) {
+	for name, bad := range map[string]bool{
+		"task1_3180100111.go": false, "sub/dir/task1.go": false,
+		"../x.go": true, "a/../../x.go": true, "/etc/passwd": true, `..\x.go`: true, "C:/x.go": true,
+	} {
+		if got := safeName(name) != ""; got != bad {
+			t.Errorf("safeName(%q) = %q", name, safeName(name))
+		}
+	}
+}
+
+func TestValidID(t *testing.T) {
+	for id, ok := range map[string]bool{"3180100111": true, "318010011": false, "31801001111": false, "318010011a": false, "": false} {
+		if (ValidID(id) == nil) != ok {
+			t.Errorf("ValidID(%q) = %v", id, ValidID(id))
+		}
+	}
+}
+
+func TestMergeGo(t *testing.T) {
+	a := "// Package task3 is a doc.\npackage task3\n\nimport (\n\t\"fmt\"\n\t\"nnkit/nn\"\n)\n\n// A does.\nfunc A() { fmt.Println(nn.Seed) }\n"
+	b := "package task3\n\nimport \"fmt\"\n\nfunc B() { fmt.Println() }\n"
+	m, err := MergeGo([]string{"a.go", "b.go"}, [][]byte{[]byte(a), []byte(b)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(m)
+	if !strings.HasPrefix(s, "// Package task3 is a doc.\npackage task3\n") || strings.Count(s, "\"fmt\"") != 1 || !strings.Contains(s, "// A does.\nfunc A()") || !strings.Contains(s, "func B()") {
+		t.Errorf("merged:\n%s", s)
+	}
+}
+
+// TestSubmit packs the kit's exercises (the stubs compile) and refuses a
+// malformed ID.
+func TestSubmit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the exercise packages")
+	}
+	root := kitRoot(t)
+	if _, _, err := Submit(context.Background(), root, "31801001", SubmitOptions{Out: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "malformed") {
+		t.Errorf("a short ID: %v", err)
+	}
+	out := t.TempDir()
+	zp, names, err := Submit(context.Background(), root, "3180100111", SubmitOptions{Out: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(zp) != "3180100111_assignment2.zip" {
+		t.Errorf("zip %s", zp)
+	}
+	zr, err := zip.OpenReader(zp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var got []string
+	for _, f := range zr.File {
+		got = append(got, f.Name)
+	}
+	sort.Strings(got)
+	want := []string{"conceptual_3180100111.go", "conceptual_3180100111.txt", "conceptual_3180100111_p2.md", "conceptual_3180100111_p4.md", "conceptual_3180100111_p6.md",
+		"task1_3180100111.go", "task2_3180100111.go", "task3_3180100111.go", "task4_3180100111.go"}
+	if strings.Join(got, " ") != strings.Join(want, " ") || len(names) != len(want) {
+		t.Errorf("zip holds %v, want %v", got, want)
+	}
+	ents, _ := os.ReadDir(out)
+	if len(ents) != 1 {
+		t.Errorf("the out folder holds %d files: a temporary file left behind?", len(ents))
+	}
+}
+
+// TestSubmitMissingFile: a kit without task 4 is not packed.
+func TestSubmitMissingFile(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "exercises", "task1"), 0o755)
+	_, _, err := Submit(context.Background(), root, "3180100111", SubmitOptions{})
+	if err == nil || !strings.Contains(err.Error(), "exercises/task2/*.go") || !strings.Contains(err.Error(), "conceptual/answers/answers.txt") {
+		t.Errorf("err = %v", err)
+	}
+	if ents, _ := filepath.Glob(filepath.Join(root, "*.zip")); len(ents) > 0 {
+		t.Errorf("a zip was written: %v", ents)
+	}
+}
+
+func TestAudit(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "task3.go"), []byte("package task3\n\nimport \"os\"\n\nfunc f() {\n\tos.Stdout.WriteString(\"ok\")\n\t_ = os.Getenv(\"NNKIT_CHECK_OUT\")\n}\n"), 0o644)
+	notes := audit(dir, "task3")
+	if len(notes) != 1 || !strings.Contains(notes[0], "os.Getenv") || !strings.Contains(notes[0], "line 7") {
+		t.Errorf("notes %q", notes)
+	}
+}
