@@ -34,7 +34,10 @@
 //     os.Exit, an endless loop or megabytes of output cost that item only.
 //
 // The checker guards against mistakes, not malice: a child could forge
-// its result file.
+// its result file. `check grade` adds what docs/grading.md describes
+// (only the task files taken from a submission, a restored kit per
+// student, fresh inputs, limits, an audit of task 3's use of os) and
+// states its threat model.
 //
 // # Rubric conventions
 //

@@ -8,6 +8,11 @@
 //	check run [-ref] [-epochs N] [-lr X] [-batch N] [-limit N] [-resize N] [-data DIR] [-seed N] [-out DIR] TASK|DIR|p6
 //	check watch [-poll] [-interval D] [-v] [-timeout D] PACKAGE
 //	check hint [-level N | -all] TASK ITEM
+//	check fixtures [-verify [-quick]]
+//	check dist [-v] OUT
+//	check submit -id ID [-out DIR]
+//	check grade [-jobs N] [-force] [-shard i/n] [-seed S] [-timeout D] [-student-timeout D] [-mem SIZE] SUBMISSIONS -out RESULTS
+//	check grade merge -out RESULTS SHARD_RESULTS...
 //	check version
 //	check help
 //
@@ -78,6 +83,22 @@
 // the table: "check hint task1 DNNBackward"); -level N prints the first N,
 // -all every one, the last giving the formula. Items that lost points say
 // in the table that hints exist.
+//
+// check fixtures records testdata/fixtures from the reference solutions
+// (every reference output the rubric compares against, stamped with the
+// input seed, the kit version and a SHA-256, listed in MANIFEST);
+// -verify fails when any is missing, altered or stale. check dist OUT
+// writes the student distribution: no solutions, the checker comparing
+// against the fixtures, the numeric conceptual answers as salted hashes.
+// check submit -id 3180100111 packs the four task files and the
+// conceptual answers into 3180100111_assignment2.zip, named as the course
+// requires, after checking that everything compiles. check grade grades a
+// folder of submissions in parallel, each in its own restored copy of the
+// kit and child process with time and memory limits, on fresh random
+// inputs against the live solutions, and writes grades.csv, a Gradescope
+// results.json per student and a summary; -shard i/n and check grade
+// merge split a course over machines. docs/grading.md is their manual
+// and says what grading does and does not defend against.
 //
 // check must run inside the nnkit module: it finds the module root by
 // walking up to go.mod, and it builds the checked package with the go
