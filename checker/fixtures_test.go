@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -129,5 +130,35 @@ func TestVerifyFixturesFindsAlteredAndMissing(t *testing.T) {
 	err = VerifyFixtures(dir, false)
 	if err == nil || !strings.Contains(err.Error(), "task2.json: altered") || !strings.Contains(err.Error(), "task4.json: missing") {
 		t.Errorf("err = %v, want task2 altered and task4 missing", err)
+	}
+}
+
+// TestFixturesDiffer: a recording counts as stale when a value moves by
+// more than FixtureTol, not when it moves by a rounding.
+func TestFixturesDiffer(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", FixturesDir, "task1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := func(factor float64) []byte {
+		var f FixtureFile
+		if err := json.Unmarshal(b, &f); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range f.Calls["Relu"] {
+			vs := bitsF64(c.Out[0].Bits)
+			for i := range vs {
+				vs[i] *= factor
+			}
+			c.Out[0].Bits = f64bits(vs)
+		}
+		out, _ := f.Marshal()
+		return out
+	}
+	if why := fixturesDiffer(b, moved(1+1e-9)); why != "" {
+		t.Errorf("a rounding: %s", why)
+	}
+	if why := fixturesDiffer(b, moved(1.01)); !strings.Contains(why, "a value moved") {
+		t.Errorf("a 1%% change: %q", why)
 	}
 }
