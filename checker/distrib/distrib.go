@@ -9,8 +9,9 @@
 // written over the solutions), the conceptual root package,
 // conceptual/reference/ and docs/conceptual/ (the worked answers),
 // conceptual/grade/truth_live.go (the engine code that computes the
-// numeric answers), hidden folders, and every test file that imports or
-// reads something left out.
+// numeric answers), hidden folders, every test file that imports or
+// reads something left out (with the other tests of its package), and the
+// folder of any program outside the checker that runs the solutions.
 //
 // What it changes, so that the copy compiles and grades without them:
 //
@@ -219,9 +220,24 @@ func Write(root, out string, opt Options) error {
 	if err != nil {
 		return err
 	}
+	// A program outside the checker that runs the solutions (a
+	// benchmark, say) has no place in the distribution: its folder stays
+	// out.
+	dropDirs := map[string]bool{}
+	for _, f := range files {
+		dir := path.Dir(f.rel)
+		if strings.HasSuffix(f.rel, ".go") && !strings.HasSuffix(f.rel, "_test.go") &&
+			!strings.HasPrefix(f.rel, "checker/") && solutionsImport.Match(f.b) && !dropDirs[dir] {
+			dropDirs[dir] = true
+			logf("leave out %s/ (%s runs the solutions)", dir, f.rel)
+		}
+	}
 	n := 0
 	var needConceptual []string
 	for _, f := range files {
+		if dropDirs[path.Dir(f.rel)] {
+			continue
+		}
 		if why, ok := testsOut[path.Dir(f.rel)]; ok && strings.HasSuffix(f.rel, "_test.go") {
 			logf("leave out %s (its package's tests share helpers with %s, left out)", f.rel, why)
 			continue
