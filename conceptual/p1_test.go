@@ -1,6 +1,8 @@
 package conceptual
 
 import (
+	"nnkit/conceptual/internal/matrix"
+
 	"math/rand/v2"
 	"testing"
 )
@@ -36,12 +38,12 @@ func TestP1ClosedFormsMatchFiniteDifferences(t *testing.T) {
 		const h = 1e-6
 		for a := range in.K {
 			for b := range in.K {
-				K := cloneMat(in.Kernel)
+				K := matrix.Clone(in.Kernel)
 				K[a][b] += h
 				up := loss(K)
 				K[a][b] -= 2 * h
 				num := (up - loss(K)) / (2 * h)
-				if !near(dK[a][b], num, 1e-8, 1e-6) {
+				if !matrix.Near(dK[a][b], num, 1e-8, 1e-6) {
 					t.Fatalf("n=%d m=%d k=%d: dL/dk_{%d,%d} closed form %.12g, finite difference %.12g", in.N, in.M, in.K, a+1, b+1, dK[a][b], num)
 				}
 			}

@@ -1,6 +1,8 @@
 package conceptual
 
 import (
+	"nnkit/conceptual/internal/matrix"
+
 	"math"
 	"math/rand/v2"
 )
@@ -35,7 +37,7 @@ func ConvBlockForward(X, K [][]float64) (C, S, P [][]float64) {
 	k := len(K)
 	rows, cols := len(X)-k+1, len(X[0])-k+1
 	n, m := rows/2, cols/2
-	C, S, P = newMat(2*n, 2*m), newMat(2*n, 2*m), newMat(n, m)
+	C, S, P = matrix.New(2*n, 2*m), matrix.New(2*n, 2*m), matrix.New(n, m)
 	for d := 1; d <= 2*n; d++ {
 		for e := 1; e <= 2*m; e++ {
 			c := 0.0
@@ -64,7 +66,7 @@ func ConvBlockForward(X, K [][]float64) (C, S, P [][]float64) {
 // weight 1/4.
 func DLdS(g [][]float64) [][]float64 {
 	n, m := len(g), len(g[0])
-	out := newMat(2*n, 2*m)
+	out := matrix.New(2*n, 2*m)
 	for d := 1; d <= 2*n; d++ {
 		for e := 1; e <= 2*m; e++ {
 			set(out, d, e, at(g, ceilHalf(d), ceilHalf(e))/4)
@@ -80,7 +82,7 @@ func DLdS(g [][]float64) [][]float64 {
 // using sigmoid'(c) = s (1 - s).
 func DLdC(g, S [][]float64) [][]float64 {
 	dS := DLdS(g)
-	out := newMat(len(S), len(S[0]))
+	out := matrix.New(len(S), len(S[0]))
 	for d := 1; d <= len(S); d++ {
 		for e := 1; e <= len(S[0]); e++ {
 			s := at(S, d, e)
@@ -98,7 +100,7 @@ func DLdC(g, S [][]float64) [][]float64 {
 // since c_{d,e} depends on k_{a,b} through the single term k_{a,b} x_{d+a-1,e+b-1}.
 func DLdK(g, S, X [][]float64, k int) [][]float64 {
 	dC := DLdC(g, S)
-	out := newMat(k, k)
+	out := matrix.New(k, k)
 	for a := 1; a <= k; a++ {
 		for b := 1; b <= k; b++ {
 			sum := 0.0
@@ -125,9 +127,9 @@ type P1Instance struct {
 // computes C, S and P with ConvBlockForward.
 func NewP1Instance(rng *rand.Rand, n, m, k int) P1Instance {
 	in := P1Instance{N: n, M: m, K: k}
-	in.X = randMat(rng, 2*n+k-1, 2*m+k-1, -1, 1)
-	in.Kernel = randMat(rng, k, k, -1, 1)
-	in.G = randMat(rng, n, m, -1, 1)
+	in.X = matrix.Rand(rng, 2*n+k-1, 2*m+k-1, -1, 1)
+	in.Kernel = matrix.Rand(rng, k, k, -1, 1)
+	in.G = matrix.Rand(rng, n, m, -1, 1)
 	in.C, in.S, in.P = ConvBlockForward(in.X, in.Kernel)
 	return in
 }

@@ -1,6 +1,8 @@
 package conceptual
 
 import (
+	"nnkit/conceptual/internal/matrix"
+
 	"fmt"
 
 	"nnkit/tensor"
@@ -43,14 +45,14 @@ func VerifyP1(in P1Instance) error {
 		{"dL/dC", dC, DLdC(in.G, in.S)},
 		{"dL/dK", dK, DLdK(in.G, in.S, in.X, in.K)},
 	} {
-		r, col, ok := dims(c.have)
-		wr, wc, _ := dims(c.want)
+		r, col, ok := matrix.Dims(c.have)
+		wr, wc, _ := matrix.Dims(c.want)
 		if !ok || r != wr || col != wc {
 			return fmt.Errorf("%s: closed form is %d x %d, autograd %d x %d", c.name, r, col, wr, wc)
 		}
 		for i := range c.want {
 			for j := range c.want[i] {
-				if !near(c.have[i][j], c.want[i][j], 1e-12, 1e-10) {
+				if !matrix.Near(c.have[i][j], c.want[i][j], 1e-12, 1e-10) {
 					return fmt.Errorf("%s (n=%d, m=%d, k=%d) entry (%d, %d): closed form %.15g, autograd %.15g",
 						c.name, in.N, in.M, in.K, i+1, j+1, c.have[i][j], c.want[i][j])
 				}
@@ -62,12 +64,12 @@ func VerifyP1(in P1Instance) error {
 
 // mat4 is a matrix as a float64 tensor [1, 1, rows, cols].
 func mat4(m [][]float64) *tensor.Tensor {
-	r, c, _ := dims(m)
-	return tensor.FromFloat64(flatten(m), 1, 1, r, c)
+	r, c, _ := matrix.Dims(m)
+	return tensor.FromFloat64(matrix.Flatten(m), 1, 1, r, c)
 }
 
 // unmat4 is the inverse of mat4.
 func unmat4(t *tensor.Tensor) [][]float64 {
 	s := t.Shape()
-	return unflatten(t.Float64s(), s[2], s[3])
+	return matrix.Unflatten(t.Float64s(), s[2], s[3])
 }

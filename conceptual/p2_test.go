@@ -1,6 +1,8 @@
 package conceptual
 
 import (
+	"nnkit/conceptual/internal/matrix"
+
 	"math"
 	"math/rand/v2"
 	"os"
@@ -22,10 +24,10 @@ func TestIoU(t *testing.T) {
 		{Box{5, 5, 6, 6}, 0},
 		{Box{0.5, 0.5, 1.5, 1.5}, 0.25},
 	} {
-		if got := IoU(a, c.b); !near(got, c.want, 1e-15, 0) {
+		if got := IoU(a, c.b); !matrix.Near(got, c.want, 1e-15, 0) {
 			t.Errorf("IoU(%v, %v) = %v, want %v", a, c.b, got, c.want)
 		}
-		if got := IoU(c.b, a); !near(got, c.want, 1e-15, 0) {
+		if got := IoU(c.b, a); !matrix.Near(got, c.want, 1e-15, 0) {
 			t.Errorf("IoU is not symmetric for %v", c.b)
 		}
 	}

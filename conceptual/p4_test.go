@@ -1,6 +1,8 @@
 package conceptual
 
 import (
+	"nnkit/conceptual/internal/matrix"
+
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -22,7 +24,7 @@ func TestSoftmaxCEGrad(t *testing.T) {
 		fd := SoftmaxCEGradFD(z, p, 1e-5)
 		ag := SoftmaxCEGradAutograd(z, p)
 		for i := range got {
-			if !near(got[i], fd[i], 1e-8, 1e-6) || !near(got[i], ag[i], 1e-14, 1e-12) {
+			if !matrix.Near(got[i], fd[i], 1e-8, 1e-6) || !matrix.Near(got[i], ag[i], 1e-14, 1e-12) {
 				t.Fatalf("trial %d, z %v, p %v: component %d: q - p = %v, finite difference %v, autograd %v", trial, z, p, i, got[i], fd[i], ag[i])
 			}
 		}
@@ -36,10 +38,10 @@ func TestSoftmaxCEGradNeedsSimplex(t *testing.T) {
 	q := Softmax(z)
 	fd := SoftmaxCEGradFD(z, p, 1e-5)
 	for i := range z {
-		if !near(fd[i], 1.5*q[i]-p[i], 1e-8, 1e-6) {
+		if !matrix.Near(fd[i], 1.5*q[i]-p[i], 1e-8, 1e-6) {
 			t.Fatalf("component %d: finite difference %v, q sum(p) - p = %v", i, fd[i], 1.5*q[i]-p[i])
 		}
-		if near(fd[i], q[i]-p[i], 1e-3, 0) {
+		if matrix.Near(fd[i], q[i]-p[i], 1e-3, 0) {
 			t.Fatalf("component %d: q - p should not hold without sum p = 1", i)
 		}
 	}
@@ -56,7 +58,7 @@ func TestRandomSimplex(t *testing.T) {
 			}
 			s += v
 		}
-		if !near(s, 1, 1e-15, 0) {
+		if !matrix.Near(s, 1, 1e-15, 0) {
 			t.Fatalf("sum %v", s)
 		}
 	}

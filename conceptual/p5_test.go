@@ -1,6 +1,8 @@
 package conceptual
 
 import (
+	"nnkit/conceptual/internal/matrix"
+
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -17,14 +19,14 @@ func TestProblem5MatchesEngine(t *testing.T) {
 		if d := maxAbsDiff(s.W, w2); d > 1e-15 {
 			t.Errorf("%v: W' differs from the engine's by %g: closed form %v, engine %v", c, d, s.W, w2)
 		}
-		if d := maxAbsDiff(s.B, transpose([][]float64{b2})); d > 1e-15 {
+		if d := maxAbsDiff(s.B, matrix.Transpose([][]float64{b2})); d > 1e-15 {
 			t.Errorf("%v: B' differs from the engine's by %g", c, d)
 		}
 	}
 	// The two conventions give transposed W' here, because W is symmetric
 	// and x has equal entries.
 	a, b := SoftmaxSGDStep(W, B, x, p, lr, OutputsByRows), SoftmaxSGDStep(W, B, x, p, lr, InputsByRows)
-	if d := maxAbsDiff(a.W, transpose(b.W)); d != 0 {
+	if d := maxAbsDiff(a.W, matrix.Transpose(b.W)); d != 0 {
 		t.Errorf("W' under the two conventions are not transposes (%g)", d)
 	}
 }
@@ -35,22 +37,22 @@ func TestSoftmaxSGDStepRandom(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	for trial := range 40 {
 		nIn, nOut := 1+rng.IntN(5), 1+rng.IntN(5)
-		x := randMat(rng, 1, nIn, -2, 2)[0]
-		B := randMat(rng, 1, nOut, -1, 1)[0]
+		x := matrix.Rand(rng, 1, nIn, -2, 2)[0]
+		B := matrix.Rand(rng, 1, nOut, -1, 1)[0]
 		p := RandomSimplex(rng, nOut)
 		for _, c := range []Convention{OutputsByRows, InputsByRows} {
 			var W [][]float64
 			if c == OutputsByRows {
-				W = randMat(rng, nOut, nIn, -1, 1)
+				W = matrix.Rand(rng, nOut, nIn, -1, 1)
 			} else {
-				W = randMat(rng, nIn, nOut, -1, 1)
+				W = matrix.Rand(rng, nIn, nOut, -1, 1)
 			}
 			s := SoftmaxSGDStep(W, B, x, p, 0.1, c)
 			w2, b2 := SoftmaxSGDStepEngine(W, B, x, p, 0.1, c)
 			if d := maxAbsDiff(s.W, w2); d > 1e-14 {
 				t.Fatalf("trial %d %v: W' off by %g", trial, c, d)
 			}
-			if d := maxAbsDiff(s.B, transpose([][]float64{b2})); d > 1e-14 {
+			if d := maxAbsDiff(s.B, matrix.Transpose([][]float64{b2})); d > 1e-14 {
 				t.Fatalf("trial %d %v: B' off by %g", trial, c, d)
 			}
 		}
@@ -60,18 +62,18 @@ func TestSoftmaxSGDStepRandom(t *testing.T) {
 func Example_problem5() {
 	W, B, x, p, lr := Problem5()
 	s := SoftmaxSGDStep(W, B, x, p, lr, OutputsByRows)
-	fmt.Println("z = W x + B      =", formatVec(s.Z, 6))
-	fmt.Println("q = softmax(z)   =", formatVec(s.Q, 6))
-	fmt.Println("dE/dz = q - p    =", formatVec(s.DEdZ, 6))
+	fmt.Println("z = W x + B      =", matrix.FormatVec(s.Z, 6))
+	fmt.Println("q = softmax(z)   =", matrix.FormatVec(s.Q, 6))
+	fmt.Println("dE/dz = q - p    =", matrix.FormatVec(s.DEdZ, 6))
 	fmt.Println("dE/dW = (q - p) x^T =")
-	fmt.Println(formatMat(s.DEdW, 6))
+	fmt.Println(matrix.Format(s.DEdW, 6))
 	fmt.Println("W' = W - 0.02 dE/dW =")
-	fmt.Println(formatMat(s.W, 6))
+	fmt.Println(matrix.Format(s.W, 6))
 	fmt.Println("B' = B - 0.02 (q - p) =")
-	fmt.Println(formatMat(s.B, 6))
+	fmt.Println(matrix.Format(s.B, 6))
 	o := SoftmaxSGDStep(W, B, x, p, lr, InputsByRows)
 	fmt.Println("other convention, z = W^T x + B: W' =")
-	fmt.Println(formatMat(o.W, 6))
+	fmt.Println(matrix.Format(o.W, 6))
 	// Output:
 	// z = W x + B      = [1.000000, -1.000000]
 	// q = softmax(z)   = [0.880797, 0.119203]

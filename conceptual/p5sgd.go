@@ -1,6 +1,8 @@
 package conceptual
 
 import (
+	"nnkit/conceptual/internal/matrix"
+
 	"math"
 
 	"nnkit/nn"
@@ -63,8 +65,8 @@ func SoftmaxSGDStep(W [][]float64, B, x, p []float64, lr float64, c Convention) 
 	}
 	s.Q = Softmax(s.Z)
 	s.DEdZ = SoftmaxCEGrad(s.Z, p)
-	s.DEdW = newMat(len(W), len(W[0]))
-	s.W = newMat(len(W), len(W[0]))
+	s.DEdW = matrix.New(len(W), len(W[0]))
+	s.W = matrix.New(len(W), len(W[0]))
 	for i := range W {
 		for j := range W[i] {
 			if c == OutputsByRows {
@@ -76,7 +78,7 @@ func SoftmaxSGDStep(W [][]float64, B, x, p []float64, lr float64, c Convention) 
 		}
 	}
 	s.DEdB = append([]float64(nil), s.DEdZ...)
-	s.B = newMat(nOut, 1)
+	s.B = matrix.New(nOut, 1)
 	for i := range B {
 		s.B[i][0] = B[i] - lr*s.DEdB[i]
 	}
@@ -99,7 +101,7 @@ func weight(W [][]float64, in, o int, c Convention) float64 {
 func SoftmaxSGDStepEngine(W [][]float64, B, x, p []float64, lr float64, c Convention) ([][]float64, []float64) {
 	xt := tensor.FromFloat64(append([]float64(nil), x...), 1, len(x))
 	pt := tensor.FromFloat64(append([]float64(nil), p...), 1, len(p))
-	wt := tensor.FromFloat64(flatten(W), len(W), len(W[0])).SetRequiresGrad(true)
+	wt := tensor.FromFloat64(matrix.Flatten(W), len(W), len(W[0])).SetRequiresGrad(true)
 	bt := tensor.FromFloat64(append([]float64(nil), B...), len(B)).SetRequiresGrad(true)
 	var z *tensor.Tensor
 	if c == OutputsByRows {
@@ -113,7 +115,7 @@ func SoftmaxSGDStepEngine(W [][]float64, B, x, p []float64, lr float64, c Conven
 	opt.ZeroGrad()
 	tensor.Neg(tensor.Sum(tensor.Mul(pt, tensor.LogSoftmax(z, 1)))).Backward()
 	opt.Step()
-	return unflatten(wt.Float64s(), len(W), len(W[0])), bt.Float64s()
+	return matrix.Unflatten(wt.Float64s(), len(W), len(W[0])), bt.Float64s()
 }
 
 // maxAbsDiff is the largest |a - b| over two same-shape matrices.

@@ -1,6 +1,8 @@
 package conceptual
 
 import (
+	"nnkit/conceptual/internal/matrix"
+
 	"math"
 	"math/rand/v2"
 	"os"
@@ -25,7 +27,7 @@ func TestJacobianProductMatchesFiniteDifferences(t *testing.T) {
 		}
 		xs := make([][]float64, T)
 		for i := range xs {
-			xs[i] = randMat(rng, 1, d, -1, 1)[0]
+			xs[i] = matrix.Rand(rng, 1, d, -1, 1)[0]
 		}
 		as, hs := r.Run(make([]float64, n), xs)
 		for _, k := range []int{T - 1, T - 4, 2} {
@@ -39,7 +41,7 @@ func TestJacobianProductMatchesFiniteDifferences(t *testing.T) {
 				_, hd := r.Run(down, xs[k:])
 				for row := range n {
 					num := (hu[T-k][row] - hd[T-k][row]) / (2 * eps)
-					if !near(p.At(row, i), num, 1e-9, 1e-6) {
+					if !matrix.Near(p.At(row, i), num, 1e-9, 1e-6) {
 						t.Fatalf("rho %v, k %d: dh_T/dh_k[%d][%d] = %v, finite difference %v", rho, k, row, i, p.At(row, i), num)
 					}
 				}

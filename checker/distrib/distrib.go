@@ -122,7 +122,7 @@ var conceptualImport = regexp.MustCompile(`"nnkit/conceptual"`)
 // conceptualSubset is the part of the conceptual root package shipped when
 // shipped code imports it: problem 6's RNN Jacobian products (problem 6
 // is answered in prose and graded by hand), with the helpers it needs.
-var conceptualSubset = []string{"conceptual/doc.go", "conceptual/matrix.go", "conceptual/p6rnn.go"}
+var conceptualSubset = []string{"conceptual/doc.go", "conceptual/p6rnn.go"}
 
 // Write writes the distribution of the kit at root into out, which must
 // not exist yet or be empty.

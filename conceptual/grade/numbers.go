@@ -1,6 +1,8 @@
 package grade
 
 import (
+	"nnkit/conceptual/internal/matrix"
+
 	"fmt"
 	"math"
 
@@ -60,7 +62,7 @@ func asMatrix(v Value, column bool) [][]float64 {
 		return v.Mat
 	case 1:
 		if column {
-			return transpose([][]float64{v.Vec})
+			return matrix.Transpose([][]float64{v.Vec})
 		}
 		return [][]float64{v.Vec}
 	}
@@ -75,7 +77,7 @@ func gradeP5(a Answers) []checker.Result {
 			r.Status, r.Reason = checker.NotDone, fmt.Sprintf("no answer: write %s = %s in %s", key, form, AnswersFile)
 			return
 		}
-		gr, gc, _ := dims(got)
+		gr, gc, _ := matrix.Dims(got)
 		if gr != rows || gc != cols {
 			r.Status, r.Reason = checker.Fail, fmt.Sprintf("%s should be %s; found %s", key, form, v.Form())
 			return

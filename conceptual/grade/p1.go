@@ -1,8 +1,9 @@
 package grade
 
 import (
+	"nnkit/conceptual/internal/matrix"
+
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"time"
 
@@ -38,9 +39,9 @@ type p1Instance struct {
 // dL/dC are the gradients of leaves standing in for S and C.
 func newp1Instance(rng *rand.Rand, n, m, k int) p1Instance {
 	in := p1Instance{N: n, M: m, K: k}
-	in.X = randMat(rng, 2*n+k-1, 2*m+k-1, -1, 1)
-	in.Kernel = randMat(rng, k, k, -1, 1)
-	in.G = randMat(rng, n, m, -1, 1)
+	in.X = matrix.Rand(rng, 2*n+k-1, 2*m+k-1, -1, 1)
+	in.Kernel = matrix.Rand(rng, k, k, -1, 1)
+	in.G = matrix.Rand(rng, n, m, -1, 1)
 	g := mat4(in.G)
 	loss := func(p *tensor.Tensor) { tensor.Sum(tensor.Mul(tensor.AvgPool2d(p, 2, 2, 0), g)).Backward() }
 	tensor.NoGrad(func() {
@@ -61,14 +62,14 @@ func newp1Instance(rng *rand.Rand, n, m, k int) p1Instance {
 
 // mat4 is a matrix as a float64 tensor [1, 1, rows, cols].
 func mat4(m [][]float64) *tensor.Tensor {
-	r, c, _ := dims(m)
-	return tensor.FromFloat64(flatten(m), 1, 1, r, c)
+	r, c, _ := matrix.Dims(m)
+	return tensor.FromFloat64(matrix.Flatten(m), 1, 1, r, c)
 }
 
 // unmat4 is the inverse of mat4.
 func unmat4(t *tensor.Tensor) [][]float64 {
 	s := t.Shape()
-	return unflatten(t.Float64s(), s[2], s[3])
+	return matrix.Unflatten(t.Float64s(), s[2], s[3])
 }
 
 // p1Instances are the instances a student's problem-1 functions are graded
@@ -148,13 +149,13 @@ func gradeP1Item(item string, pts float64, ins []p1Instance, what string, form f
 	}
 	for idx, in := range ins {
 		size := fmt.Sprintf("n=%d, m=%d, k=%d", in.N, in.M, in.K)
-		cp := p1Instance{N: in.N, M: in.M, K: in.K, X: cloneMat(in.X), S: cloneMat(in.S), G: cloneMat(in.G)}
+		cp := p1Instance{N: in.N, M: in.M, K: in.K, X: matrix.Clone(in.X), S: matrix.Clone(in.S), G: matrix.Clone(in.G)}
 		got, status, msg := callSafe(func() [][]float64 { return call(cp) }, P1CallTimeout)
 		if status != "" {
 			r.Status, r.Reason = status, fmt.Sprintf("%s on instance %d (%s)", msg, idx+1, size)
 			return r
 		}
-		if !equalMat(cp.X, in.X) || !equalMat(cp.S, in.S) || !equalMat(cp.G, in.G) {
+		if !matrix.Equal(cp.X, in.X) || !matrix.Equal(cp.S, in.S) || !matrix.Equal(cp.G, in.G) {
 			r.Status, r.Reason = checker.InputModified, fmt.Sprintf("the function changed its arguments on instance %d (%s); work on a new matrix", idx+1, size)
 			return r
 		}
@@ -163,8 +164,8 @@ func gradeP1Item(item string, pts float64, ins []p1Instance, what string, form f
 			return r
 		}
 		w := want(in)
-		gr, gc, rect := dims(got)
-		wr, wc, _ := dims(w)
+		gr, gc, rect := matrix.Dims(got)
+		wr, wc, _ := matrix.Dims(w)
 		if !rect || gr != wr || gc != wc {
 			shape := fmt.Sprintf("%d x %d", gr, gc)
 			if !rect {
@@ -181,7 +182,7 @@ func gradeP1Item(item string, pts float64, ins []p1Instance, what string, form f
 				r.Reason = hint + fmt.Sprintf(" (instance %d, %s)", idx+1, size)
 			}
 			r.Details = fmt.Sprintf("instance %d: %s, tolerance |got - want| <= %g + %g |want|\nyour %s:\n%s",
-				idx+1, size, P1Atol, P1Rtol, what, formatMat(got, 6))
+				idx+1, size, P1Atol, P1Rtol, what, matrix.Format(got, 6))
 			return r
 		}
 	}
@@ -222,7 +223,7 @@ func callSafe(f func() [][]float64, timeout time.Duration) (out [][]float64, sta
 func firstMismatch(got, want [][]float64) (int, int, bool) {
 	for i := range want {
 		for j := range want[i] {
-			if !near(got[i][j], want[i][j], P1Atol, P1Rtol) {
+			if !matrix.Near(got[i][j], want[i][j], P1Atol, P1Rtol) {
 				return i, j, false
 			}
 		}
@@ -230,16 +231,12 @@ func firstMismatch(got, want [][]float64) (int, int, bool) {
 	return 0, 0, true
 }
 
-func near(got, want, atol, rtol float64) bool {
-	return !math.IsNaN(got) && math.Abs(got-want) <= atol+rtol*math.Abs(want)
-}
-
 // allClose reports whether got and want (same shape) agree within the P1
 // tolerance after applying f to want.
 func allClose(got, want [][]float64, f func(i, j int, w float64) float64) bool {
 	for i := range want {
 		for j := range want[i] {
-			if !near(got[i][j], f(i, j, want[i][j]), P1Atol, P1Rtol) {
+			if !matrix.Near(got[i][j], f(i, j, want[i][j]), P1Atol, P1Rtol) {
 				return false
 			}
 		}

@@ -1,6 +1,8 @@
 package grade
 
 import (
+	"nnkit/conceptual/internal/matrix"
+
 	"nnkit/nn"
 	"nnkit/optim"
 	"nnkit/tensor"
@@ -43,7 +45,7 @@ func p5Truth() (W [][]float64, B []float64) {
 	opt.ZeroGrad()
 	tensor.Neg(tensor.Sum(tensor.Mul(p, tensor.LogSoftmax(lin.Forward(x), 1)))).Backward()
 	opt.Step()
-	return unflatten(lin.Weight.Float64s(), 2, 2), lin.Bias.Float64s()
+	return matrix.Unflatten(lin.Weight.Float64s(), 2, 2), lin.Bias.Float64s()
 }
 
 // computeTruths returns the answers of problems 3 and 5 and the common
@@ -60,7 +62,7 @@ func computeTruths() ([]p3Variant, map[string][]p5Variant) {
 	wantW, wantB := p5Truth()
 	p5 := map[string][]p5Variant{
 		KeyW: p5Variants(wantW, [][]float64{{1, 0}, {0, -1}}),
-		KeyB: p5Variants(transpose([][]float64{wantB}), [][]float64{{0}, {0}}),
+		KeyB: p5Variants(matrix.Transpose([][]float64{wantB}), [][]float64{{0}, {0}}),
 	}
 	return p3, p5
 }

@@ -1,4 +1,7 @@
-package conceptual
+// Package matrix holds the small [][]float64 helpers that the conceptual
+// problems and their grader share (the grader must not import the
+// conceptual package, which the student distribution withholds).
+package matrix
 
 import (
 	"fmt"
@@ -7,8 +10,8 @@ import (
 	"strings"
 )
 
-// newMat returns an r x c matrix of zeros.
-func newMat(r, c int) [][]float64 {
+// New returns an r x c matrix of zeros.
+func New(r, c int) [][]float64 {
 	m := make([][]float64, r)
 	for i := range m {
 		m[i] = make([]float64, c)
@@ -16,9 +19,9 @@ func newMat(r, c int) [][]float64 {
 	return m
 }
 
-// randMat returns an r x c matrix of values uniform in [lo, hi).
-func randMat(rng *rand.Rand, r, c int, lo, hi float64) [][]float64 {
-	m := newMat(r, c)
+// Rand returns an r x c matrix of values uniform in [lo, hi).
+func Rand(rng *rand.Rand, r, c int, lo, hi float64) [][]float64 {
+	m := New(r, c)
 	for i := range m {
 		for j := range m[i] {
 			m[i][j] = lo + (hi-lo)*rng.Float64()
@@ -27,8 +30,8 @@ func randMat(rng *rand.Rand, r, c int, lo, hi float64) [][]float64 {
 	return m
 }
 
-// cloneMat deep-copies m (nil stays nil).
-func cloneMat(m [][]float64) [][]float64 {
+// Clone deep-copies m (nil stays nil).
+func Clone(m [][]float64) [][]float64 {
 	if m == nil {
 		return nil
 	}
@@ -39,9 +42,9 @@ func cloneMat(m [][]float64) [][]float64 {
 	return out
 }
 
-// dims returns the rows and columns of m and whether every row has the same
+// Dims returns the rows and columns of m and whether every row has the same
 // length.
-func dims(m [][]float64) (r, c int, rect bool) {
+func Dims(m [][]float64) (r, c int, rect bool) {
 	r = len(m)
 	if r == 0 {
 		return 0, 0, true
@@ -55,9 +58,9 @@ func dims(m [][]float64) (r, c int, rect bool) {
 	return r, c, true
 }
 
-// equalMat reports whether a and b have the same shape and bit-identical
+// Equal reports whether a and b have the same shape and bit-identical
 // entries (NaN equals NaN), used to detect modified inputs.
-func equalMat(a, b [][]float64) bool {
+func Equal(a, b [][]float64) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -74,8 +77,8 @@ func equalMat(a, b [][]float64) bool {
 	return true
 }
 
-// flatten returns the entries of m row by row.
-func flatten(m [][]float64) []float64 {
+// Flatten returns the entries of m row by row.
+func Flatten(m [][]float64) []float64 {
 	var out []float64
 	for _, row := range m {
 		out = append(out, row...)
@@ -83,19 +86,19 @@ func flatten(m [][]float64) []float64 {
 	return out
 }
 
-// unflatten is the inverse of flatten for an r x c matrix.
-func unflatten(v []float64, r, c int) [][]float64 {
-	m := newMat(r, c)
+// Unflatten is the inverse of flatten for an r x c matrix.
+func Unflatten(v []float64, r, c int) [][]float64 {
+	m := New(r, c)
 	for i := range m {
 		copy(m[i], v[i*c:(i+1)*c])
 	}
 	return m
 }
 
-// transpose returns m^T of a rectangular m.
-func transpose(m [][]float64) [][]float64 {
-	r, c, _ := dims(m)
-	t := newMat(c, r)
+// Transpose returns m^T of a rectangular m.
+func Transpose(m [][]float64) [][]float64 {
+	r, c, _ := Dims(m)
+	t := New(c, r)
 	for i := 0; i < r; i++ {
 		for j := 0; j < c; j++ {
 			t[j][i] = m[i][j]
@@ -104,23 +107,23 @@ func transpose(m [][]float64) [][]float64 {
 	return t
 }
 
-// formatMat prints a matrix with a fixed number of decimals, one row a line,
+// Format prints a matrix with a fixed number of decimals, one row a line,
 // in the bracket style of the answers file.
-func formatMat(m [][]float64, decimals int) string {
+func Format(m [][]float64, decimals int) string {
 	var b strings.Builder
 	b.WriteString("[")
 	for i, row := range m {
 		if i > 0 {
 			b.WriteString(",\n ")
 		}
-		b.WriteString(formatVec(row, decimals))
+		b.WriteString(FormatVec(row, decimals))
 	}
 	b.WriteString("]")
 	return b.String()
 }
 
-// formatVec prints a vector with a fixed number of decimals.
-func formatVec(v []float64, decimals int) string {
+// FormatVec prints a vector with a fixed number of decimals.
+func FormatVec(v []float64, decimals int) string {
 	parts := make([]string, len(v))
 	for i, x := range v {
 		parts[i] = fmt.Sprintf("%.*f", decimals, x)
@@ -128,7 +131,7 @@ func formatVec(v []float64, decimals int) string {
 	return "[" + strings.Join(parts, ", ") + "]"
 }
 
-// near reports |got - want| <= atol + rtol |want| (NaN is never near).
-func near(got, want, atol, rtol float64) bool {
+// Near reports |got - want| <= atol + rtol |want| (NaN is never near).
+func Near(got, want, atol, rtol float64) bool {
 	return !math.IsNaN(got) && math.Abs(got-want) <= atol+rtol*math.Abs(want)
 }
