@@ -346,12 +346,12 @@ func diffTensor(name string, want, got *tensor.Tensor, t tol) *mismatch {
 	var first *mismatch
 	for i := range w {
 		if math.IsNaN(g[i]) || math.IsInf(g[i], 0) {
-			return &mismatch{reason: fmt.Sprintf("%s%v is %v", name, unravel(i, shape), g[i]), row: -1}
+			return &mismatch{reason: fmt.Sprintf("%s%v is %v", name, tensor.Unravel(i, shape), g[i]), row: -1}
 		}
 		if !t.equal(w[i], g[i]) {
 			n++
 			if first == nil {
-				first = &mismatch{reason: fmt.Sprintf("%s%v = %.6g, expected %.6g", name, unravel(i, shape), g[i], w[i]), row: i}
+				first = &mismatch{reason: fmt.Sprintf("%s%v = %.6g, expected %.6g", name, tensor.Unravel(i, shape), g[i], w[i]), row: i}
 			}
 		}
 	}
@@ -362,18 +362,6 @@ func diffTensor(name string, want, got *tensor.Tensor, t tol) *mismatch {
 		}
 	}
 	return first
-}
-
-// unravel turns a flat index into a multi-index of shape.
-func unravel(i int, shape []int) []int {
-	idx := make([]int, len(shape))
-	for k := len(shape) - 1; k >= 0; k-- {
-		if shape[k] > 0 {
-			idx[k] = i % shape[k]
-			i /= shape[k]
-		}
-	}
-	return idx
 }
 
 // protect runs f and turns a panic into an error, for calls into a

@@ -300,13 +300,9 @@ func grade(ctx context.Context, args []string, stdout, stderr io.Writer) (int, e
 		fmt.Fprint(stderr, usage)
 		return 2, errUsage
 	}
-	var dirs []string
-	for _, p := range pos {
-		ds, err := expand(p)
-		if err != nil {
-			return 2, err
-		}
-		dirs = append(dirs, ds...)
+	dirs, err := expandAll(pos)
+	if err != nil {
+		return 2, err
 	}
 	var rep checker.Report
 	failed := false
@@ -370,6 +366,19 @@ func grade(ctx context.Context, args []string, stdout, stderr io.Writer) (int, e
 func isConceptual(dir string) bool {
 	_, err := os.Stat(filepath.Join(conceptual.AnswersDir(dir), conceptual.AnswersFile))
 	return err == nil
+}
+
+// expandAll expands every package argument, in order.
+func expandAll(pos []string) ([]string, error) {
+	var dirs []string
+	for _, p := range pos {
+		ds, err := expand(p)
+		if err != nil {
+			return nil, err
+		}
+		dirs = append(dirs, ds...)
+	}
+	return dirs, nil
 }
 
 // expand turns DIR/... into the task packages below DIR.

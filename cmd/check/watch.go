@@ -30,13 +30,9 @@ func watchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		log.Print("watch: which package? (for example: check watch ./exercises/task1)")
 		return 2, errUsage
 	}
-	var dirs []string
-	for _, p := range pos {
-		ds, err := expand(p)
-		if err != nil {
-			return 2, err
-		}
-		dirs = append(dirs, ds...)
+	dirs, err := expandAll(pos)
+	if err != nil {
+		return 2, err
 	}
 	gradeArgs := append([]string(nil), dirs...)
 	if *verbose {

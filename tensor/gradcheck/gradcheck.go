@@ -79,20 +79,9 @@ func Check(f func(in []*tensor.Tensor) *tensor.Tensor, inputs []*tensor.Tensor, 
 			}
 			if math.IsNaN(ana) || math.Abs(ana-num) > opt.Atol+opt.Rtol*math.Abs(num) {
 				return fmt.Errorf("gradcheck: input %d (shape %v) element %v: autograd %.10g, finite difference %.10g",
-					i, in.Shape(), unravel(j, in.Shape()), ana, num)
+					i, in.Shape(), tensor.Unravel(j, in.Shape()), ana, num)
 			}
 		}
 	}
 	return nil
-}
-
-func unravel(i int, shape []int) []int {
-	idx := make([]int, len(shape))
-	for k := len(shape) - 1; k >= 0; k-- {
-		if shape[k] > 0 {
-			idx[k] = i % shape[k]
-			i /= shape[k]
-		}
-	}
-	return idx
 }
