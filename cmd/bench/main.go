@@ -100,14 +100,15 @@ func run(w io.Writer, works []string, d time.Duration, rounds int, useTorch bool
 			continue
 		}
 		order = append(order, name)
-		res[name] = &result{torch: map[int][]float64{}}
+		res[name] = &result{torch: map[int][]float64{}, torchCPU: map[int][]float64{}}
 	}
 	for r := range rounds {
 		for _, name := range order {
 			wl := newWorkload(name)
 			v, mem := wl.measure(d)
 			res[name].nnkit = append(res[name].nnkit, v)
-			if mem != nil && (res[name].mem == nil || r == rounds-1) {
+			res[name].nnkitCPU = append(res[name].nnkitCPU, mem.perCPU)
+			if wl.isMem && (res[name].mem == nil || r == rounds-1) {
 				res[name].mem = mem
 			}
 			wl.close()
@@ -115,18 +116,27 @@ func run(w io.Writer, works []string, d time.Duration, rounds int, useTorch bool
 				continue
 			}
 			for _, th := range ths {
-				tv, err := torch.measure(name, th, d)
+				tv, tc, err := torch.measure(name, th, d)
 				if err != nil {
 					fmt.Fprintf(w, "PyTorch %s at %d threads: %v\n", name, th, err)
 					continue
 				}
 				res[name].torch[th] = append(res[name].torch[th], tv)
+				res[name].torchCPU[th] = append(res[name].torchCPU[th], tc)
 			}
 		}
 		fmt.Fprintf(os.Stderr, "bench: round %d of %d done\n", r+1, rounds)
 	}
 	fmt.Fprintf(w, "load average at end: %s\n\n", loadAvg())
-	printTable(w, order, res, torch != nil, ths)
+	fmt.Fprintln(w, "Wall-clock rates:")
+	printTable(w, order, res, torch != nil, ths, false)
+	fmt.Fprintln(w, "\nRates per CPU-second of each process (all its threads), which a loaded machine disturbs less:")
+	printTable(w, order, res, torch != nil, ths, true)
+	for _, name := range order {
+		if m := res[name].mem; m != nil {
+			fmt.Fprintf(w, "%s: %s per step, %d allocations per step\n", name, bytesStr(m.bytesPerOp), m.allocsPerOp)
+		}
+	}
 
 	if slices.Contains(works, "gemm-conv") {
 		fmt.Fprintln(w)
@@ -142,9 +152,9 @@ func run(w io.Writer, works []string, d time.Duration, rounds int, useTorch bool
 }
 
 type result struct {
-	nnkit []float64
-	torch map[int][]float64
-	mem   *memStats
+	nnkit, nnkitCPU []float64
+	torch, torchCPU map[int][]float64 // by thread count
+	mem             *memStats
 }
 
 func median(v []float64) float64 {
@@ -159,7 +169,7 @@ func median(v []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-func printTable(w io.Writer, order []string, res map[string]*result, haveTorch bool, ths []int) {
+func printTable(w io.Writer, order []string, res map[string]*result, haveTorch bool, ths []int, perCPU bool) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	head := "workload\tunit\tnnkit"
 	if haveTorch {
@@ -170,22 +180,28 @@ func printTable(w io.Writer, order []string, res map[string]*result, haveTorch b
 	}
 	fmt.Fprintln(tw, head+"\t")
 	for _, name := range order {
-		r := res[name]
+		nk, tr := res[name].nnkit, res[name].torch
+		if perCPU {
+			nk, tr = res[name].nnkitCPU, res[name].torchCPU
+		}
 		unit := "examples/s"
 		if name == "sgemm" {
 			unit = "GFLOP/s"
 		}
-		line := fmt.Sprintf("%s\t%s\t%s", name, unit, num(median(r.nnkit)))
+		if perCPU {
+			unit = strings.Replace(unit, "/s", "/cpu-s", 1)
+		}
+		line := fmt.Sprintf("%s\t%s\t%s", name, unit, num(median(nk)))
 		if haveTorch {
 			best := 0.0
 			for _, th := range ths {
-				m := median(r.torch[th])
+				m := median(tr[th])
 				best = max(best, m)
 				line += "\t" + num(m)
 			}
 			ratio, target := "-", "-"
 			if best > 0 {
-				ratio = fmt.Sprintf("%.2fx", median(r.nnkit)/best)
+				ratio = fmt.Sprintf("%.2fx", median(nk)/best)
 			}
 			if t, ok := targets[name]; ok {
 				target = fmt.Sprintf(">= %.1fx", t)
@@ -196,11 +212,6 @@ func printTable(w io.Writer, order []string, res map[string]*result, haveTorch b
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "(medians over the rounds; ratio = nnkit / best PyTorch thread count)")
-	for _, name := range order {
-		if m := res[name].mem; m != nil {
-			fmt.Fprintf(w, "%s: %s per step, %d allocations per step\n", name, bytesStr(m.bytesPerOp), m.allocsPerOp)
-		}
-	}
 }
 
 func num(v float64) string {

@@ -62,28 +62,30 @@ func startTorch(python, script string) (*torchServer, error) {
 	return t, nil
 }
 
-// measure times one window of work at the given thread count.
-func (t *torchServer) measure(work string, threads int, d time.Duration) (float64, error) {
+// measure times one window of work at the given thread count and returns
+// its rate and its rate per CPU-second of the Python process.
+func (t *torchServer) measure(work string, threads int, d time.Duration) (rate, perCPU float64, err error) {
 	req, _ := json.Marshal(map[string]any{"work": work, "threads": threads, "seconds": d.Seconds()})
 	if _, err := fmt.Fprintf(t.in, "%s\n", req); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if !t.out.Scan() {
-		return 0, fmt.Errorf("no answer from bench_torch.py")
+		return 0, 0, fmt.Errorf("no answer from bench_torch.py")
 	}
 	var r struct {
 		Work         string
 		ExamplesPerS float64 `json:"examples_per_s"`
 		GFLOPS       float64 `json:"gflops"`
+		PerCPU       float64 `json:"per_cpu_s"`
 		Error        string
 	}
 	if err := json.Unmarshal(t.out.Bytes(), &r); err != nil {
-		return 0, fmt.Errorf("bad answer %q: %v", t.out.Text(), err)
+		return 0, 0, fmt.Errorf("bad answer %q: %v", t.out.Text(), err)
 	}
 	if r.Error != "" {
-		return 0, fmt.Errorf("%s", r.Error)
+		return 0, 0, fmt.Errorf("%s", r.Error)
 	}
-	return r.ExamplesPerS + r.GFLOPS, nil
+	return r.ExamplesPerS + r.GFLOPS, r.PerCPU, nil
 }
 
 func (t *torchServer) close() {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"nnkit/internal/gemm"
@@ -25,8 +26,18 @@ type workload struct {
 }
 
 type memStats struct {
-	bytesPerOp  float64
+	perCPU      float64 // rate per CPU-second of the process
+	bytesPerOp  float64 // 0 unless the workload reports memory
 	allocsPerOp uint64
+}
+
+// cpuTime is the user and system time of the process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func newWorkload(name string) *workload {
@@ -79,7 +90,8 @@ func randSlice(rng interface{ Float32() float32 }, n int) []float32 {
 }
 
 // measure runs two warm-up steps, then steps for at least d, and returns
-// the rate (per second).
+// the rate (per second) and, in the memory statistics, the rate per
+// CPU-second of the process.
 func (wl *workload) measure(d time.Duration) (float64, *memStats) {
 	wl.step()
 	wl.step()
@@ -87,16 +99,16 @@ func (wl *workload) measure(d time.Duration) (float64, *memStats) {
 	if wl.isMem {
 		runtime.ReadMemStats(&m0)
 	}
-	n, start := 0, time.Now()
+	n, start, cpu0 := 0, time.Now(), cpuTime()
 	for time.Since(start) < d {
 		wl.step()
 		n++
 	}
-	el := time.Since(start)
-	var ms *memStats
+	el, cpu := time.Since(start), cpuTime()-cpu0
+	ms := &memStats{perCPU: float64(n) * wl.per / max(cpu.Seconds(), 1e-9)}
 	if wl.isMem {
 		runtime.ReadMemStats(&m1)
-		ms = &memStats{bytesPerOp: float64(m1.TotalAlloc-m0.TotalAlloc) / float64(n), allocsPerOp: (m1.Mallocs - m0.Mallocs) / uint64(n)}
+		ms.bytesPerOp, ms.allocsPerOp = float64(m1.TotalAlloc-m0.TotalAlloc)/float64(n), (m1.Mallocs-m0.Mallocs)/uint64(n)
 	}
 	return float64(n) * wl.per / el.Seconds(), ms
 }
@@ -134,7 +146,7 @@ const peakPerCore = 113.0
 func gemmConv(w io.Writer, d time.Duration, rounds int) {
 	procs := runtime.GOMAXPROCS(0)
 	fmt.Fprintf(w, "GEMM on convolution shapes (GFLOP/s, medians of %d; peak %.0f per core, %.0f on %d)\n", rounds, peakPerCore, peakPerCore*float64(procs), procs)
-	fmt.Fprintf(w, "%-34s %9s %6s %9s %6s\n", "shape (M x N x K)", "1 core", "%peak", fmt.Sprintf("%d cores", procs), "%peak")
+	fmt.Fprintf(w, "%-50s %9s %6s %9s %6s\n", "shape (M x N x K)", "1 core", "%peak", fmt.Sprintf("%d cores", procs), "%peak")
 	rng := tensor.NewRNG(2)
 	for _, s := range convShapes {
 		a := randSlice(rng, s.m*s.k)
@@ -161,7 +173,7 @@ func gemmConv(w io.Writer, d time.Duration, rounds int) {
 			}
 		}
 		m1, ma := median(one), median(all)
-		fmt.Fprintf(w, "%-34s %9.1f %5.0f%% %9.1f %5.0f%%\n", fmt.Sprintf("%s %dx%dx%d", s.name, s.m, s.n, s.k),
+		fmt.Fprintf(w, "%-50s %9.1f %5.0f%% %9.1f %5.0f%%\n", fmt.Sprintf("%s %dx%dx%d", s.name, s.m, s.n, s.k),
 			m1, 100*m1/peakPerCore, ma, 100*ma/(peakPerCore*float64(procs)))
 	}
 }
