@@ -117,18 +117,47 @@ type module struct {
 }
 
 var (
-	openOnce sync.Once
-	openDev  *Device
-	openErr  error
+	openMu  sync.Mutex
+	opened  bool // Open has run open() (openDev or openErr is its result)
+	openDev *Device
+	openErr error
 )
 
 // Open returns the process's GPU, initialising it on the first call (the
 // result, or the error, is cached). The device is NNKIT_CUDA_DEVICE (an
 // ordinal, default 0). The error is one line saying what was missing.
 func Open() (*Device, error) {
-	openOnce.Do(func() { openDev, openErr = open() })
+	openMu.Lock()
+	defer openMu.Unlock()
+	if !opened {
+		openDev, openErr = open()
+		opened = true
+	}
 	return openDev, openErr
 }
+
+// Probe is Open without caching a failure: it returns the open device if
+// there is one, else tries to open it now, and only a success is kept for
+// later calls of Open. Tests use it to choose between a real GPU and the
+// CPU emulator (they point NNKIT_CUDA_PATH at the emulator after a failed
+// Probe, then Open).
+func Probe() (*Device, error) {
+	openMu.Lock()
+	defer openMu.Unlock()
+	if openDev != nil {
+		return openDev, nil
+	}
+	d, err := open()
+	if err != nil {
+		return nil, err
+	}
+	openDev, openErr, opened = d, nil, true
+	return d, nil
+}
+
+// KernelSource is the CUDA C source of the kernels (kernels.cu), as NVRTC
+// compiles it; the CPU emulator (package cudaemu) builds it as C++.
+func KernelSource() string { return kernelSource }
 
 // Available reports whether a GPU can be used and, if not, why.
 func Available() (bool, string) {

@@ -1,9 +1,10 @@
 //go:build cuda
 
-package cuda
+package cuda_test
 
 import (
 	"fmt"
+	. "nnkit/internal/cuda"
 	"testing"
 	"time"
 
@@ -113,7 +114,7 @@ func (m *devLenet) step(x, labels *Buffer, lr float64) error {
 	}
 	// linearBack: gw = gz^T h, gb = sum gz, gh = gz w.
 	linearBack := func(gz, h *Buffer, in, out int, w, gw, gb, gh *Buffer) error {
-		return firstErr(d.Gemm(true, false, out, in, n, 1, gz, h, 0, gw),
+		return FirstErr(d.Gemm(true, false, out, in, n, 1, gz, h, 0, gw),
 			d.SumOuterInner(gz, n, out, 1, gb, false),
 			func() error {
 				if gh == nil {
@@ -194,8 +195,8 @@ func TestLeNetStepParity(t *testing.T) {
 // BenchmarkLeNetTrainStep reports LeNet training examples/s at batch 256,
 // the figure gpu-check.sh compares with PyTorch.
 func BenchmarkLeNetTrainStep(b *testing.B) {
-	d := testDevice(b)
-	if emulated {
+	d := DeviceForTest(b)
+	if Emulated() {
 		b.Skip("throughput on the emulator means nothing")
 	}
 	const n = 256

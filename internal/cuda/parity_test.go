@@ -1,11 +1,12 @@
 //go:build cuda
 
-package cuda
+package cuda_test
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	. "nnkit/internal/cuda"
 	"testing"
 
 	"nnkit/optim"
@@ -25,7 +26,7 @@ type fx struct {
 }
 
 func newFx(t *testing.T, seed uint64) *fx {
-	d := testDevice(t)
+	d := DeviceForTest(t)
 	f := &fx{t: t, d: d, rng: tensor.NewRNG(seed)}
 	base := d.PoolStats().InUse
 	t.Cleanup(func() {
@@ -93,10 +94,10 @@ func (f *fx) alloc(dt DType, n int) *Buffer {
 // down reads a buffer as float64s.
 func (f *fx) down(b *Buffer) []float64 {
 	f.t.Helper()
-	out := make([]float64, b.n)
-	switch b.dt {
+	out := make([]float64, b.Len())
+	switch b.DType() {
 	case F32:
-		v := make([]float32, b.n)
+		v := make([]float32, b.Len())
 		if err := f.d.Download32(v, b); err != nil {
 			f.t.Fatal(err)
 		}
@@ -108,7 +109,7 @@ func (f *fx) down(b *Buffer) []float64 {
 			f.t.Fatal(err)
 		}
 	default:
-		v := make([]int32, b.n)
+		v := make([]int32, b.Len())
 		if err := f.d.DownloadInt32(v, b); err != nil {
 			f.t.Fatal(err)
 		}
@@ -278,7 +279,7 @@ func TestReductionParity(t *testing.T) {
 		near(t, fmt.Sprint("sum ", shape), f.down(s), tensor.Sum(x).Float64s(), tol32)
 		f.ok(f.d.Sum(xb, 1/float64(x.Numel()), s))
 		near(t, fmt.Sprint("mean ", shape), f.down(s), tensor.Mean(x).Float64s(), tol32)
-		if x.Numel() > 1000 && emulated {
+		if x.Numel() > 1000 && Emulated() {
 			continue // one block per kept element: slow on the emulator
 		}
 		for ax := range shape {

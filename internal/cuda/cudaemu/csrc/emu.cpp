@@ -1,6 +1,6 @@
 // A CPU emulator of the parts of the CUDA driver, cuBLAS and NVRTC that
 // nnkit's internal/cuda uses, for testing the whole backend on a machine
-// without a GPU. emu_test.go generates gen.inc (kernels.cu compiled as C++
+// without a GPU. cudaemu.go generates gen.inc (kernels.cu compiled as C++
 // twice, for float and double, plus a launch wrapper per kernel) and builds
 // this file into one shared library, which it offers to Open under the
 // names libcuda.so.1, libcublas.so.12 and libnvrtc.so.12.
