@@ -272,6 +272,32 @@ func Cast(m Module, dt tensor.DType) {
 	}
 }
 
+// ToDevice moves every parameter and buffer of m to dev in place, like
+// PyTorch's module.to(device): tensors keep their identity, so parameter
+// lists held by an optimiser stay valid, and gradients move with them.
+// Moving to the device the model is on does nothing. A training loop then
+// moves each batch with X.ToDevice(dev).
+func ToDevice(m Module, dev tensor.Device) {
+	for _, p := range m.Parameters() {
+		p.MoveTo(dev)
+	}
+	for _, b := range StateDict(m) {
+		b.Tensor.MoveTo(dev)
+	}
+}
+
+// DeviceOf returns the device of m's first parameter or buffer, or the CPU
+// for a module without state.
+func DeviceOf(m Module) tensor.Device {
+	if ps := m.Parameters(); len(ps) > 0 {
+		return ps[0].Device()
+	}
+	if s := StateDict(m); len(s) > 0 {
+		return s[0].Tensor.Device()
+	}
+	return tensor.CPU
+}
+
 // DTypeOf returns the dtype of m's first parameter or buffer, or Float32
 // for a module without state.
 func DTypeOf(m Module) tensor.DType {

@@ -41,7 +41,7 @@ func Summarize(net Module, inputShape ...int) (infos []LayerInfo, err error) {
 	defer restore()
 	net.SetTraining(false)
 
-	x := tensor.New(DTypeOf(net), inputShape...)
+	x := tensor.New(DTypeOf(net), inputShape...).ToDevice(DeviceOf(net))
 	tensor.NoGrad(func() {
 		for i, l := range layers {
 			var y *tensor.Tensor

@@ -68,6 +68,30 @@ func (o *SGD) Step() {
 		if g.DType() != p.DType() {
 			g = g.To(p.DType())
 		}
+		if !p.OnCPU() {
+			// On a device: one kernel per parameter (tensor.SGDUpdate),
+			// the momentum buffer on the parameter's device.
+			var b *tensor.Tensor
+			first := false
+			if o.Momentum != 0 {
+				b = o.buf[i]
+				if b == nil || b.Numel() != p.Numel() {
+					b = tensor.ZerosLike(p)
+					o.buf[i] = b
+					first = true
+				} else {
+					if b.DType() != p.DType() {
+						b.Cast(p.DType())
+					}
+					b.MoveTo(p.Device())
+				}
+			}
+			tensor.SGDUpdate(p, g, b, o.LR, o.Momentum, o.WeightDecay, first)
+			continue
+		}
+		if b := o.buf[i]; b != nil && !b.OnCPU() {
+			b.MoveTo(tensor.CPU) // the model came back from a device
+		}
 		d := g
 		if o.WeightDecay != 0 {
 			d = g.Clone()

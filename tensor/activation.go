@@ -5,6 +5,9 @@ import "math"
 // Relu returns max(0, x) elementwise. Its derivative at 0 is taken as 0,
 // as in PyTorch.
 func Relu(t *Tensor) *Tensor {
+	if d := devOf("Relu", t); d != nil {
+		return d.unary("Relu", t, 0)
+	}
 	out := newOut(t.dtype, t.shape...)
 	if t.dtype == Float32 {
 		parallelFor(len(out.f32), 16, func(lo, hi int) { reluVec(out.f32[lo:hi], t.f32[lo:hi]) })
@@ -51,6 +54,9 @@ func reluBackward[T float](dst, g, out []T) {
 // rounded value, vectorised where the CPU allows, the same bits either way);
 // float64 ones use math.Exp.
 func Sigmoid(t *Tensor) *Tensor {
+	if d := devOf("Sigmoid", t); d != nil {
+		return d.unary("Sigmoid", t, 0)
+	}
 	out := newOut(t.dtype, t.shape...)
 	if t.dtype == Float32 {
 		sigmoidSlice(out.f32, t.f32)
@@ -89,6 +95,9 @@ func sigmoidBackward[T float](dst, g, y []T) {
 // Softmax normalises exp(x) along axis.
 func Softmax(t *Tensor, axis int) *Tensor {
 	ax := t.axis(axis, "Softmax")
+	if d := devOf("Softmax", t); d != nil {
+		return d.softmax(t, ax, false)
+	}
 	out := New(t.dtype, t.shape...)
 	outer, n, inner := splitAxis(t.shape, ax)
 	if t.dtype == Float32 {
@@ -111,6 +120,9 @@ func Softmax(t *Tensor, axis int) *Tensor {
 // LogSoftmax returns x - logsumexp(x) along axis, computed stably.
 func LogSoftmax(t *Tensor, axis int) *Tensor {
 	ax := t.axis(axis, "LogSoftmax")
+	if d := devOf("LogSoftmax", t); d != nil {
+		return d.softmax(t, ax, true)
+	}
 	out := New(t.dtype, t.shape...)
 	outer, n, inner := splitAxis(t.shape, ax)
 	if t.dtype == Float32 {

@@ -25,6 +25,9 @@ func AdaptiveAvgPool2d(x *Tensor, outH, outW int) *Tensor {
 	if x.shape[2] == 0 || x.shape[3] == 0 {
 		panic(fmt.Sprintf("tensor: %s: input %v has an empty plane", op, x.shape))
 	}
+	if d := devOf(op, x); d != nil {
+		return d.adaptiveAvgPool(x, outH, outW)
+	}
 	g := adaptiveGeom{planes: x.shape[0] * x.shape[1], h: x.shape[2], w: x.shape[3], oh: outH, ow: outW}
 	g.r0, g.r1 = adaptiveBins(g.h, outH)
 	g.c0, g.c1 = adaptiveBins(g.w, outW)

@@ -41,7 +41,7 @@ func (t *Tensor) ZeroGrad() { t.grad = nil }
 
 // Detach returns a tensor sharing t's data with no history.
 func (t *Tensor) Detach() *Tensor {
-	return &Tensor{shape: t.shape, dtype: t.dtype, f32: t.f32, f64: t.f64, device: t.device}
+	return &Tensor{shape: t.shape, dtype: t.dtype, f32: t.f32, f64: t.f64, device: t.device, dev: t.dev}
 }
 
 // IsLeaf reports whether t was created by the user rather than an operation.
@@ -85,14 +85,16 @@ func accum(t *Tensor, g *Tensor, owned bool) {
 	}
 	if t.grad == nil {
 		if owned {
-			t.grad = &Tensor{shape: t.shape, dtype: g.dtype, f32: g.f32, f64: g.f64}
+			t.grad = &Tensor{shape: t.shape, dtype: g.dtype, f32: g.f32, f64: g.f64, device: g.device, dev: g.dev}
 		} else {
 			t.grad = g.Clone()
 			t.grad.shape = t.shape
 		}
 		return
 	}
-	if t.dtype == Float32 {
+	if t.grad.dev != nil || g.dev != nil {
+		devOf("gradient accumulation", t.grad, g).axpy(t.grad, g, 1)
+	} else if t.dtype == Float32 {
 		axpy(t.grad.f32, g.f32, 1)
 	} else {
 		axpy(t.grad.f64, g.f64, 1)
@@ -116,7 +118,7 @@ func (t *Tensor) Backward() {
 	if t.Numel() != 1 {
 		panic(fmt.Sprintf("tensor: Backward needs a scalar, found shape %v (reduce with Sum or Mean first)", t.shape))
 	}
-	t.BackwardWith(Ones(t.dtype, t.shape...))
+	t.BackwardWith(onesLike(t))
 }
 
 // BackwardWith starts backpropagation from a non-scalar t with the given
@@ -127,6 +129,9 @@ func (t *Tensor) BackwardWith(grad *Tensor) {
 	}
 	if !sameShape(grad.shape, t.shape) {
 		panic(fmt.Sprintf("tensor: BackwardWith: gradient shape %v for tensor shape %v", grad.shape, t.shape))
+	}
+	if grad.Device() != t.Device() {
+		grad = moveData(grad, t.Device())
 	}
 	order := topoOrder(t)
 	accum(t, grad.To(t.dtype), false)

@@ -71,6 +71,9 @@ func BatchNorm2d(x, gamma, beta, runMean, runVar *Tensor, training bool, momentu
 	if eps < 0 || math.IsNaN(eps) {
 		panic(fmt.Sprintf("tensor: %s: eps %g must be non-negative", op, eps))
 	}
+	if d := devOf(op, x, gamma, beta, runMean, runVar); d != nil {
+		return d.batchNorm(x, gamma, beta, runMean, runVar, training, momentum, eps)
+	}
 	g := bnGeom{n: n, c: c, hw: hw}
 	out := newOut(x.dtype, x.shape...)
 	var mean, istd []float64

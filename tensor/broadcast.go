@@ -83,6 +83,9 @@ func sumTo(g *Tensor, shape []int) *Tensor {
 	if sameShape(g.shape, shape) {
 		return g
 	}
+	if g.dev != nil {
+		return g.backendOf().sumTo(g, shape)
+	}
 	out := New(g.dtype, shape...)
 	st := broadcastStrides(shape, g.shape)
 	if g.dtype == Float32 {

@@ -57,6 +57,9 @@ import "fmt"
 // scheduling.
 func Conv2d(x, w, b *Tensor, stride, padding int) *Tensor {
 	g := conv2dGeometry(x, w, b, stride, padding)
+	if d := devOf("Conv2d", x, w, b); d != nil {
+		return d.conv2d(x, w, b, g)
+	}
 	out := newOut(x.dtype, g.n, g.oc, g.oh, g.ow)
 	var bf32 []float32
 	var bf64 []float64

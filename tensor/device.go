@@ -1,9 +1,16 @@
 package tensor
 
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
 // Device is where a tensor's data lives and its kernels run. The default
-// build knows only CPU; a GPU backend compiled under a build tag provides
-// another Device and the tensor operations dispatch on it, so layers and
-// models never name a device beyond passing one along.
+// build knows only CPU; the CUDA backend compiled with -tags cuda provides
+// another Device (TryGPU), and the tensor operations dispatch on their
+// inputs' device, so layers and models never name a device beyond passing
+// one along.
 type Device interface {
 	// Name is a short human name such as "cpu" or "cuda:0".
 	Name() string
@@ -15,3 +22,234 @@ func (cpuDevice) Name() string { return "cpu" }
 
 // CPU is the host device, always available.
 var CPU Device = cpuDevice{}
+
+// devStorage is a tensor's storage on a device other than the CPU
+// (tensor/cuda.go); on such a tensor f32 and f64 are nil. Views (Reshape,
+// Detach, a leaf's adopted gradient) share it.
+type devStorage interface {
+	// free gives the memory back now (Release, intermediate gradients
+	// in Backward); otherwise it goes back when the storage becomes
+	// unreachable.
+	free()
+}
+
+// backend is what a non-CPU Device implements: the storage operations and
+// the device versions of the operations (tensor/cuda.go). Each operation
+// of this package checks its inputs' device first (devOf) and hands over
+// to its device version when they live on one; backward closures run
+// device operations too, and the graph walk of Backward stays on the host.
+type backend interface {
+	Device
+
+	// Storage and transfer.
+	fromHost(t *Tensor) *Tensor // a copy of the CPU tensor t on this device
+	toHost(t *Tensor) *Tensor   // a CPU copy of t
+	full(dt DType, v float64, shape []int) *Tensor
+	fill(t *Tensor, v float64)
+	copyInto(dst, src *Tensor) // same shape and device, converting dtype
+	cast(t *Tensor, dt DType) *Tensor
+	float64s(t *Tensor) []float64
+	at(t *Tensor, off int) float64
+	axpy(dst, x *Tensor, alpha float64) // dst += alpha*x
+	scale(t *Tensor, alpha float64)     // t *= alpha
+	upload(t *Tensor, vals []float64)   // overwrite t with host values
+
+	// Forward kernels of operations whose backward is written with other
+	// operations (which dispatch themselves).
+	binary(op binOp, a, b *Tensor, shape []int) *Tensor
+	sumTo(g *Tensor, shape []int) *Tensor
+	mulScalar(t *Tensor, c float64) *Tensor
+
+	// Whole operations, history included.
+	unary(op string, t *Tensor, c float64) *Tensor
+	softmax(t *Tensor, axis int, log bool) *Tensor
+	sum(t *Tensor) *Tensor
+	sumAxis(t *Tensor, axis int, keepDim bool) *Tensor
+	argmax(t *Tensor, axis int) []int
+	countCorrect(logits *Tensor, labels []int) int
+	matmul(a, b *Tensor, bs, m, n, k int) *Tensor
+	linear(x, w, b *Tensor) *Tensor
+	permute(t *Tensor, perm []int) *Tensor
+	conv2d(x, w, b *Tensor, g convGeom) *Tensor
+	pool(op string, x *Tensor, g poolGeom) *Tensor
+	adaptiveAvgPool(x *Tensor, outH, outW int) *Tensor
+	batchNorm(x, gamma, beta, runMean, runVar *Tensor, training bool, momentum, eps float64) *Tensor
+	crossEntropy(logits *Tensor, labels []int) *Tensor
+	sgdStep(p, g, buf *Tensor, lr, momentum, wd float64, first bool)
+}
+
+// binOp names an elementwise binary operation for the device kernels.
+type binOp int
+
+const (
+	opAdd binOp = iota
+	opSub
+	opMul
+	opDiv
+)
+
+// devOf returns the device backend of op's inputs, nil when all of them
+// (nil ones skipped) are on the CPU; inputs on different devices panic,
+// naming both. It is the one check an operation adds to the CPU path.
+func devOf(op string, ts ...*Tensor) backend {
+	var d backend
+	cpu := false
+	for _, t := range ts {
+		if t == nil {
+			continue
+		}
+		if t.dev == nil {
+			if d != nil {
+				mixedDevices(op, d, CPU)
+			}
+			cpu = true
+			continue
+		}
+		b := t.device.(backend)
+		switch {
+		case d == nil && cpu:
+			mixedDevices(op, CPU, b)
+		case d == nil:
+			d = b
+		case d != b:
+			mixedDevices(op, d, b)
+		}
+	}
+	return d
+}
+
+func mixedDevices(op string, a, b Device) {
+	panic(fmt.Sprintf("tensor: %s: inputs on different devices, %s and %s (move them with ToDevice first)", op, a.Name(), b.Name()))
+}
+
+// backendOf returns the backend of a tensor known to be on a device.
+func (t *Tensor) backendOf() backend { return t.device.(backend) }
+
+// hostOnly panics for an accessor that needs the data in host memory.
+func (t *Tensor) hostOnly(what string) {
+	if t.dev != nil {
+		panic(fmt.Sprintf("tensor: %s of a tensor on %s: call ToDevice(tensor.CPU) first", what, t.device.Name()))
+	}
+}
+
+// ToDevice returns a copy of t on dev (t itself when it is already there),
+// as PyTorch's tensor.to(device). The copy is differentiable: its gradient
+// is copied back to t's device. A training loop moves each batch with it:
+//
+//	X = X.ToDevice(device)
+func (t *Tensor) ToDevice(dev Device) *Tensor {
+	if dev == nil {
+		dev = CPU
+	}
+	if t.Device() == dev {
+		return t
+	}
+	out := moveData(t, dev)
+	return record(out, "ToDevice", func(g *Tensor) { accum(t, g.ToDevice(t.Device()), true) }, t)
+}
+
+// moveData copies t's data to dev (a different device), without history.
+func moveData(t *Tensor, dev Device) *Tensor {
+	var host *Tensor
+	if t.dev == nil {
+		host = t
+	} else {
+		host = t.backendOf().toHost(t)
+	}
+	if dev == CPU {
+		return host
+	}
+	b, ok := dev.(backend)
+	if !ok {
+		panic(fmt.Sprintf("tensor: ToDevice: %s is not a device of this build", dev.Name()))
+	}
+	return b.fromHost(host)
+}
+
+// MoveTo moves a leaf tensor's storage to dev in place, keeping its
+// identity (so a model's parameter list and an optimiser's stay valid),
+// and moves its gradient too: how nn.ToDevice moves a model, like
+// PyTorch's module.to(device).
+func (t *Tensor) MoveTo(dev Device) {
+	if t.backward != nil {
+		panic(fmt.Sprintf("tensor: MoveTo on a non-leaf tensor (op %s)", t.op))
+	}
+	if dev == nil {
+		dev = CPU
+	}
+	if t.Device() == dev {
+		return
+	}
+	c := moveData(t, dev)
+	t.f32, t.f64, t.dev, t.device = c.f32, c.f64, c.dev, c.device
+	if t.grad != nil {
+		g := moveData(t.grad, dev)
+		t.grad = g
+	}
+}
+
+// onesLike and zerosLike return a tensor of t's shape and dtype on t's
+// device: Backward's seed, and zero gradients on a device.
+func onesLike(t *Tensor) *Tensor {
+	if t.dev != nil {
+		return t.backendOf().full(t.dtype, 1, t.shape)
+	}
+	return Ones(t.dtype, t.shape...)
+}
+
+// ZerosLike returns a zero tensor of t's dtype and shape on t's device.
+func ZerosLike(t *Tensor) *Tensor {
+	if t.dev != nil {
+		return t.backendOf().full(t.dtype, 0, t.shape)
+	}
+	return New(t.dtype, t.shape...)
+}
+
+// OnCPU reports whether t's data are in host memory.
+func (t *Tensor) OnCPU() bool { return t.dev == nil }
+
+// CountCorrect returns the number of rows of logits [N C] whose largest
+// entry (the first on ties) is at the row's label: the numerator of a
+// batch's accuracy. On a device only the count comes back to the host.
+func CountCorrect(logits *Tensor, labels []int) int {
+	if logits.Dim() != 2 || len(labels) != logits.shape[0] {
+		panic(fmt.Sprintf("tensor: CountCorrect needs logits [N C] and N labels, found %v and %d labels", logits.shape, len(labels)))
+	}
+	if logits.dev != nil {
+		return logits.backendOf().countCorrect(logits, labels)
+	}
+	n := 0
+	for i, p := range Argmax(logits, 1) {
+		if p == labels[i] {
+			n++
+		}
+	}
+	return n
+}
+
+// SGDUpdate is one parameter's update of optim.SGD on a device (PyTorch's
+// SGD, dampening 0, no Nesterov): d = g + wd*p; with momentum, buf = d on
+// the first step (first), else momentum*buf + d, and d = buf; then
+// p -= lr*d, in place, in one kernel. buf (on p's device, like p) may be
+// nil without momentum. p must be on a device: optim keeps its own loop
+// for the CPU.
+func SGDUpdate(p, g, buf *Tensor, lr, momentum, wd float64, first bool) {
+	d := devOf("SGDUpdate", p, g, buf)
+	if d == nil {
+		panic("tensor: SGDUpdate: the parameter is on the CPU (optim.SGD updates it on the host)")
+	}
+	checkSameDType("SGDUpdate", p, g)
+	if !sameShape(p.shape, g.shape) || (buf != nil && buf.Numel() != p.Numel()) {
+		panic(fmt.Sprintf("tensor: SGDUpdate: parameter %v, gradient %v", p.shape, g.shape))
+	}
+	d.sgdStep(p, g, buf, lr, momentum, wd, first)
+}
+
+// noteOutput is where TryGPU says why it falls back to the CPU (tests
+// replace it).
+var noteOutput io.Writer = os.Stderr
+
+// noteCPU prints TryGPU's one line.
+func noteCPU(reason string) {
+	fmt.Fprintf(noteOutput, "nnkit: using the CPU: %s\n", reason)
+}

@@ -27,6 +27,9 @@ func Linear(x, w, b *Tensor) *Tensor {
 			panic(fmt.Sprintf("tensor: %s: bias %v must be [%d] for weight %v", op, b.shape, outF, w.shape))
 		}
 	}
+	if d := devOf(op, x, w, b); d != nil {
+		return d.linear(x, w, b)
+	}
 	out := newOut(x.dtype, n, outF)
 	if x.dtype == Float32 {
 		linearForward(out.f32, x.f32, w.f32, data32(b), n, in, outF)

@@ -24,6 +24,9 @@ func CrossEntropy(logits *Tensor, labels []int) *Tensor {
 			panic(fmt.Sprintf("tensor: CrossEntropy: label %d at row %d is outside [0, %d)", y, i, c))
 		}
 	}
+	if d := devOf("CrossEntropy", logits); d != nil {
+		return d.crossEntropy(logits, labels)
+	}
 	logp := New(logits.dtype, n, c)
 	if logits.dtype == Float32 {
 		softmaxForward(logp.f32, logits.f32, n, c, 1, true)

@@ -27,6 +27,9 @@ func MatMul(a, b *Tensor) *Tensor {
 	if k != k2 {
 		panic(fmt.Sprintf("tensor: MatMul inner dimensions differ: %v x %v", a.shape, b.shape))
 	}
+	if d := devOf("MatMul", a, b); d != nil {
+		return d.matmul(a, b, bs, m, n, k)
+	}
 	shape := []int{m, n}
 	if batched {
 		shape = []int{bs, m, n}

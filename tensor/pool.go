@@ -20,6 +20,9 @@ import "fmt"
 // pass adds rather than assigns.
 func AvgPool2d(x *Tensor, kernel, stride, padding int) *Tensor {
 	g := poolGeometry("AvgPool2d", x, kernel, stride, padding)
+	if d := devOf("AvgPool2d", x); d != nil {
+		return d.pool("AvgPool2d", x, g)
+	}
 	out := newOut(x.dtype, g.n, g.c, g.oh, g.ow)
 	if x.dtype == Float32 {
 		avgPoolForward(g, out.f32, x.f32)
@@ -50,6 +53,9 @@ func AvgPool2d(x *Tensor, kernel, stride, padding int) *Tensor {
 // share an argmax, so the backward pass adds.
 func MaxPool2d(x *Tensor, kernel, stride, padding int) *Tensor {
 	g := poolGeometry("MaxPool2d", x, kernel, stride, padding)
+	if d := devOf("MaxPool2d", x); d != nil {
+		return d.pool("MaxPool2d", x, g)
+	}
 	out := newOut(x.dtype, g.n, g.c, g.oh, g.ow)
 	// arg[plane*OH*OW + i*OW + j] is the argmax's index within its H*W plane.
 	arg := make([]int32, out.Numel())

@@ -28,8 +28,18 @@ func RandNormal(rng *rand.Rand, dtype DType, mean, std float64, shape ...int) *T
 	return t
 }
 
-// UniformFill overwrites t in place with values uniform in [lo, hi).
+// UniformFill overwrites t in place with values uniform in [lo, hi). On a
+// device the values are drawn on the host, the same ones as on the CPU,
+// and uploaded.
 func (t *Tensor) UniformFill(rng *rand.Rand, lo, hi float64) {
+	if t.dev != nil {
+		vals := make([]float64, t.Numel())
+		for i := range vals {
+			vals[i] = lo + (hi-lo)*rng.Float64()
+		}
+		t.backendOf().upload(t, vals)
+		return
+	}
 	for i := range t.Numel() {
 		v := lo + (hi-lo)*rng.Float64()
 		if t.dtype == Float32 {
@@ -47,6 +57,10 @@ func (t *Tensor) AddScaledInPlace(alpha float64, x *Tensor) {
 	if t.Numel() != x.Numel() {
 		panic("tensor: AddScaledInPlace: sizes differ")
 	}
+	if d := devOf("AddScaledInPlace", t, x); d != nil {
+		d.axpy(t, x, alpha)
+		return
+	}
 	if t.dtype == Float32 {
 		axpy(t.f32, x.f32, float32(alpha))
 	} else {
@@ -56,6 +70,10 @@ func (t *Tensor) AddScaledInPlace(alpha float64, x *Tensor) {
 
 // ScaleInPlace does t *= alpha outside autograd.
 func (t *Tensor) ScaleInPlace(alpha float64) {
+	if t.dev != nil {
+		t.backendOf().scale(t, alpha)
+		return
+	}
 	if t.dtype == Float32 {
 		for i := range t.f32 {
 			t.f32[i] *= float32(alpha)

@@ -4,6 +4,9 @@ import "fmt"
 
 // Sum adds every element into a scalar (shape []).
 func Sum(t *Tensor) *Tensor {
+	if d := devOf("Sum", t); d != nil {
+		return d.sum(t)
+	}
 	out := New(t.dtype)
 	if t.dtype == Float32 {
 		out.f32[0] = float32(sum64(t.f32))
@@ -35,6 +38,9 @@ func sum64[T float](s []T) float64 {
 // SumAxis sums along axis; keepDim keeps it as a dimension of size 1.
 func SumAxis(t *Tensor, axis int, keepDim bool) *Tensor {
 	ax := t.axis(axis, "SumAxis")
+	if d := devOf("SumAxis", t); d != nil {
+		return d.sumAxis(t, ax, keepDim)
+	}
 	outer, n, inner := splitAxis(t.shape, ax)
 	keep := append([]int(nil), t.shape...)
 	keep[ax] = 1
@@ -82,6 +88,9 @@ func Argmax(t *Tensor, axis int) []int {
 	outer, n, inner := splitAxis(t.shape, ax)
 	if n == 0 {
 		panic(fmt.Sprintf("tensor: Argmax over an empty axis of shape %v", t.shape))
+	}
+	if d := devOf("Argmax", t); d != nil {
+		return d.argmax(t, ax)
 	}
 	res := make([]int, outer*inner)
 	vals := t.Float64s()

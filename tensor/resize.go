@@ -18,6 +18,7 @@ import "fmt"
 func ResizeBilinear(x *Tensor, h, w int) *Tensor {
 	const op = "ResizeBilinear"
 	check4D(op, "input", x)
+	x.hostOnly(op + " (data preparation runs on the CPU)")
 	if h <= 0 || w <= 0 {
 		panic(fmt.Sprintf("tensor: %s: output size %dx%d must be positive", op, h, w))
 	}

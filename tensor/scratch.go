@@ -108,6 +108,11 @@ func newPooled(dtype DType, zero bool, shape ...int) *Tensor {
 
 // release gives t's storage back to the pool; t must not be used after.
 func release(t *Tensor) {
+	if t.dev != nil {
+		t.dev.free()
+		t.dev = nil
+		return
+	}
 	if t.f32 != nil {
 		putScratch(t.f32)
 	}

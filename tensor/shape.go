@@ -7,9 +7,9 @@ import "fmt"
 // Reshape is also PyTorch's view.
 func Reshape(t *Tensor, shape ...int) *Tensor {
 	shape = inferShape("Reshape", t, shape)
-	out := &Tensor{shape: shape, dtype: t.dtype, f32: t.f32, f64: t.f64, device: t.device}
+	out := &Tensor{shape: shape, dtype: t.dtype, f32: t.f32, f64: t.f64, device: t.device, dev: t.dev}
 	return record(out, "Reshape", func(g *Tensor) {
-		accum(t, &Tensor{shape: t.shape, dtype: g.dtype, f32: g.f32, f64: g.f64}, false)
+		accum(t, &Tensor{shape: t.shape, dtype: g.dtype, f32: g.f32, f64: g.f64, device: g.device, dev: g.dev}, false)
 	}, t)
 }
 
@@ -64,6 +64,9 @@ func Permute(t *Tensor, perm ...int) *Tensor {
 		}
 		seen[p] = true
 		shape[i] = t.shape[p]
+	}
+	if d := devOf("Permute", t); d != nil {
+		return d.permute(t, perm)
 	}
 	// Strides of the input, reordered to walk the output in row-major order.
 	inStride := contiguousStrides(t.shape)
@@ -147,6 +150,7 @@ func Rows(t *Tensor, idx []int) *Tensor {
 	if t.Dim() < 1 {
 		panic("tensor: Rows of a 0-dimensional tensor")
 	}
+	t.hostOnly("Rows (batches are built on the CPU, then moved)")
 	row := t.Numel() / max(t.shape[0], 1)
 	shape := append([]int{len(idx)}, t.shape[1:]...)
 	out := New(t.dtype, shape...)

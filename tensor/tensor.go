@@ -30,7 +30,8 @@ type Tensor struct {
 	dtype  DType
 	f32    []float32
 	f64    []float64
-	device Device
+	device Device     // nil for the CPU
+	dev    devStorage // the data on a device (f32 and f64 then nil); nil on the CPU
 
 	requiresGrad bool
 	grad         *Tensor
@@ -71,6 +72,7 @@ func (t *Tensor) Op() string { return t.op }
 // Data32 returns the float32 storage itself (not a copy); it panics on a
 // float64 tensor. Writing to it bypasses autograd.
 func (t *Tensor) Data32() []float32 {
+	t.hostOnly("Data32")
 	if t.dtype != Float32 {
 		panic(fmt.Sprintf("tensor: Data32 on a %v tensor", t.dtype))
 	}
@@ -80,14 +82,19 @@ func (t *Tensor) Data32() []float32 {
 // Data64 returns the float64 storage itself (not a copy); it panics on a
 // float32 tensor.
 func (t *Tensor) Data64() []float64 {
+	t.hostOnly("Data64")
 	if t.dtype != Float64 {
 		panic(fmt.Sprintf("tensor: Data64 on a %v tensor", t.dtype))
 	}
 	return t.f64
 }
 
-// Float64s returns a float64 copy of the elements, whatever the dtype.
+// Float64s returns a float64 copy of the elements, whatever the dtype (on
+// a device: downloaded).
 func (t *Tensor) Float64s() []float64 {
+	if t.dev != nil {
+		return t.backendOf().float64s(t)
+	}
 	out := make([]float64, t.Numel())
 	if t.dtype == Float64 {
 		copy(out, t.f64)
@@ -102,6 +109,9 @@ func (t *Tensor) Float64s() []float64 {
 // At returns the element at the given index as float64.
 func (t *Tensor) At(idx ...int) float64 {
 	off := t.offset(idx)
+	if t.dev != nil {
+		return t.backendOf().at(t, off)
+	}
 	if t.dtype == Float32 {
 		return float64(t.f32[off])
 	}
@@ -110,6 +120,7 @@ func (t *Tensor) At(idx ...int) float64 {
 
 // Set writes one element (bypassing autograd).
 func (t *Tensor) Set(v float64, idx ...int) {
+	t.hostOnly("Set")
 	off := t.offset(idx)
 	if t.dtype == Float32 {
 		t.f32[off] = float32(v)
@@ -118,10 +129,15 @@ func (t *Tensor) Set(v float64, idx ...int) {
 	}
 }
 
-// Item returns the value of a one-element tensor.
+// Item returns the value of a one-element tensor. On a device it waits
+// for the queued work and downloads the value: how a loss reaches the host
+// (and where an asynchronous device error surfaces).
 func (t *Tensor) Item() float64 {
 	if t.Numel() != 1 {
 		panic(fmt.Sprintf("tensor: Item needs one element, found shape %v", t.shape))
+	}
+	if t.dev != nil {
+		return t.backendOf().at(t, 0)
 	}
 	if t.dtype == Float32 {
 		return float64(t.f32[0])
@@ -243,6 +259,10 @@ func (t *Tensor) copyFromFloat64(values []float64) {
 
 // Fill sets every element to v, in place and outside autograd.
 func (t *Tensor) Fill(v float64) {
+	if t.dev != nil {
+		t.backendOf().fill(t, v)
+		return
+	}
 	if t.dtype == Float32 {
 		fill(t.f32, float32(v))
 	} else {
@@ -262,6 +282,15 @@ func (t *Tensor) CopyFrom(src *Tensor) {
 	if !sameShape(t.shape, src.shape) {
 		panic(fmt.Sprintf("tensor: CopyFrom: shape %v into %v", src.shape, t.shape))
 	}
+	if t.dev != nil || src.dev != nil {
+		if src.Device() != t.Device() {
+			src = moveData(src, t.Device())
+		}
+		if t.dev != nil {
+			t.backendOf().copyInto(t, src)
+			return
+		}
+	}
 	switch {
 	case t.dtype == Float32 && src.dtype == Float32:
 		copy(t.f32, src.f32)
@@ -274,6 +303,9 @@ func (t *Tensor) CopyFrom(src *Tensor) {
 
 // Clone returns a copy of the data with no autograd history.
 func (t *Tensor) Clone() *Tensor {
+	if t.dev != nil {
+		return t.backendOf().cast(t, t.dtype)
+	}
 	c := New(t.dtype, t.shape...)
 	c.CopyFrom(t)
 	c.device = t.device
@@ -286,13 +318,26 @@ func (t *Tensor) To(dtype DType) *Tensor {
 	if t.dtype == dtype {
 		return t
 	}
-	out := New(dtype, t.shape...)
-	out.copyFromFloat64(t.Float64s())
+	var out *Tensor
+	if t.dev != nil {
+		out = t.backendOf().cast(t, dtype)
+	} else {
+		out = New(dtype, t.shape...)
+		out.copyFromFloat64(t.Float64s())
+	}
 	return record(out, "To", func(g *Tensor) { accum(t, g.To(t.dtype), true) }, t)
 }
 
 // IsFinite reports whether no element is NaN or infinite.
 func (t *Tensor) IsFinite() bool {
+	if t.dev != nil {
+		for _, v := range t.Float64s() {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return false
+			}
+		}
+		return true
+	}
 	if t.dtype == Float32 {
 		for _, v := range t.f32 {
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
@@ -339,6 +384,9 @@ func (t *Tensor) String() string {
 	if t.op != "" {
 		fmt.Fprintf(&b, ", op=%s", t.op)
 	}
+	if t.dev != nil {
+		fmt.Fprintf(&b, ", device=%s", t.device.Name())
+	}
 	b.WriteString(")")
 	return b.String()
 }
@@ -360,6 +408,11 @@ func (t *Tensor) Cast(dtype DType) {
 		panic(fmt.Sprintf("tensor: Cast on a non-leaf tensor (op %s)", t.op))
 	}
 	if t.dtype == dtype {
+		return
+	}
+	if t.dev != nil {
+		c := t.backendOf().cast(t, dtype)
+		t.dtype, t.dev, t.grad = dtype, c.dev, nil
 		return
 	}
 	vals := t.Float64s()
