@@ -1,0 +1,259 @@
+//go:build cuda
+
+package tensor_test
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"nnkit/nn"
+	"nnkit/optim"
+	"nnkit/tensor"
+)
+
+// Training steps of the course's networks on the GPU against the CPU:
+// LeNet-5 (task 3) and ResNet-18 (task 4), built with nn, moved with
+// nn.ToDevice, trained with optim.SGD, and the throughput benchmarks that
+// scripts/gpu-check.sh runs.
+
+func lenet() *nn.Sequential {
+	return nn.NewSequential(
+		nn.NewReshape(-1, 1, 28, 28),
+		nn.NewConv2d(1, 6, 5, 1, 2, true), nn.NewSigmoid(), nn.NewAvgPool2d(2, 2, 0),
+		nn.NewConv2d(6, 16, 5, 1, 0, true), nn.NewSigmoid(), nn.NewAvgPool2d(2, 2, 0),
+		nn.NewFlatten(),
+		nn.NewLinear(400, 120, true), nn.NewSigmoid(),
+		nn.NewLinear(120, 84, true), nn.NewSigmoid(),
+		nn.NewLinear(84, 10, true))
+}
+
+// residual is d2l's residual block.
+type residual struct {
+	conv1, conv2, conv3 *nn.Conv2d
+	bn1, bn2            *nn.BatchNorm2d
+}
+
+func newResidual(in, out int, use1x1 bool, stride int) *residual {
+	r := &residual{
+		conv1: nn.NewConv2d(in, out, 3, stride, 1, true),
+		conv2: nn.NewConv2d(out, out, 3, 1, 1, true),
+		bn1:   nn.NewBatchNorm2d(out), bn2: nn.NewBatchNorm2d(out),
+	}
+	if use1x1 {
+		r.conv3 = nn.NewConv2d(in, out, 1, stride, 0, true)
+	}
+	return r
+}
+
+func (r *residual) Forward(x *tensor.Tensor) *tensor.Tensor {
+	y := tensor.Relu(r.bn1.Forward(r.conv1.Forward(x)))
+	y = r.bn2.Forward(r.conv2.Forward(y))
+	if r.conv3 != nil {
+		x = r.conv3.Forward(x)
+	}
+	return tensor.Relu(tensor.Add(y, x))
+}
+
+func (r *residual) Children() []nn.Child {
+	return []nn.Child{{"conv1", r.conv1}, {"conv2", r.conv2}, {"conv3", r.conv3}, {"bn1", r.bn1}, {"bn2", r.bn2}}
+}
+func (r *residual) Parameters() []*tensor.Tensor { return nn.ChildParameters(r) }
+func (r *residual) SetTraining(on bool)          { nn.SetChildrenTraining(r, on) }
+func (r *residual) Name() string                 { return "Residual" }
+
+// resnet18 is d2l's ResNet-18 for 1-channel images, with stage widths
+// 64, 128, 256, 512 divided by narrow (1 for the real network).
+func resnet18(narrow int) *nn.Sequential {
+	w := func(c int) int { return c / narrow }
+	stage := func(in, out, n int, first bool) *nn.Sequential {
+		var l []nn.Module
+		for i := range n {
+			if i == 0 && !first {
+				l = append(l, newResidual(in, out, true, 2))
+			} else {
+				l = append(l, newResidual(out, out, false, 1))
+			}
+		}
+		return nn.NewSequential(l...)
+	}
+	return nn.NewSequential(
+		nn.NewSequential(nn.NewConv2d(1, w(64), 7, 2, 3, true), nn.NewBatchNorm2d(w(64)), nn.NewReLU(), nn.NewMaxPool2d(3, 2, 1)),
+		stage(w(64), w(64), 2, true), stage(w(64), w(128), 2, false), stage(w(128), w(256), 2, false), stage(w(256), w(512), 2, false),
+		nn.NewAdaptiveAvgPool2d(1, 1), nn.NewFlatten(), nn.NewLinear(w(512), 10, true))
+}
+
+// initNet gives net deterministic weights (Xavier, seed 42), as
+// task 3's InitWeights.
+func initNet(net nn.Module) {
+	rng := tensor.NewRNG(42)
+	nn.Apply(net, func(m nn.Module) {
+		switch l := m.(type) {
+		case *nn.Linear:
+			nn.XavierUniform(rng, l.Weight)
+		case *nn.Conv2d:
+			nn.XavierUniform(rng, l.Weight)
+		}
+	})
+}
+
+func batch(seed uint64, n, side int) (*tensor.Tensor, []int) {
+	rng := tensor.NewRNG(seed)
+	x := tensor.RandUniform(rng, tensor.Float32, 0, 1, n, 1, side, side)
+	y := make([]int, n)
+	for i := range y {
+		y[i] = rng.IntN(10)
+	}
+	return x, y
+}
+
+// twins returns two copies of a network with the same state.
+func twins(mk func() *nn.Sequential) (a, b *nn.Sequential) {
+	a, b = mk(), mk()
+	initNet(a)
+	sa, sb := nn.StateDict(a), nn.StateDict(b)
+	for i := range sa {
+		sb[i].Tensor.CopyFrom(sa[i].Tensor)
+	}
+	return a, b
+}
+
+// trainSteps runs steps SGD steps of net on dev and returns the losses.
+func trainSteps(net nn.Module, dev tensor.Device, steps, n, side int, lr, momentum float64) []float64 {
+	nn.ToDevice(net, dev)
+	opt := optim.NewSGD(net.Parameters(), lr, momentum, 1e-4)
+	loss := nn.NewCrossEntropyLoss(nn.ReduceMean)
+	var losses []float64
+	net.SetTraining(true)
+	for s := range steps {
+		x, y := batch(uint64(100+s), n, side)
+		opt.ZeroGrad()
+		l := loss.Forward(net.Forward(x.ToDevice(dev)), y)
+		l.Backward()
+		opt.Step()
+		losses = append(losses, l.Item())
+	}
+	return losses
+}
+
+// compareNets checks two copies of a network after training: every
+// parameter and buffer, and every gradient, by the relative error of the
+// whole tensor (with a floor of 1e-4 per element under the norm: the
+// gradient of a convolution's bias before a batch norm is zero up to
+// rounding).
+func compareNets(t *testing.T, dev, cpu nn.Module, tolState, tolGrad float64) {
+	t.Helper()
+	ds, cs := nn.StateDict(dev), nn.StateDict(cpu)
+	var worst [2]float64
+	var where [2]string
+	for i := range cs {
+		if ds[i].Tensor.OnCPU() {
+			t.Errorf("%s is on the CPU after nn.ToDevice", ds[i].Name)
+		}
+		pairs := [2][2]*tensor.Tensor{{ds[i].Tensor, cs[i].Tensor}, {ds[i].Tensor.Grad(), cs[i].Tensor.Grad()}}
+		for k, p := range pairs {
+			if p[0] == nil || p[1] == nil {
+				if (p[0] == nil) != (p[1] == nil) {
+					t.Errorf("%s: gradient on one side only", cs[i].Name)
+				}
+				continue
+			}
+			got, want := p[0].Float64s(), p[1].Float64s()
+			var d, n float64
+			for j := range want {
+				d += (got[j] - want[j]) * (got[j] - want[j])
+				n += want[j] * want[j]
+			}
+			e := math.Sqrt(d) / math.Max(math.Sqrt(n), 1e-4*math.Sqrt(float64(len(want))))
+			if e > worst[k] {
+				worst[k], where[k] = e, cs[i].Name
+			}
+		}
+	}
+	t.Logf("largest relative error: %.2g in the state (%s), %.2g in the gradients (%s)", worst[0], where[0], worst[1], where[1])
+	if worst[0] > tolState || worst[1] > tolGrad {
+		t.Errorf("the GPU's network differs from the CPU's: relative error %.3g at %s, gradient %.3g at %s (tolerances %g, %g)",
+			worst[0], where[0], worst[1], where[1], tolState, tolGrad)
+	}
+}
+
+func TestCUDALeNetTrainStep(t *testing.T) {
+	dev := needGPU(t)
+	cpu, gpuNet := twins(lenet)
+	lc := trainSteps(cpu, tensor.CPU, 2, 16, 28, 0.9, 0.5)
+	lg := trainSteps(gpuNet, dev, 2, 16, 28, 0.9, 0.5)
+	closeTo(t, "losses", lg, lc, 1e-5)
+	compareNets(t, gpuNet, cpu, 1e-5, 1e-4)
+}
+
+func TestCUDAResNet18TrainStep(t *testing.T) {
+	dev := needGPU(t)
+	// On the emulator, whose block barriers are slow, the same network
+	// with 16 times fewer channels (every kind of layer, a fraction of
+	// the work); on a GPU the real one.
+	narrow := 1
+	if emulated {
+		narrow = 16
+	}
+	cpu, gpuNet := twins(func() *nn.Sequential { return resnet18(narrow) })
+	lc := trainSteps(cpu, tensor.CPU, 2, 4, 64, 0.05, 0.9)
+	lg := trainSteps(gpuNet, dev, 2, 4, 64, 0.05, 0.9)
+	closeTo(t, "losses", lg, lc, 1e-3)
+	compareNets(t, gpuNet, cpu, 1e-4, 1e-2)
+	// Evaluation mode uses the running statistics updated on the device.
+	x, _ := batch(7, 3, 64)
+	var yc, yg *tensor.Tensor
+	cpu.SetTraining(false)
+	gpuNet.SetTraining(false)
+	tensor.NoGrad(func() {
+		yc = cpu.Forward(x)
+		yg = gpuNet.Forward(x.ToDevice(dev))
+	})
+	if e := relErr(yg.Float64s(), yc.Float64s()); e > 2e-3 {
+		t.Errorf("evaluation: relative error %.3g", e)
+	}
+}
+
+// benchTrain measures training steps (forward, loss, backward, SGD) on
+// the GPU in examples/s; the loss is read every step, as TrainCNN does.
+func benchTrain(b *testing.B, net nn.Module, n, side int, lr float64) {
+	dev := needGPU(b)
+	if emulated {
+		n, side = min(n, 2), min(side, 32) // the emulator is slow: a dry run
+	}
+	initNet(net)
+	nn.ToDevice(net, dev)
+	opt := optim.NewSGD(net.Parameters(), lr, 0, 0)
+	loss := nn.NewCrossEntropyLoss(nn.ReduceMean)
+	x, y := batch(1, n, side)
+	step := func() {
+		opt.ZeroGrad()
+		l := loss.Forward(net.Forward(x.ToDevice(dev)), y)
+		l.Backward()
+		opt.Step()
+		_ = l.Item()
+	}
+	step() // fills the allocator's cache (and loads the kernels)
+	start, steps := time.Now(), 0
+	for b.Loop() {
+		step()
+		steps++
+	}
+	if err := tensor.Synchronize(dev); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(n*steps)/time.Since(start).Seconds(), "examples/s")
+	b.ReportMetric(0, "ns/op")
+	if emulated {
+		b.Logf("emulated: batch %d of %dx%d (a dry run, not a measurement)", n, side, side)
+	}
+}
+
+// BenchmarkCUDALeNetTrain is task 3's step: LeNet-5, batch 256 of 28x28.
+func BenchmarkCUDALeNetTrain(b *testing.B) { benchTrain(b, lenet(), 256, 28, 0.9) }
+
+// BenchmarkCUDAResNet18Train is task 4's step: ResNet-18, batch 128 of
+// 96x96.
+func BenchmarkCUDAResNet18Train(b *testing.B) {
+	benchTrain(b, resnet18(1), 128, 96, 0.05)
+}
