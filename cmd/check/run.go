@@ -31,6 +31,9 @@ flags:
   -resize N     image side for task 4 (default 96)
   -data DIR     Fashion-MNIST folder, or "embedded"
   -seed N       seed of task 1's and 2's data and weights
+  -device D     where tasks 3 and 4 train: cpu (default), cuda (the GPU; the
+                run is built with -tags cuda, see docs/gpu.md) or auto (the
+                GPU when usable, else the CPU with one line saying why)
   -out DIR      where the plots go (default: runs/TASK under the module)
 `
 
@@ -48,6 +51,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	fs.IntVar(&opt.Resize, "resize", 0, "image side (task 4)")
 	fs.StringVar(&opt.Data, "data", "", "Fashion-MNIST folder")
 	fs.Uint64Var(&opt.Seed, "seed", 0, "seed (tasks 1, 2)")
+	fs.StringVar(&opt.Device, "device", "cpu", "cpu, cuda or auto (tasks 3, 4)")
 	out := fs.String("out", "", "plot folder")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -61,6 +65,12 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	}
 	if opt.Epochs < 0 || opt.Batch < 0 || opt.Limit < 0 || opt.Resize < 0 || opt.LR < 0 {
 		log.Print("run: -epochs, -lr, -batch, -limit and -resize must not be negative")
+		return 2, errUsage
+	}
+	switch opt.Device {
+	case "cpu", "cuda", "auto":
+	default:
+		log.Printf("run: -device %q: want cpu, cuda or auto", opt.Device)
 		return 2, errUsage
 	}
 	root, err := checker.FindRoot(".")

@@ -147,8 +147,12 @@ func cnnNotebook(nb *Notebook, r cnnRun) error {
 	}
 	nb.Printf("\n")
 
-	nb.Section(fmt.Sprintf("Training: %d epochs, batches of %d, learning rate %g", epochs, batch, lr))
-	step, measured := nb.measureStep(r, batch, h, w)
+	dev, err := runDevice(o.Device)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrSetup, err)
+	}
+	nb.Section(fmt.Sprintf("Training on %s: %d epochs, batches of %d, learning rate %g", dev.Name(), epochs, batch, lr))
+	step, measured := nb.measureStep(r, batch, h, w, dev)
 	if measured {
 		perEx := step.Seconds() / float64(min(batch, measureBatch))
 		run := estimate(perEx, trainIter.Len(), testIter.Len(), epochs)
@@ -168,13 +172,13 @@ func cnnNotebook(nb *Notebook, r cnnRun) error {
 			if side*side != h*w {
 				scaled = fmt.Sprintf(", scaled from %dx%d by the image area", h, w)
 			}
-			nb.Printf("warning: the notebook's full run (%d epochs of all %d training images at %dx%d) takes about %s on this CPU (from the measured step%s); "+
+			nb.Printf("warning: the notebook's full run (%d epochs of all %d training images at %dx%d) takes about %s on %s (from the measured step%s); "+
 				"--limit N and --epochs N make a quick run, --resize N a smaller image\n",
-				r.epochs, ds.Train.Len(), side, side, fmtDuration(full), scaled)
+				r.epochs, ds.Train.Len(), side, side, fmtDuration(full), where(dev), scaled)
 		}
 	}
 	var history []progress.EpochStats
-	if !nb.Try("TrainCNN", func() { history = r.train(net, trainIter, testIter, epochs, lr, tensor.CPU) }) {
+	if !nb.Try("TrainCNN", func() { history = r.train(net, trainIter, testIter, epochs, lr, dev) }) {
 		return nil
 	}
 	if history == nil {
@@ -215,13 +219,14 @@ const measureBatch = 32
 // measureStep times one training step (forward, cross-entropy, backward)
 // of a fresh network on random images: a small warm-up step, then the
 // timed one.
-func (nb *Notebook) measureStep(r cnnRun, batch, h, w int) (time.Duration, bool) {
+func (nb *Notebook) measureStep(r cnnRun, batch, h, w int, dev tensor.Device) (time.Duration, bool) {
 	var d time.Duration
 	err := nb.Call(r.getName, func() {
 		net := r.get()
 		if net == nil {
 			return
 		}
+		nn.ToDevice(net, dev)
 		rng := tensor.NewRNG(1)
 		loss := nn.NewCrossEntropyLoss(nn.ReduceMean)
 		stepOf := func(n int) {
@@ -230,8 +235,9 @@ func (nb *Notebook) measureStep(r cnnRun, batch, h, w int) (time.Duration, bool)
 			for i := range y {
 				y[i] = i % 10
 			}
-			l := loss.Forward(net.Forward(x), y)
+			l := loss.Forward(net.Forward(x.ToDevice(dev)), y)
 			l.Backward()
+			_ = l.Item() // waits for a device
 		}
 		stepOf(2)
 		start := time.Now()
@@ -239,6 +245,30 @@ func (nb *Notebook) measureStep(r cnnRun, batch, h, w int) (time.Duration, bool)
 		d = time.Since(start)
 	})
 	return d, err == nil && d > 0
+}
+
+// runDevice resolves Options.Device.
+func runDevice(name string) (tensor.Device, error) {
+	switch name {
+	case "", "cpu":
+		return tensor.CPU, nil
+	case "auto":
+		return tensor.TryGPU(), nil
+	case "cuda":
+		d, err := tensor.GPU()
+		if err != nil {
+			return nil, fmt.Errorf("--device cuda: no usable GPU: %v (docs/gpu.md; --device auto falls back to the CPU)", err)
+		}
+		return d, nil
+	}
+	return nil, fmt.Errorf("--device %q: want cpu, cuda or auto", name)
+}
+
+func where(dev tensor.Device) string {
+	if dev == tensor.CPU {
+		return "this CPU"
+	}
+	return dev.Name()
 }
 
 // estimate is the time of a run: every training example costs perEx, a

@@ -53,6 +53,10 @@ func Needs(task string) []string {
 	return out
 }
 
+// NeedsCUDA reports whether a run on device (Options.Device) is built
+// with -tags cuda.
+func NeedsCUDA(device string) bool { return device == "cuda" || device == "auto" }
+
 // Launch describes one `check run`.
 type Launch struct {
 	Root string // the nnkit module root
@@ -178,7 +182,11 @@ func (l Launch) Run(ctx context.Context) error {
 		bin += ".exe"
 	}
 	fmt.Fprintf(l.Stderr, "building %s from %s ...\n", l.Task, l.describeDirs(pkgs))
-	build := exec.CommandContext(ctx, goCmd, "build", "-o", bin, "-overlay", ovPath, "./"+virtualBase+"/run"+l.Task)
+	buildArgs := []string{"build", "-o", bin, "-overlay", ovPath}
+	if NeedsCUDA(l.Options.Device) {
+		buildArgs = append(buildArgs, "-tags", "cuda")
+	}
+	build := exec.CommandContext(ctx, goCmd, append(buildArgs, "./"+virtualBase+"/run"+l.Task)...)
 	build.Dir = l.Root
 	out, err := build.CombinedOutput()
 	if ctx.Err() != nil {

@@ -54,6 +54,10 @@ type Options struct {
 	Seed uint64 `json:"seed,omitempty"`
 	// Out is the folder the plots are written to.
 	Out string `json:"out"`
+	// Device is where tasks 3 and 4 train: "cpu" (or ""), "cuda" (the
+	// GPU, or a setup error saying why not) or "auto" (tensor.TryGPU).
+	// The program is built with -tags cuda for the last two.
+	Device string `json:"device,omitempty"`
 	// Dir is the student's package folder as the student knows it
 	// (exercises/task3), for messages.
 	Dir string `json:"dir,omitempty"`

@@ -39,13 +39,17 @@ import (
 //  5. Print the last epoch as train_ch6 did (PrintSummary) and return
 //     the history.
 //
-// Everything TrainCNN prints goes to Output. The data stay on the CPU:
-// device only names where the work runs (the CPU is the only device of
-// the default build).
+// Train on device, as train_ch6 does: after InitWeights, move the network
+// there (nn.ToDevice(net, device), PyTorch's net.to(device)) and each
+// batch X with X.ToDevice(device) (the labels y stay a Go slice). On the
+// CPU both do nothing; on a GPU (tensor.TryGPU with -tags cuda) only the
+// loss and the correct count come back per batch. Everything TrainCNN
+// prints goes to Output.
 func TrainCNN(net nn.Module, trainIter, testIter *data.Loader, numEpochs int, lr float64, device tensor.Device) []progress.EpochStats {
 	// BEGIN SOLUTION [15 pts]
 	InitWeights(net)
 	fmt.Fprintln(Output, "training on", device.Name())
+	nn.ToDevice(net, device)
 	optimizer := optim.NewSGD(net.Parameters(), lr, 0, 0)
 	loss := nn.NewCrossEntropyLoss(nn.ReduceMean)
 	bar := NewProgressBar(numEpochs, trainIter.NumBatches())
@@ -61,6 +65,7 @@ func TrainCNN(net nn.Module, trainIter, testIter *data.Loader, numEpochs int, lr
 		for X, y := range trainIter.Batches(epoch) {
 			start := time.Now()
 			optimizer.ZeroGrad()
+			X = X.ToDevice(device)
 			yHat := net.Forward(X)
 			l := loss.Forward(yHat, y)
 			l.Backward()
@@ -117,7 +122,11 @@ func InitWeights(net nn.Module) {
 
 // Accuracy returns the number of rows of the logits yHat [N C] whose
 // largest entry is at the row's label in y (d2l's accuracy).
+// On a GPU only the count comes back to the host.
 func Accuracy(yHat *tensor.Tensor, y []int) int {
+	if yHat.Dim() == 2 && yHat.Size(0) == len(y) {
+		return tensor.CountCorrect(yHat, y)
+	}
 	pred := tensor.Argmax(yHat, 1)
 	n := 0
 	for i, p := range pred {
@@ -130,15 +139,15 @@ func Accuracy(yHat *tensor.Tensor, y []int) int {
 
 // EvaluateAccuracy returns the fraction of dataIter's examples that net
 // classifies correctly (d2l's evaluate_accuracy_gpu). It switches net to
-// evaluation mode and leaves it there, as the original does, and records
-// no gradients. An empty loader gives 0.
+// evaluation mode and leaves it there, as the original does, records no
+// gradients, and moves each batch to device (where net is). An empty
+// loader gives 0.
 func EvaluateAccuracy(net nn.Module, dataIter *data.Loader, device tensor.Device) float64 {
-	_ = device // the CPU is the only device of the default build
 	net.SetTraining(false)
 	correct, total := 0, 0
 	tensor.NoGrad(func() {
 		for X, y := range dataIter.Batches(0) {
-			correct += Accuracy(net.Forward(X), y)
+			correct += Accuracy(net.Forward(X.ToDevice(device)), y)
 			total += len(y)
 		}
 	})
