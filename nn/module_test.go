@@ -174,3 +174,46 @@ func TestSequentialNoGradReleaseKeepsResults(t *testing.T) {
 		}
 	}
 }
+
+// With gradients on, Sequential marks the results passed between its
+// built-in layers for release at the end of Backward: training step after
+// training step (the pool recycling those buffers) gives the same loss and
+// gradients as a network whose intermediate results are kept.
+func TestSequentialTrainingReleaseAfterBackward(t *testing.T) {
+	build := func() *nn.Sequential {
+		nn.Seed(5)
+		return nn.NewSequential(
+			nn.NewConv2d(1, 4, 3, 1, 1, true), nn.NewSigmoid(), nn.NewAvgPool2d(2, 2, 0),
+			nn.NewConv2d(4, 5, 3, 1, 0, true), nn.NewReLU(), nn.NewMaxPool2d(2, 2, 0),
+			nn.NewFlatten(), nn.NewLinear(5, 7, true), nn.NewSigmoid(), nn.NewLinear(7, 3, false),
+		)
+	}
+	net, ref := build(), build()
+	loss := nn.NewCrossEntropyLoss(nn.ReduceMean)
+	for i := range 4 {
+		x := tensor.RandUniform(tensor.NewRNG(uint64(i)), tensor.Float32, -1, 1, 9, 1, 8, 8)
+		labels := []int{0, 1, 2, 0, 1, 2, 0, 1, 2}
+		l := loss.Forward(net.Forward(x), labels)
+		l.Backward()
+		// The reference chains the layers by hand: nothing is marked.
+		h := x
+		for _, m := range ref.Layers {
+			h = m.Forward(h)
+		}
+		lr := loss.Forward(h, labels)
+		lr.Backward()
+		if l.Item() != lr.Item() {
+			t.Fatalf("step %d: loss %v, want %v", i, l.Item(), lr.Item())
+		}
+		for j, p := range net.Parameters() {
+			if !slices.Equal(p.Grad().Float64s(), ref.Parameters()[j].Grad().Float64s()) {
+				t.Fatalf("step %d: gradient of parameter %d differs", i, j)
+			}
+			p.ZeroGrad()
+			ref.Parameters()[j].ZeroGrad()
+		}
+		if x.Numel() != 9*64 {
+			t.Fatalf("the input was released")
+		}
+	}
+}

@@ -37,15 +37,22 @@ func NewSequential(layers ...Module) *Sequential {
 // passed between two built-in layers that neither keep nor alias their
 // input is given back to the engine's buffer pool as soon as the next
 // layer has used it, so that inference reuses the same memory batch after
-// batch. Nothing else can see such a result: it was made inside this call
-// and is not returned.
+// batch. When gradients are recorded (training), such a result is marked
+// (tensor.ReleaseAfterBackward) and goes back to the pool at the end of
+// the backward pass, once the backward closures that read it have run.
+// Nothing else can see such a result: it was made inside this call and is
+// not returned.
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 	release := !tensor.GradEnabled()
 	fresh := false // x was made by the previous layer, a freshLayer
 	for _, l := range s.Layers {
 		y := l.Forward(x)
-		if release && fresh && freshLayer(l) && y != x {
-			x.Release()
+		if fresh && freshLayer(l) && y != x {
+			if release {
+				x.Release()
+			} else {
+				x.ReleaseAfterBackward()
+			}
 		}
 		fresh = freshLayer(l)
 		x = y

@@ -151,6 +151,15 @@ func (t *Tensor) BackwardWith(grad *Tensor) {
 		n.backward = nil
 		n.parents = nil
 	}
+	// Every closure that could read a marked result has run and been
+	// dropped: the storage of marked results goes back to the pool.
+	for _, n := range order {
+		if n.releaseAfterBackward && n.dev == nil {
+			n.releaseAfterBackward = false
+			release(n)
+			n.shape = []int{0}
+		}
+	}
 }
 
 // topoOrder lists the nodes reachable from root, inputs before outputs,

@@ -282,3 +282,33 @@ func TestMisusePanicsWithReason(t *testing.T) {
 		})
 	}
 }
+
+// A result marked with ReleaseAfterBackward keeps its value until Backward
+// has run the closures that read it, and is emptied afterwards; leaves and
+// results without history are left alone.
+func TestReleaseAfterBackward(t *testing.T) {
+	x := tensor.FromFloat32([]float32{-1, 0.5, 2, 3}, 4).SetRequiresGrad(true)
+	h := tensor.Sigmoid(x) // its backward reads h itself
+	h.ReleaseAfterBackward()
+	y := tensor.Sum(tensor.Mul(h, h))
+	want := make([]float64, 4)
+	for i, v := range h.Float64s() {
+		want[i] = 2 * v * v * (1 - v)
+	}
+	y.Backward()
+	if h.Numel() != 0 {
+		t.Fatalf("marked result not released: shape %v", h.Shape())
+	}
+	for i, g := range x.Grad().Float64s() {
+		if math.Abs(g-want[i]) > 1e-6 {
+			t.Fatalf("grad %d = %v, want %v", i, g, want[i])
+		}
+	}
+	x.ReleaseAfterBackward() // a leaf: ignored
+	c := tensor.FromFloat32([]float32{1, 2}, 2)
+	d := tensor.Sigmoid(c) // no history
+	d.ReleaseAfterBackward()
+	if x.Numel() != 4 || d.Numel() != 2 {
+		t.Fatalf("leaf or history-less result released")
+	}
+}

@@ -136,3 +136,21 @@ func (t *Tensor) Release() {
 	release(t)
 	t.shape = []int{0}
 }
+
+// ReleaseAfterBackward marks t, an operation's result, as an intermediate
+// that nothing will read except the operations recorded from it: its
+// storage goes back to the engine's buffer pool at the end of the next
+// backward pass whose graph contains t, once every backward closure that
+// reads it has run. It is for code that made t and does not hand it out:
+// nn.Sequential marks the results passed between its built-in layers while
+// gradients are recorded, so that a training loop reuses the same memory
+// step after step instead of leaving it to the garbage collector. After
+// that backward pass neither t nor anything sharing its storage may be
+// used. Leaves, tensors without history (they are in no backward pass and
+// stay with the garbage collector) and device tensors are left alone.
+func (t *Tensor) ReleaseAfterBackward() {
+	if t.backward == nil || t.dev != nil {
+		return
+	}
+	t.releaseAfterBackward = true
+}

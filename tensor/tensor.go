@@ -41,6 +41,10 @@ type Tensor struct {
 	op       string
 	parents  []*Tensor
 	backward func(g *Tensor)
+
+	// releaseAfterBackward: the storage goes back to the pool when a
+	// backward pass through t has finished (ReleaseAfterBackward).
+	releaseAfterBackward bool
 }
 
 // Shape returns a copy of the tensor's dimensions.
