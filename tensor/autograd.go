@@ -104,11 +104,16 @@ func accum(t *Tensor, g *Tensor, owned bool) {
 	}
 }
 
+// axpy does dst += a*src, on both cores when long (elementwise: the split
+// cannot change a result).
 func axpy[T float](dst, src []T, a T) {
 	src = src[:len(dst)]
-	for i := range dst {
-		dst[i] += a * src[i]
-	}
+	parallelFor(len(dst), 16, func(lo, hi int) {
+		d, s := dst[lo:hi], src[lo:hi]
+		for i := range d {
+			d[i] += a * s[i]
+		}
+	})
 }
 
 // Backward computes the gradient of the scalar t with respect to every leaf

@@ -75,9 +75,12 @@ func (t *Tensor) ScaleInPlace(alpha float64) {
 		return
 	}
 	if t.dtype == Float32 {
-		for i := range t.f32 {
-			t.f32[i] *= float32(alpha)
-		}
+		a := float32(alpha)
+		parallelFor(len(t.f32), 16, func(lo, hi int) {
+			for i := range t.f32[lo:hi] {
+				t.f32[lo+i] *= a
+			}
+		})
 	} else {
 		for i := range t.f64 {
 			t.f64[i] *= alpha

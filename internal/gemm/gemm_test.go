@@ -354,3 +354,33 @@ func TestSgemmSerial(t *testing.T) {
 		})
 	}
 }
+
+// Transpose32 against the definition, on awkward sizes around the 16 x 16
+// blocks, with padded leading dimensions.
+func TestTranspose32(t *testing.T) {
+	for _, rows := range []int{1, 3, 15, 16, 17, 32, 47, 64} {
+		for _, cols := range []int{1, 2, 16, 31, 33, 80} {
+			lds, ldd := cols+3, rows+5
+			src := make([]float32, rows*lds)
+			for i := range src {
+				src[i] = float32(i) + 0.5
+			}
+			dst := make([]float32, cols*ldd)
+			for i := range dst {
+				dst[i] = -1
+			}
+			Transpose32(dst, ldd, src, lds, rows, cols)
+			for c := range cols {
+				for r := range ldd {
+					want := float32(-1)
+					if r < rows {
+						want = src[r*lds+c]
+					}
+					if got := dst[c*ldd+r]; got != want {
+						t.Fatalf("%dx%d: dst[%d][%d] = %v, want %v", rows, cols, c, r, got, want)
+					}
+				}
+			}
+		}
+	}
+}

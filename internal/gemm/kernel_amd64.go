@@ -123,3 +123,16 @@ func sgemmKernels() []*kernel[float32] {
 	}
 	return append(ks, genericKernel[float32]())
 }
+
+// transpose16 transposes blocks 16 x 16 blocks (Transpose32), nil without
+// AVX-512.
+var transpose16 = func() func(dst []float32, ldd int, src []float32, lds int, blocks int) {
+	if !hasAVX512 {
+		return nil
+	}
+	return func(dst []float32, ldd int, src []float32, lds int, blocks int) {
+		_ = src[15*lds+16*blocks-1]
+		_ = dst[(16*blocks-1)*ldd+15]
+		transpose16AVX512(&dst[0], ldd, &src[0], lds, blocks)
+	}
+}()
