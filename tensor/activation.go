@@ -68,7 +68,7 @@ func Sigmoid(t *Tensor) *Tensor {
 	return record(out, "Sigmoid", func(g *Tensor) {
 		gi := newGrad(t, false)
 		if t.dtype == Float32 {
-			parallelFor(len(gi.f32), 16, func(lo, hi int) { sigmoidBackward(gi.f32[lo:hi], g.f32[lo:hi], out.f32[lo:hi]) })
+			parallelFor(len(gi.f32), 16, func(lo, hi int) { sigmoidBackVec(gi.f32[lo:hi], g.f32[lo:hi], out.f32[lo:hi]) })
 		} else {
 			sigmoidBackward(gi.f64, g.f64, out.f64)
 		}

@@ -152,6 +152,9 @@ func col2imStride1[T float](x, col []T, ld int, C, H, W, K, p, OH, OW int) {
 	}
 	for c := range C {
 		plane := gp[c*hp*wp : (c+1)*hp*wp]
+		if col2imPlaneAcc(plane, col[c*K*K*ld:], ld, K, OH, OW) {
+			continue
+		}
 		for ki := range K {
 			for kj := range K {
 				addRows(plane[ki*wp+kj:], wp, col[((c*K+ki)*K+kj)*ld:], OW, OH, OW)

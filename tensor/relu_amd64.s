@@ -44,3 +44,27 @@ loopb:
 	JNZ  loopb
 	VZEROUPPER
 	RET
+
+// func sigmoidBackAVX512(dst, gr, y *float32, n int)
+// dst = (g*y) * (1-y), each operation rounded as in the Go loop
+// (sigmoidBackward; no FMA). n is a positive multiple of 16.
+TEXT ·sigmoidBackAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ gr+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVL $0x3f800000, AX
+	VPBROADCASTD AX, Z31
+loops:
+	VMOVUPS (DX), Z1
+	VMULPS  (SI), Z1, Z0
+	VSUBPS  Z1, Z31, Z2
+	VMULPS  Z2, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JNZ  loops
+	VZEROUPPER
+	RET

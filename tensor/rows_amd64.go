@@ -42,3 +42,46 @@ func addRows[T float](dst []T, ldd int, src []T, lds int, rows, width int) {
 	_ = sr[(rows-1)*lds+width-1]
 	addRowsAVX512(&d[0], ldd, &sr[0], lds, rows, width)
 }
+
+//go:noescape
+func col2imAccAVX512(dst *float32, ldd int, src *float32, lds int, k, oh, ow int, masks *uint16, segs int)
+
+// col2imPlaneAcc adds, for one channel of col2im with stride 1, the K*K
+// rows of col (rows ld apart, starting at col[0]) into the padded plane
+// [OH+K-1, wp] (wp = OW+K-1), with the terms of every element in the
+// order of col2imStride1's addRows loop, so the same sums. It reports
+// false, doing nothing, where there is no vector kernel.
+func col2imPlaneAcc[T float](plane, col []T, ld, K, OH, OW int) bool {
+	p32, ok := any(plane).([]float32)
+	if !ok || !hasAVX512 || OH <= 0 || OW <= 0 || K <= 0 {
+		return false
+	}
+	c32 := any(col).([]float32)
+	wp := OW + K - 1
+	segs := (wp + 15) / 16
+	var buf [64]uint16
+	need := segs * (K + 1)
+	masks := buf[:0]
+	if need > len(buf) {
+		masks = make([]uint16, 0, need)
+	}
+	lanes := func(a, b int) uint16 { // bits [a, b) of a 16-bit mask
+		a, b = max(a, 0), min(b, 16)
+		if b <= a {
+			return 0
+		}
+		return uint16((1<<b - 1) &^ (1<<a - 1))
+	}
+	for s := range segs {
+		masks = append(masks, lanes(0, wp-16*s))
+		for kj := range K {
+			masks = append(masks, lanes(kj-16*s, kj+OW-16*s))
+		}
+	}
+	_ = p32[(OH+K-2)*wp+wp-1]
+	_ = c32[(K*K-1)*ld+(OH-1)*OW+OW-1]
+	for ki := range K {
+		col2imAccAVX512(&p32[ki*wp], wp, &c32[ki*K*ld], ld, K, OH, OW, &masks[0], segs)
+	}
+	return true
+}

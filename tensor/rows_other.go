@@ -11,3 +11,6 @@ func copyRows[T float](dst []T, ldd int, src []T, lds int, rows, width int) {
 func addRows[T float](dst []T, ldd int, src []T, lds int, rows, width int) {
 	addRowsGo(dst, ldd, src, lds, rows, width)
 }
+
+// col2imPlaneAcc: no vector kernel in this build.
+func col2imPlaneAcc[T float](plane, col []T, ld, K, OH, OW int) bool { return false }

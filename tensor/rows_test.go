@@ -57,3 +57,51 @@ func TestSizeClass(t *testing.T) {
 		last = class
 	}
 }
+
+// col2im with stride 1 (col2imPlaneAcc's register accumulation where the
+// CPU has AVX-512) gives the same bits as one addRowsGo per kernel offset,
+// on awkward sizes: kernels 1 to 7, rows narrower and wider than 16 lanes,
+// padding, columns of several images side by side (ld > OH*OW), and
+// nothing outside the image touched.
+func TestCol2imStride1MatchesRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, K := range []int{1, 2, 3, 5, 7} {
+		for _, H := range []int{K, K + 1, 10, 14, 17, 33} {
+			for _, p := range []int{0, K / 2} {
+				C, W := 1+rng.IntN(3), H+rng.IntN(3)
+				OH, OW := H+2*p-K+1, W+2*p-K+1
+				ld := OH*OW + rng.IntN(2)*OH*OW
+				col := make([]float32, C*K*K*ld)
+				for i := range col {
+					col[i] = float32(rng.NormFloat64())
+				}
+				x := make([]float32, C*H*W+5)
+				for i := range x {
+					x[i] = float32(rng.NormFloat64())
+				}
+				want := slices.Clone(x)
+				hp, wp := H+2*p, W+2*p
+				gp := make([]float32, C*hp*wp)
+				if p == 0 { // col2im adds into x directly
+					gp = want
+				}
+				for c := range C {
+					for ki := range K {
+						for kj := range K {
+							addRowsGo(gp[c*hp*wp+ki*wp+kj:], wp, col[((c*K+ki)*K+kj)*ld:], OW, OH, OW)
+						}
+					}
+					if p > 0 {
+						addRowsGo(want[c*H*W:], W, gp[c*hp*wp+p*wp+p:], wp, H, W)
+					}
+				}
+				col2im(x[:C*H*W], col, ld, C, H, W, K, 1, p, OH, OW)
+				for i := range x {
+					if x[i] != want[i] {
+						t.Fatalf("C=%d H=%d W=%d K=%d p=%d: element %d is %v, want %v", C, H, W, K, p, i, x[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}

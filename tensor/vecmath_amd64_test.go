@@ -37,3 +37,26 @@ func TestSigmoidAsmKernels(t *testing.T) {
 		}
 	}
 }
+
+// sigmoidBackVec gives the Go loop's bits, ragged ends included.
+func TestSigmoidBackVec(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{1, 15, 16, 17, 100, 16 * 9} {
+		g, y := make([]float32, n), make([]float32, n)
+		for i := range g {
+			g[i] = float32(rng.NormFloat64() * 3)
+			y[i] = float32(rng.Float64())
+		}
+		if n > 2 {
+			g[0], y[1] = float32(math.Inf(1)), float32(math.NaN())
+		}
+		got, want := make([]float32, n), make([]float32, n)
+		sigmoidBackVec(got, g, y)
+		sigmoidBackward(want, g, y)
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n=%d: element %d is %g, the Go loop gives %g", n, i, got[i], want[i])
+			}
+		}
+	}
+}

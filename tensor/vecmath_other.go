@@ -10,3 +10,6 @@ func reluVec(dst, src []float32) { reluForward(dst, src) }
 
 // reluBackVec is reluBackward where there are no assembly kernels.
 func reluBackVec(dst, g, y []float32) { reluBackward(dst, g, y) }
+
+// sigmoidBackVec is sigmoidBackward where there are no assembly kernels.
+func sigmoidBackVec(dst, g, y []float32) { sigmoidBackward(dst, g, y) }
