@@ -248,13 +248,6 @@ func unroll[T float](g convGeom, col, x []T, n0, nb int) []T {
 	return col[:g.ckk*ld]
 }
 
-// addConst adds c to every element of s.
-func addConst[T float](s []T, c T) {
-	for i := range s {
-		s[i] += c
-	}
-}
-
 // conv2dBackward fills whichever of gx, gw, gb is non-nil from gy.
 func conv2dBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 	p := g.plan()

@@ -30,7 +30,8 @@ func AvgPool2d(x *Tensor, kernel, stride, padding int) *Tensor {
 		avgPoolForward(g, out.f64, x.f64)
 	}
 	return record(out, "AvgPool2d", func(gy *Tensor) {
-		gx := newGrad(x, true)
+		// 2x2 windows tiling an even plane write every element of gx.
+		gx := newGrad(x, !(g.isPool2() && g.h%2 == 0 && g.w%2 == 0))
 		if x.dtype == Float32 {
 			avgPoolBackward(g, gx.f32, gy.f32)
 		} else {
@@ -124,9 +125,10 @@ func avgPoolForward[T float](g poolGeom, y, x []T) {
 			for i := 0; i < g.oh; i++ {
 				yr := yp[i*g.ow : (i+1)*g.ow]
 				if g.isPool2() {
-					top, bot := xp[2*i*g.w:], xp[(2*i+1)*g.w:]
+					top, bot := xp[2*i*g.w:][:2*len(yr)], xp[(2*i+1)*g.w:][:2*len(yr)]
 					for j := range yr {
-						yr[j] = (top[2*j] + top[2*j+1] + bot[2*j] + bot[2*j+1]) * inv
+						t, b := top[2*j:2*j+2], bot[2*j:2*j+2]
+						yr[j] = (t[0] + t[1] + b[0] + b[1]) * inv
 					}
 					continue
 				}
@@ -153,11 +155,13 @@ func avgPoolBackward[T float](g poolGeom, gx, gy []T) {
 			for i := 0; i < g.oh; i++ {
 				yr := yp[i*g.ow : (i+1)*g.ow]
 				if g.isPool2() {
-					// Windows do not overlap: assign (gx is zero).
-					top, bot := xp[2*i*g.w:], xp[(2*i+1)*g.w:]
+					// Windows do not overlap: assign (gx is zeroed unless
+					// they cover it).
+					top, bot := xp[2*i*g.w:][:2*len(yr)], xp[(2*i+1)*g.w:][:2*len(yr)]
 					for j, v := range yr {
 						v *= inv
-						top[2*j], top[2*j+1], bot[2*j], bot[2*j+1] = v, v, v, v
+						t, b := top[2*j:2*j+2], bot[2*j:2*j+2]
+						t[0], t[1], b[0], b[1] = v, v, v, v
 					}
 					continue
 				}

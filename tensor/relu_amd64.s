@@ -68,3 +68,19 @@ loops:
 	JNZ  loops
 	VZEROUPPER
 	RET
+
+// func addConstAVX512(dst *float32, c float32, n int)
+// dst[i] += c (the same rounding as the Go loop); n is a positive multiple
+// of 16.
+TEXT ·addConstAVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	VBROADCASTSS c+8(FP), Z31
+	MOVQ n+16(FP), CX
+loopc:
+	VADDPS  (DI), Z31, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JNZ  loopc
+	VZEROUPPER
+	RET

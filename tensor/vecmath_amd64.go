@@ -84,3 +84,19 @@ func sigmoidBackVec(dst, g, y []float32) {
 	}
 	sigmoidBackward(dst[v:], g[v:], y[v:])
 }
+
+//go:noescape
+func addConstAVX512(dst *float32, c float32, n int)
+
+// addConst adds c to every element of s (16 lanes at a time for float32
+// where the CPU has AVX-512; the same results).
+func addConst[T float](s []T, c T) {
+	v := 0
+	if d, ok := any(s).([]float32); ok && hasAVX512 && len(d) >= 16 {
+		v = len(d) &^ 15
+		addConstAVX512(&d[0], any(c).(float32), v)
+	}
+	for i := range s[v:] {
+		s[v+i] += c
+	}
+}

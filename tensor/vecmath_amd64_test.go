@@ -60,3 +60,25 @@ func TestSigmoidBackVec(t *testing.T) {
 		}
 	}
 }
+
+// addConst gives the Go loop's bits, ragged ends included.
+func TestAddConstVec(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, n := range []int{1, 15, 16, 17, 100} {
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = float32(rng.NormFloat64())
+		}
+		want := make([]float32, n)
+		c := float32(rng.NormFloat64())
+		for i, v := range s {
+			want[i] = v + c
+		}
+		addConst(s, c)
+		for i := range s {
+			if math.Float32bits(s[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n=%d: element %d is %g, want %g", n, i, s[i], want[i])
+			}
+		}
+	}
+}

@@ -13,3 +13,10 @@ func reluBackVec(dst, g, y []float32) { reluBackward(dst, g, y) }
 
 // sigmoidBackVec is sigmoidBackward where there are no assembly kernels.
 func sigmoidBackVec(dst, g, y []float32) { sigmoidBackward(dst, g, y) }
+
+// addConst adds c to every element of s.
+func addConst[T float](s []T, c T) {
+	for i := range s {
+		s[i] += c
+	}
+}
