@@ -199,7 +199,7 @@ func conv2dForward[T float](g convGeom, y, x, w, b []T) {
 		defer putScratch(tmp)
 		p.chunks(lo, hi, func(n0, nb int) {
 			ld := nb * g.ohw
-			c := unroll(g, col, x, n0, nb)
+			c := unroll(g, col, x, n0, nb, !serial)
 			if nb == 1 {
 				// The GEMM writes the image's block directly.
 				yn := y[n0*g.oc*g.ohw : (n0+1)*g.oc*g.ohw]
@@ -212,7 +212,7 @@ func conv2dForward[T float](g convGeom, y, x, w, b []T) {
 				return
 			}
 			gemmT(serial, false, false, g.oc, ld, g.ckk, w, g.ckk, c, ld, 0, tmp, ld)
-			for i := range nb {
+			perImage(!serial, nb, g.oc*g.ohw, func(i int) {
 				yn := y[(n0+i)*g.oc*g.ohw : (n0+i+1)*g.oc*g.ohw]
 				for o := range g.oc {
 					var bo T
@@ -229,7 +229,7 @@ func conv2dForward[T float](g convGeom, y, x, w, b []T) {
 						}
 					}
 				}
-			}
+			})
 		})
 	})
 }
@@ -237,15 +237,36 @@ func conv2dForward[T float](g convGeom, y, x, w, b []T) {
 // unroll returns the im2col of images [n0, n0+nb) side by side, [C*K*K,
 // nb*OH*OW], written into col, or for a single image of a pointwise
 // convolution the image itself.
-func unroll[T float](g convGeom, col, x []T, n0, nb int) []T {
+//
+// With par set (the caller is the only goroutine: an unsplit plan) the
+// images are unrolled on all cores; each writes its own columns.
+func unroll[T float](g convGeom, col, x []T, n0, nb int, par bool) []T {
 	if g.pointwise && nb == 1 {
 		return x[n0*g.chw : (n0+1)*g.chw]
 	}
 	ld := nb * g.ohw
-	for i := range nb {
+	perImage(par, nb, g.ckk*g.ohw, func(i int) {
 		im2col(col[i*g.ohw:], ld, x[(n0+i)*g.chw:(n0+i+1)*g.chw], g.c, g.h, g.w, g.k, g.s, g.p, g.oh, g.ow)
-	}
+	})
 	return col[:g.ckk*ld]
+}
+
+// perImage calls f(i) for i in [0, nb): split across cores when par is set
+// and the work (cost element operations per image) is worth it, otherwise
+// in order on the calling goroutine. f must write disjoint memory for
+// different i.
+func perImage(par bool, nb, cost int, f func(i int)) {
+	if !par {
+		for i := range nb {
+			f(i)
+		}
+		return
+	}
+	splitWork(nb, cost, func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			f(i)
+		}
+	})
 }
 
 // conv2dBackward fills whichever of gx, gw, gb is non-nil from gy.
@@ -288,24 +309,24 @@ func conv2dBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 			gc := gy[n0*g.oc*g.ohw : (n0+1)*g.oc*g.ohw]
 			if nb > 1 {
 				gc = gch[:g.oc*ld]
-				for i := range nb {
+				perImage(!serial, nb, g.oc*g.ohw, func(i int) {
 					gyn := gy[(n0+i)*g.oc*g.ohw : (n0+i+1)*g.oc*g.ohw]
 					for o := range g.oc {
 						copy(gc[o*ld+i*g.ohw:o*ld+(i+1)*g.ohw], gyn[o*g.ohw:(o+1)*g.ohw])
 					}
-				}
+				})
 			}
 			if dw != nil {
-				c := unroll(g, col, x, n0, nb)
+				c := unroll(g, col, x, n0, nb, !serial)
 				// dW += G col^T
 				gemmT(serial, false, true, g.oc, g.ckk, ld, gc, ld, c, ld, 1, dw, g.ckk)
 			}
 			if gx != nil {
 				// dcol = W^T G, then every image's columns go back to its dx.
 				gemmT(serial, false, false, g.ckk, ld, g.oc, wt, g.oc, gc, ld, 0, dcol, ld)
-				for i := range nb {
+				perImage(!serial, nb, g.ckk*g.ohw, func(i int) {
 					col2im(gx[(n0+i)*g.chw:(n0+i+1)*g.chw], dcol[i*g.ohw:], ld, g.c, g.h, g.w, g.k, g.s, g.p, g.oh, g.ow)
-				}
+				})
 			}
 			if db != nil {
 				for i := range nb {
