@@ -119,60 +119,178 @@ func bnForward[T float](g bnGeom, y, x, gamma, beta, runMean, runVar []T, traini
 	mean, istd = make([]float64, g.c), make([]float64, g.c)
 	m := float64(g.n * g.hw)
 	splitWork(g.c, 3*g.n*g.hw, func(_, lo, hi int) {
-		for c := lo; c < hi; c++ {
-			var mu, v float64
-			if training {
-				for n := range g.n {
-					mu += sum64(x[(n*g.c+c)*g.hw : (n*g.c+c+1)*g.hw])
+		for c0 := lo; c0 < hi; {
+			// Statistics of bnGroup channels at once where there are
+			// that many: independent sums interleaved (each in its own
+			// order, so the same bits as one channel at a time).
+			nc := 1
+			var mus, vs [bnGroup]float64
+			switch {
+			case !training:
+			case c0+bnGroup <= hi:
+				nc = bnGroup
+				mus, vs = bnStatsGroup(g, x, c0, m)
+			default:
+				mus[0], vs[0] = bnStats(g, x, c0, m)
+			}
+			for k := range nc {
+				c := c0 + k
+				mu, v := mus[k], vs[k]
+				if training {
+					if runMean != nil {
+						runMean[c] = T((1-momentum)*float64(runMean[c]) + momentum*mu)
+						runVar[c] = T((1-momentum)*float64(runVar[c]) + momentum*v*m/(m-1))
+					}
+				} else {
+					mu, v = float64(runMean[c]), float64(runVar[c])
 				}
-				mu /= m
-				// Second pass for the variance: no cancellation.
+				mean[c], istd[c] = mu, 1/math.Sqrt(v+eps)
+				// y = (x - mean)*a + beta with a = gamma*istd; subtracting the
+				// mean first avoids cancellation in float32.
+				tm, ta, tb := T(mu), T(float64(gamma[c])*istd[c]), beta[c]
 				for n := range g.n {
-					for _, xv := range x[(n*g.c+c)*g.hw : (n*g.c+c+1)*g.hw] {
-						d := float64(xv) - mu
-						v += d * d
+					off := (n*g.c + c) * g.hw
+					yp := y[off : off+g.hw]
+					for i, xv := range x[off : off+g.hw] {
+						yp[i] = (xv-tm)*ta + tb
 					}
 				}
-				v /= m
-				if runMean != nil {
-					runMean[c] = T((1-momentum)*float64(runMean[c]) + momentum*mu)
-					runVar[c] = T((1-momentum)*float64(runVar[c]) + momentum*v*m/(m-1))
-				}
-			} else {
-				mu, v = float64(runMean[c]), float64(runVar[c])
 			}
-			mean[c], istd[c] = mu, 1/math.Sqrt(v+eps)
-			// y = (x - mean)*a + beta with a = gamma*istd; subtracting the
-			// mean first avoids cancellation in float32.
-			tm, ta, tb := T(mu), T(float64(gamma[c])*istd[c]), beta[c]
-			for n := range g.n {
-				off := (n*g.c + c) * g.hw
-				yp := y[off : off+g.hw]
-				for i, xv := range x[off : off+g.hw] {
-					yp[i] = (xv-tm)*ta + tb
-				}
-			}
+			c0 += nc
 		}
 	})
 	return mean, istd
+}
+
+// bnGroup is the number of channels whose sums bnStatsGroup and
+// bnBackSumsGroup interleave: float64 additions are latency-bound, and
+// independent chains run side by side.
+const bnGroup = 4
+
+// bnStats returns channel c's batch mean and biased variance: the mean
+// sums each image's plane from 0 and adds the plane sums in image order;
+// the variance is a second pass (no cancellation), one running sum.
+func bnStats[T float](g bnGeom, x []T, c int, m float64) (mu, v float64) {
+	for n := range g.n {
+		mu += sum64(x[(n*g.c+c)*g.hw : (n*g.c+c+1)*g.hw])
+	}
+	mu /= m
+	for n := range g.n {
+		for _, xv := range x[(n*g.c+c)*g.hw : (n*g.c+c+1)*g.hw] {
+			d := float64(xv) - mu
+			v += d * d
+		}
+	}
+	return mu, v / m
+}
+
+// bnStatsGroup is bnStats for channels c0 .. c0+bnGroup-1, the same
+// operations in the same order per channel.
+func bnStatsGroup[T float](g bnGeom, x []T, c0 int, m float64) (mu, v [bnGroup]float64) {
+	for n := range g.n {
+		off := (n*g.c + c0) * g.hw
+		x0 := x[off : off+g.hw]
+		x1 := x[off+g.hw : off+2*g.hw][:len(x0)]
+		x2 := x[off+2*g.hw : off+3*g.hw][:len(x0)]
+		x3 := x[off+3*g.hw : off+4*g.hw][:len(x0)]
+		var a0, a1, a2, a3 float64
+		for i, xv := range x0 {
+			a0 += float64(xv)
+			a1 += float64(x1[i])
+			a2 += float64(x2[i])
+			a3 += float64(x3[i])
+		}
+		mu[0] += a0
+		mu[1] += a1
+		mu[2] += a2
+		mu[3] += a3
+	}
+	for k := range mu {
+		mu[k] /= m
+	}
+	for n := range g.n {
+		off := (n*g.c + c0) * g.hw
+		x0 := x[off : off+g.hw]
+		x1 := x[off+g.hw : off+2*g.hw][:len(x0)]
+		x2 := x[off+2*g.hw : off+3*g.hw][:len(x0)]
+		x3 := x[off+3*g.hw : off+4*g.hw][:len(x0)]
+		for i, xv := range x0 {
+			d0 := float64(xv) - mu[0]
+			d1 := float64(x1[i]) - mu[1]
+			d2 := float64(x2[i]) - mu[2]
+			d3 := float64(x3[i]) - mu[3]
+			v[0] += d0 * d0
+			v[1] += d1 * d1
+			v[2] += d2 * d2
+			v[3] += d3 * d3
+		}
+	}
+	for k := range v {
+		v[k] /= m
+	}
+	return mu, v
+}
+
+// bnBackSums returns channel c's sum of g and sum of g*(x - mean), one
+// running sum each in (image, position) order.
+func bnBackSums[T float](g bnGeom, gy, x []T, c int, mu float64) (sg, sgx float64) {
+	for n := range g.n {
+		off := (n*g.c + c) * g.hw
+		xp := x[off : off+g.hw]
+		for i, gv := range gy[off : off+g.hw] {
+			sg += float64(gv)
+			sgx += float64(gv) * (float64(xp[i]) - mu)
+		}
+	}
+	return sg, sgx
+}
+
+// bnBackSumsGroup is bnBackSums for channels c0 .. c0+bnGroup-1, the same
+// operations in the same order per channel.
+func bnBackSumsGroup[T float](g bnGeom, gy, x []T, c0 int, mean []float64) (sg, sgx [bnGroup]float64) {
+	m0, m1, m2, m3 := mean[c0], mean[c0+1], mean[c0+2], mean[c0+3]
+	for n := range g.n {
+		off := (n*g.c + c0) * g.hw
+		g0 := gy[off : off+g.hw]
+		g1 := gy[off+g.hw : off+2*g.hw][:len(g0)]
+		g2 := gy[off+2*g.hw : off+3*g.hw][:len(g0)]
+		g3 := gy[off+3*g.hw : off+4*g.hw][:len(g0)]
+		x0 := x[off : off+g.hw][:len(g0)]
+		x1 := x[off+g.hw : off+2*g.hw][:len(g0)]
+		x2 := x[off+2*g.hw : off+3*g.hw][:len(g0)]
+		x3 := x[off+3*g.hw : off+4*g.hw][:len(g0)]
+		for i, gv := range g0 {
+			sg[0] += float64(gv)
+			sgx[0] += float64(gv) * (float64(x0[i]) - m0)
+			sg[1] += float64(g1[i])
+			sgx[1] += float64(g1[i]) * (float64(x1[i]) - m1)
+			sg[2] += float64(g2[i])
+			sgx[2] += float64(g2[i]) * (float64(x2[i]) - m2)
+			sg[3] += float64(g3[i])
+			sgx[3] += float64(g3[i]) * (float64(x3[i]) - m3)
+		}
+	}
+	return sg, sgx
 }
 
 // bnBackward fills whichever of gx, gg (gamma), gb (beta) is non-nil.
 func bnBackward[T float](g bnGeom, gy, x, gamma []T, mean, istd []float64, training bool, gx, gg, gb []T) {
 	m := float64(g.n * g.hw)
 	splitWork(g.c, 4*g.n*g.hw, func(_, lo, hi int) {
+		var sgs, sgxs [bnGroup]float64
 		for c := lo; c < hi; c++ {
 			mu, is := mean[c], istd[c]
-			// sg = sum g, sgx = sum g*xhat = istd * sum g*(x - mean).
-			var sg, sgx float64
-			for n := range g.n {
-				off := (n*g.c + c) * g.hw
-				xp := x[off : off+g.hw]
-				for i, gv := range gy[off : off+g.hw] {
-					sg += float64(gv)
-					sgx += float64(gv) * (float64(xp[i]) - mu)
-				}
+			// sg = sum g, sgx = sum g*xhat = istd * sum g*(x - mean),
+			// bnGroup channels at a time where there are that many.
+			j := (c - lo) % bnGroup
+			switch {
+			case c-j+bnGroup > hi: // the tail: one channel at a time
+				j = 0
+				sgs[0], sgxs[0] = bnBackSums(g, gy, x, c, mu)
+			case j == 0:
+				sgs, sgxs = bnBackSumsGroup(g, gy, x, c, mean)
 			}
+			sg, sgx := sgs[j], sgxs[j]
 			sgx *= is
 			if gg != nil {
 				gg[c] = T(sgx)
