@@ -1,6 +1,9 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"unsafe"
+)
 
 // AvgPool2d averages x [N, C, H, W] over kernel x kernel windows moved by
 // stride, after zero padding on every side, as PyTorch's
@@ -181,11 +184,18 @@ func avgPoolBackward[T float](g poolGeom, gx, gy []T) {
 
 func maxPoolForward[T float](g poolGeom, y []T, arg []int32, x []T) {
 	hw, ohw := g.h*g.w, g.oh*g.ow
+	x32, _ := any(x).([]float32)
+	y32, _ := any(y).([]float32)
+	fast3 := g.k == 3 && x32 != nil
 	splitWork(g.planes, ohw*g.k*g.k, func(_, lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			xp, yp, ap := x[pl*hw:(pl+1)*hw], y[pl*ohw:(pl+1)*ohw], arg[pl*ohw:(pl+1)*ohw]
 			for i := 0; i < g.oh; i++ {
 				r0, r1 := g.r0[i], g.r1[i]
+				if fast3 && r1-r0 == 3 {
+					maxPoolRow3(g, y32[pl*ohw+i*g.ow:pl*ohw+(i+1)*g.ow], ap[i*g.ow:(i+1)*g.ow], x32[pl*hw:(pl+1)*hw], r0)
+					continue
+				}
 				for j := 0; j < g.ow; j++ {
 					c0, c1 := g.c0[j], g.c1[j]
 					bi := r0*g.w + c0
@@ -205,6 +215,74 @@ func maxPoolForward[T float](g poolGeom, y []T, arg []int32, x []T) {
 		}
 	})
 }
+
+// maxPoolRow3 is one output row of a 3 x 3 max pooling of float32 whose
+// windows cover input rows r0, r0+1, r0+2 of the plane xp, with the
+// result of the general scan (row-major, first maximum kept, a NaN always
+// taken). A window that lies entirely inside the plane is done without
+// branches on the data: the maximum of its elements mapped to integers
+// of the same order (bits ^ (sign-extended sign >> 1), monotonic for
+// all but NaN and the two zeros), then the first element with those bits,
+// by conditional moves scanning backwards. Windows holding a NaN (their
+// sum is NaN) or whose maximum is a zero (the two zeros compare equal)
+// take the general scan, as do the clipped ones.
+func maxPoolRow3(g poolGeom, yr []float32, ar []int32, xp []float32, r0 int) {
+	w := g.w
+	xi := unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(xp))), len(xp))
+	for j := range yr {
+		c0, c1 := g.c0[j], g.c1[j]
+		base := r0*w + c0
+		if c1-c0 == 3 {
+			win := xi[base : base+2*w+3 : base+2*w+3]
+			f := xp[base : base+2*w+3 : base+2*w+3]
+			s := f[0] + f[1] + f[2] + f[w] + f[w+1] + f[w+2] + f[2*w] + f[2*w+1] + f[2*w+2]
+			o := func(v int32) int32 { return v ^ (v >> 31 & 0x7fffffff) }
+			mk := max(o(win[0]), o(win[1]), o(win[2]), o(win[w]), o(win[w+1]), o(win[w+2]),
+				o(win[2*w]), o(win[2*w+1]), o(win[2*w+2]))
+			if s == s && mk != 0 && mk != -1 {
+				bi := 2*w + 2
+				if o(win[2*w+1]) == mk {
+					bi = 2*w + 1
+				}
+				if o(win[2*w]) == mk {
+					bi = 2 * w
+				}
+				if o(win[w+2]) == mk {
+					bi = w + 2
+				}
+				if o(win[w+1]) == mk {
+					bi = w + 1
+				}
+				if o(win[w]) == mk {
+					bi = w
+				}
+				if o(win[2]) == mk {
+					bi = 2
+				}
+				if o(win[1]) == mk {
+					bi = 1
+				}
+				if o(win[0]) == mk {
+					bi = 0
+				}
+				yr[j], ar[j] = f[bi], int32(base+bi)
+				continue
+			}
+		}
+		bi := base
+		best := xp[bi]
+		for r := r0; r < r0+3; r++ {
+			row := xp[r*w+c0 : r*w+c1]
+			for k, v := range row {
+				if v > best || v != v {
+					best, bi = v, r*w+c0+k
+				}
+			}
+		}
+		yr[j], ar[j] = best, int32(bi)
+	}
+}
+
 func maxPoolBackward[T float](g poolGeom, gx, gy []T, arg []int32) {
 	hw, ohw := g.h*g.w, g.oh*g.ow
 	splitWork(g.planes, ohw, func(_, lo, hi int) {
