@@ -150,10 +150,7 @@ func bnForward[T float](g bnGeom, y, x, gamma, beta, runMean, runVar []T, traini
 				tm, ta, tb := T(mu), T(float64(gamma[c])*istd[c]), beta[c]
 				for n := range g.n {
 					off := (n*g.c + c) * g.hw
-					yp := y[off : off+g.hw]
-					for i, xv := range x[off : off+g.hw] {
-						yp[i] = (xv-tm)*ta + tb
-					}
+					bnNormVec(y[off:off+g.hw], x[off:off+g.hw], tm, ta, tb)
 				}
 			}
 			c0 += nc
@@ -311,11 +308,25 @@ func bnBackward[T float](g bnGeom, gy, x, gamma []T, mean, istd []float64, train
 			}
 			for n := range g.n {
 				off := (n*g.c + c) * g.hw
-				xp, gp := x[off:off+g.hw], gx[off:off+g.hw]
-				for i, gv := range gy[off : off+g.hw] {
-					gp[i] = a*gv + b*(xp[i]-tm) + d
-				}
+				bnGradVec(gx[off:off+g.hw], gy[off:off+g.hw], x[off:off+g.hw], a, b, d, tm)
 			}
 		}
 	})
+}
+
+// bnNormRow is batch norm's forward on one row: y = (x - tm)*ta + tb.
+func bnNormRow[T float](y, x []T, tm, ta, tb T) {
+	x = x[:len(y)]
+	for i, xv := range x {
+		y[i] = (xv-tm)*ta + tb
+	}
+}
+
+// bnGradRow is batch norm's input gradient on one row:
+// gx = a*gy + b*(x - tm) + d.
+func bnGradRow[T float](gx, gy, x []T, a, b, d, tm T) {
+	gy, x = gy[:len(gx)], x[:len(gx)]
+	for i, gv := range gy {
+		gx[i] = a*gv + b*(x[i]-tm) + d
+	}
 }

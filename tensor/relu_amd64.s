@@ -84,3 +84,56 @@ loopc:
 	JNZ  loopc
 	VZEROUPPER
 	RET
+
+// Batch norm's elementwise passes (batchnorm.go) for float32, the same
+// operations in the same order as bnNormRow and bnGradRow (no fused
+// multiply-add), so the same bits.
+
+// func bnNormAVX512(dst, src *float32, n int, tm, ta, tb float32)
+// dst[i] = (src[i] - tm) * ta + tb; n is a positive multiple of 16.
+TEXT ·bnNormAVX512(SB), NOSPLIT, $0-36
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS tm+24(FP), Z29
+	VBROADCASTSS ta+28(FP), Z30
+	VBROADCASTSS tb+32(FP), Z31
+loopn:
+	VMOVUPS (SI), Z0
+	VSUBPS  Z29, Z0, Z0
+	VMULPS  Z30, Z0, Z0
+	VADDPS  Z31, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JNZ  loopn
+	VZEROUPPER
+	RET
+
+// func bnGradAVX512(dst, gy, x *float32, n int, a, b, d, tm float32)
+// dst[i] = (a*gy[i] + b*(x[i]-tm)) + d; n is a positive multiple of 16.
+TEXT ·bnGradAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ gy+8(FP), SI
+	MOVQ x+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS a+32(FP), Z28
+	VBROADCASTSS b+36(FP), Z29
+	VBROADCASTSS d+40(FP), Z30
+	VBROADCASTSS tm+44(FP), Z31
+loopg:
+	VMULPS  (SI), Z28, Z0
+	VMOVUPS (DX), Z1
+	VSUBPS  Z31, Z1, Z1
+	VMULPS  Z29, Z1, Z1
+	VADDPS  Z1, Z0, Z0
+	VADDPS  Z30, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JNZ  loopg
+	VZEROUPPER
+	RET

@@ -100,3 +100,34 @@ func addConst[T float](s []T, c T) {
 		s[v+i] += c
 	}
 }
+
+//go:noescape
+func bnNormAVX512(dst, src *float32, n int, tm, ta, tb float32)
+
+//go:noescape
+func bnGradAVX512(dst, gy, x *float32, n int, a, b, d, tm float32)
+
+// bnNormVec is bnNormRow, 16 lanes at a time for float32 where the CPU
+// has AVX-512; the same bits.
+func bnNormVec[T float](y, x []T, tm, ta, tb T) {
+	x = x[:len(y)]
+	v := 0
+	if y32, ok := any(y).([]float32); ok && hasAVX512 && len(y) >= 16 {
+		x32 := any(x).([]float32)
+		v = len(y) &^ 15
+		bnNormAVX512(&y32[0], &x32[0], v, any(tm).(float32), any(ta).(float32), any(tb).(float32))
+	}
+	bnNormRow(y[v:], x[v:], tm, ta, tb)
+}
+
+// bnGradVec is bnGradRow, vectorised likewise; the same bits.
+func bnGradVec[T float](gx, gy, x []T, a, b, d, tm T) {
+	gy, x = gy[:len(gx)], x[:len(gx)]
+	v := 0
+	if g32, ok := any(gx).([]float32); ok && hasAVX512 && len(gx) >= 16 {
+		gy32, x32 := any(gy).([]float32), any(x).([]float32)
+		v = len(gx) &^ 15
+		bnGradAVX512(&g32[0], &gy32[0], &x32[0], v, any(a).(float32), any(b).(float32), any(d).(float32), any(tm).(float32))
+	}
+	bnGradRow(gx[v:], gy[v:], x[v:], a, b, d, tm)
+}

@@ -20,3 +20,7 @@ func addConst[T float](s []T, c T) {
 		s[i] += c
 	}
 }
+
+func bnNormVec[T float](y, x []T, tm, ta, tb T) { bnNormRow(y, x, tm, ta, tb) }
+
+func bnGradVec[T float](gx, gy, x []T, a, b, d, tm T) { bnGradRow(gx, gy, x, a, b, d, tm) }
