@@ -165,18 +165,16 @@ func bnForward[T float](g bnGeom, y, x, gamma, beta, runMean, runVar []T, traini
 const bnGroup = 4
 
 // bnStats returns channel c's batch mean and biased variance: the mean
-// sums each image's plane from 0 and adds the plane sums in image order;
-// the variance is a second pass (no cancellation), one running sum.
+// adds the images' plane sums (bnRowSum) in image order; the variance is a
+// second pass (no cancellation), the planes' sums of squared deviations
+// (bnRowSqDev) added likewise.
 func bnStats[T float](g bnGeom, x []T, c int, m float64) (mu, v float64) {
 	for n := range g.n {
-		mu += sum64(x[(n*g.c+c)*g.hw : (n*g.c+c+1)*g.hw])
+		mu += bnRowSumVec(x[(n*g.c+c)*g.hw : (n*g.c+c+1)*g.hw])
 	}
 	mu /= m
 	for n := range g.n {
-		for _, xv := range x[(n*g.c+c)*g.hw : (n*g.c+c+1)*g.hw] {
-			d := float64(xv) - mu
-			v += d * d
-		}
+		v += bnRowSqDevVec(x[(n*g.c+c)*g.hw:(n*g.c+c+1)*g.hw], mu)
 	}
 	return mu, v / m
 }
@@ -184,46 +182,8 @@ func bnStats[T float](g bnGeom, x []T, c int, m float64) (mu, v float64) {
 // bnStatsGroup is bnStats for channels c0 .. c0+bnGroup-1, the same
 // operations in the same order per channel.
 func bnStatsGroup[T float](g bnGeom, x []T, c0 int, m float64) (mu, v [bnGroup]float64) {
-	for n := range g.n {
-		off := (n*g.c + c0) * g.hw
-		x0 := x[off : off+g.hw]
-		x1 := x[off+g.hw : off+2*g.hw][:len(x0)]
-		x2 := x[off+2*g.hw : off+3*g.hw][:len(x0)]
-		x3 := x[off+3*g.hw : off+4*g.hw][:len(x0)]
-		var a0, a1, a2, a3 float64
-		for i, xv := range x0 {
-			a0 += float64(xv)
-			a1 += float64(x1[i])
-			a2 += float64(x2[i])
-			a3 += float64(x3[i])
-		}
-		mu[0] += a0
-		mu[1] += a1
-		mu[2] += a2
-		mu[3] += a3
-	}
-	for k := range mu {
-		mu[k] /= m
-	}
-	for n := range g.n {
-		off := (n*g.c + c0) * g.hw
-		x0 := x[off : off+g.hw]
-		x1 := x[off+g.hw : off+2*g.hw][:len(x0)]
-		x2 := x[off+2*g.hw : off+3*g.hw][:len(x0)]
-		x3 := x[off+3*g.hw : off+4*g.hw][:len(x0)]
-		for i, xv := range x0 {
-			d0 := float64(xv) - mu[0]
-			d1 := float64(x1[i]) - mu[1]
-			d2 := float64(x2[i]) - mu[2]
-			d3 := float64(x3[i]) - mu[3]
-			v[0] += d0 * d0
-			v[1] += d1 * d1
-			v[2] += d2 * d2
-			v[3] += d3 * d3
-		}
-	}
-	for k := range v {
-		v[k] /= m
+	for k := range bnGroup {
+		mu[k], v[k] = bnStats(g, x, c0+k, m)
 	}
 	return mu, v
 }
@@ -233,11 +193,9 @@ func bnStatsGroup[T float](g bnGeom, x []T, c0 int, m float64) (mu, v [bnGroup]f
 func bnBackSums[T float](g bnGeom, gy, x []T, c int, mu float64) (sg, sgx float64) {
 	for n := range g.n {
 		off := (n*g.c + c) * g.hw
-		xp := x[off : off+g.hw]
-		for i, gv := range gy[off : off+g.hw] {
-			sg += float64(gv)
-			sgx += float64(gv) * (float64(xp[i]) - mu)
-		}
+		a, b := bnRowBackSumsVec(gy[off:off+g.hw], x[off:off+g.hw], mu)
+		sg += a
+		sgx += b
 	}
 	return sg, sgx
 }
@@ -245,27 +203,8 @@ func bnBackSums[T float](g bnGeom, gy, x []T, c int, mu float64) (sg, sgx float6
 // bnBackSumsGroup is bnBackSums for channels c0 .. c0+bnGroup-1, the same
 // operations in the same order per channel.
 func bnBackSumsGroup[T float](g bnGeom, gy, x []T, c0 int, mean []float64) (sg, sgx [bnGroup]float64) {
-	m0, m1, m2, m3 := mean[c0], mean[c0+1], mean[c0+2], mean[c0+3]
-	for n := range g.n {
-		off := (n*g.c + c0) * g.hw
-		g0 := gy[off : off+g.hw]
-		g1 := gy[off+g.hw : off+2*g.hw][:len(g0)]
-		g2 := gy[off+2*g.hw : off+3*g.hw][:len(g0)]
-		g3 := gy[off+3*g.hw : off+4*g.hw][:len(g0)]
-		x0 := x[off : off+g.hw][:len(g0)]
-		x1 := x[off+g.hw : off+2*g.hw][:len(g0)]
-		x2 := x[off+2*g.hw : off+3*g.hw][:len(g0)]
-		x3 := x[off+3*g.hw : off+4*g.hw][:len(g0)]
-		for i, gv := range g0 {
-			sg[0] += float64(gv)
-			sgx[0] += float64(gv) * (float64(x0[i]) - m0)
-			sg[1] += float64(g1[i])
-			sgx[1] += float64(g1[i]) * (float64(x1[i]) - m1)
-			sg[2] += float64(g2[i])
-			sgx[2] += float64(g2[i]) * (float64(x2[i]) - m2)
-			sg[3] += float64(g3[i])
-			sgx[3] += float64(g3[i]) * (float64(x3[i]) - m3)
-		}
+	for k := range bnGroup {
+		sg[k], sgx[k] = bnBackSums(g, gy, x, c0+k, mean[c0+k])
 	}
 	return sg, sgx
 }
@@ -329,4 +268,76 @@ func bnGradRow[T float](gx, gy, x []T, a, b, d, tm T) {
 	for i, gv := range gy {
 		gx[i] = a*gv + b*(x[i]-tm) + d
 	}
+}
+
+// The sums of batch norm over one plane, in float64, in the order of the
+// AVX-512 kernels (bnRowSumVec and the others use them where they can;
+// the same bits): 16 lanes, element i of each full block of 16 added to
+// lane i; then lane l+8 added to lane l, l+4 to l, l+2 to l, lane 1 to
+// lane 0; then the ragged end one element at a time. Explicit float64
+// conversions keep compilers from fusing a multiply and an add.
+
+func bnReduce16(a *[16]float64) float64 {
+	var s8 [8]float64
+	for l := range s8 {
+		s8[l] = a[l] + a[l+8]
+	}
+	s4 := [4]float64{s8[0] + s8[4], s8[1] + s8[5], s8[2] + s8[6], s8[3] + s8[7]}
+	return (s4[0] + s4[2]) + (s4[1] + s4[3])
+}
+
+// bnRowSum returns the sum of x.
+func bnRowSum[T float](x []T) float64 {
+	var a [16]float64
+	nb := len(x) &^ 15
+	for b := 0; b < nb; b += 16 {
+		for l, v := range x[b : b+16] {
+			a[l] += float64(v)
+		}
+	}
+	s := bnReduce16(&a)
+	for _, v := range x[nb:] {
+		s += float64(v)
+	}
+	return s
+}
+
+// bnRowSqDev returns the sum of (x - mu)^2.
+func bnRowSqDev[T float](x []T, mu float64) float64 {
+	var a [16]float64
+	nb := len(x) &^ 15
+	for b := 0; b < nb; b += 16 {
+		for l, v := range x[b : b+16] {
+			d := float64(v) - mu
+			a[l] += float64(d * d)
+		}
+	}
+	s := bnReduce16(&a)
+	for _, v := range x[nb:] {
+		d := float64(v) - mu
+		s += float64(d * d)
+	}
+	return s
+}
+
+// bnRowBackSums returns the sums of gy and of gy*(x - mu).
+func bnRowBackSums[T float](gy, x []T, mu float64) (sg, sgx float64) {
+	x = x[:len(gy)]
+	var a, b [16]float64
+	nb := len(gy) &^ 15
+	for k := 0; k < nb; k += 16 {
+		xs := x[k : k+16]
+		for l, v := range gy[k : k+16] {
+			gv := float64(v)
+			a[l] += gv
+			b[l] += float64(gv * (float64(xs[l]) - mu))
+		}
+	}
+	sg, sgx = bnReduce16(&a), bnReduce16(&b)
+	for i, v := range gy[nb:] {
+		gv := float64(v)
+		sg += gv
+		sgx += float64(gv * (float64(x[nb+i]) - mu))
+	}
+	return sg, sgx
 }

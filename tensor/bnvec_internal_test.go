@@ -29,3 +29,32 @@ func TestBatchNormRowsVecSameBits(t *testing.T) {
 		}
 	}
 }
+
+// Batch norm's float64 sums on AVX-512 against the Go loops that define
+// their order, on lengths around the block of 16: the same bits.
+func TestBatchNormRowSumsVecSameBits(t *testing.T) {
+	rng := NewRNG(5)
+	for _, n := range []int{1, 9, 15, 16, 17, 31, 32, 36, 144, 577, 2304} {
+		x := RandUniform(rng, Float32, -3, 5, n).f32
+		gy := RandUniform(rng, Float32, -3, 3, n).f32
+		same := func(what string, got, want float64) {
+			if math.Float64bits(got) != math.Float64bits(want) {
+				t.Fatalf("%s n %d: %v, want %v", what, n, got, want)
+			}
+		}
+		same("sum", bnRowSumVec(x), bnRowSum(x))
+		same("sqdev", bnRowSqDevVec(x, 0.7), bnRowSqDev(x, 0.7))
+		a, b := bnRowBackSumsVec(gy, x, 0.7)
+		c, d := bnRowBackSums(gy, x, 0.7)
+		same("sg", a, c)
+		same("sgx", b, d)
+		// and the sum is the sum, to rounding
+		var s float64
+		for _, v := range x {
+			s += float64(v)
+		}
+		if math.Abs(bnRowSum(x)-s) > 1e-9*float64(n) {
+			t.Fatalf("sum n %d: %v, want about %v", n, bnRowSum(x), s)
+		}
+	}
+}

@@ -137,3 +137,94 @@ loopg:
 	JNZ  loopg
 	VZEROUPPER
 	RET
+
+// Batch norm's float64 sums over a float32 plane (bnRowSum, bnRowSqDev,
+// bnRowBackSums in batchnorm.go, which give the order): 16 lanes in two
+// registers, then lane l+8 added to lane l, l+4, l+2, lane 1 to lane 0.
+// n is a positive multiple of 16. No fused multiply-add.
+
+#define REDUCE16(lo, hi, ylo, yhi, xlo, xhi) \
+	VADDPD hi, lo, lo \
+	VEXTRACTF64X4 $1, lo, yhi \
+	VADDPD yhi, ylo, ylo \
+	VEXTRACTF128 $1, ylo, xhi \
+	VADDPD xhi, xlo, xlo \
+	VPERMILPD $1, xlo, xhi \
+	VADDSD xhi, xlo, xlo
+
+// func bnRowSumAVX512(x *float32, n int) float64
+TEXT ·bnRowSumAVX512(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VXORPD Z0, Z0, Z0
+	VXORPD Z1, Z1, Z1
+loops:
+	VCVTPS2PD (SI), Z2
+	VCVTPS2PD 32(SI), Z3
+	VADDPD Z2, Z0, Z0
+	VADDPD Z3, Z1, Z1
+	ADDQ $64, SI
+	SUBQ $16, CX
+	JNZ  loops
+	REDUCE16(Z0, Z1, Y0, Y1, X0, X1)
+	MOVSD X0, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func bnRowSqDevAVX512(x *float32, n int, mu float64) float64
+TEXT ·bnRowSqDevAVX512(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VBROADCASTSD mu+16(FP), Z31
+	VXORPD Z0, Z0, Z0
+	VXORPD Z1, Z1, Z1
+loopq:
+	VCVTPS2PD (SI), Z2
+	VCVTPS2PD 32(SI), Z3
+	VSUBPD Z31, Z2, Z2
+	VSUBPD Z31, Z3, Z3
+	VMULPD Z2, Z2, Z2
+	VMULPD Z3, Z3, Z3
+	VADDPD Z2, Z0, Z0
+	VADDPD Z3, Z1, Z1
+	ADDQ $64, SI
+	SUBQ $16, CX
+	JNZ  loopq
+	REDUCE16(Z0, Z1, Y0, Y1, X0, X1)
+	MOVSD X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func bnRowBackSumsAVX512(gy, x *float32, n int, mu float64) (sg, sgx float64)
+TEXT ·bnRowBackSumsAVX512(SB), NOSPLIT, $0-48
+	MOVQ gy+0(FP), SI
+	MOVQ x+8(FP), DX
+	MOVQ n+16(FP), CX
+	VBROADCASTSD mu+24(FP), Z31
+	VXORPD Z0, Z0, Z0
+	VXORPD Z1, Z1, Z1
+	VXORPD Z4, Z4, Z4
+	VXORPD Z5, Z5, Z5
+loopb:
+	VCVTPS2PD (SI), Z2
+	VCVTPS2PD 32(SI), Z3
+	VCVTPS2PD (DX), Z6
+	VCVTPS2PD 32(DX), Z7
+	VADDPD Z2, Z0, Z0
+	VADDPD Z3, Z1, Z1
+	VSUBPD Z31, Z6, Z6
+	VSUBPD Z31, Z7, Z7
+	VMULPD Z6, Z2, Z2
+	VMULPD Z7, Z3, Z3
+	VADDPD Z2, Z4, Z4
+	VADDPD Z3, Z5, Z5
+	ADDQ $64, SI
+	ADDQ $64, DX
+	SUBQ $16, CX
+	JNZ  loopb
+	REDUCE16(Z0, Z1, Y0, Y1, X0, X1)
+	MOVSD X0, sg+32(FP)
+	REDUCE16(Z4, Z5, Y4, Y5, X4, X5)
+	MOVSD X4, sgx+40(FP)
+	VZEROUPPER
+	RET

@@ -24,3 +24,11 @@ func addConst[T float](s []T, c T) {
 func bnNormVec[T float](y, x []T, tm, ta, tb T) { bnNormRow(y, x, tm, ta, tb) }
 
 func bnGradVec[T float](gx, gy, x []T, a, b, d, tm T) { bnGradRow(gx, gy, x, a, b, d, tm) }
+
+func bnRowSumVec[T float](x []T) float64 { return bnRowSum(x) }
+
+func bnRowSqDevVec[T float](x []T, mu float64) float64 { return bnRowSqDev(x, mu) }
+
+func bnRowBackSumsVec[T float](gy, x []T, mu float64) (sg, sgx float64) {
+	return bnRowBackSums(gy, x, mu)
+}
