@@ -58,3 +58,21 @@ func TestBatchNormRowSumsVecSameBits(t *testing.T) {
 		}
 	}
 }
+
+// sumLanes8 is the sum, to rounding, on lengths around its block of 8.
+func TestSumLanes8(t *testing.T) {
+	rng := NewRNG(13)
+	for _, n := range []int{0, 1, 7, 8, 9, 15, 17, 36, 577} {
+		x := RandUniform(rng, Float64, -1, 1, n).f64
+		var want float64
+		for _, v := range x {
+			want += v
+		}
+		if got := sumLanes8(x); math.Abs(got-want) > 1e-13*float64(n+1) {
+			t.Fatalf("n %d: %v, want %v", n, got, want)
+		}
+	}
+	if got := sumLanes8([]float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}); got != 55 {
+		t.Fatalf("sum 1..10 = %v", got)
+	}
+}
