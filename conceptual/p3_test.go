@@ -5,71 +5,8 @@ import (
 	"testing"
 
 	"nnkit/nn"
-	"nnkit/tensor"
+	"nnkit/nn/nntest"
 )
-
-// residual is task 4's Residual block built from nn layers, for counting.
-type residual struct {
-	conv1, conv2, conv3 *nn.Conv2d
-	bn1, bn2            *nn.BatchNorm2d
-}
-
-func newResidual(in, c int, use1x1 bool, stride int) *residual {
-	r := &residual{
-		conv1: nn.NewConv2d(in, c, 3, stride, 1, true),
-		conv2: nn.NewConv2d(c, c, 3, 1, 1, true),
-		bn1:   nn.NewBatchNorm2d(c), bn2: nn.NewBatchNorm2d(c),
-	}
-	if use1x1 {
-		r.conv3 = nn.NewConv2d(in, c, 1, stride, 0, true)
-	}
-	return r
-}
-
-func (r *residual) Forward(x *tensor.Tensor) *tensor.Tensor {
-	y := tensor.Relu(r.bn1.Forward(r.conv1.Forward(x)))
-	y = r.bn2.Forward(r.conv2.Forward(y))
-	if r.conv3 != nil {
-		x = r.conv3.Forward(x)
-	}
-	return tensor.Relu(tensor.Add(y, x))
-}
-func (r *residual) Parameters() []*tensor.Tensor { return nn.ChildParameters(r) }
-func (r *residual) SetTraining(on bool)          { nn.SetChildrenTraining(r, on) }
-func (r *residual) Name() string                 { return "Residual" }
-func (r *residual) Children() []nn.Child {
-	return []nn.Child{{Name: "conv1", Module: r.conv1}, {Name: "conv2", Module: r.conv2},
-		{Name: "conv3", Module: r.conv3}, {Name: "bn1", Module: r.bn1}, {Name: "bn2", Module: r.bn2}}
-}
-
-func nnLeNet() *nn.Sequential {
-	return nn.NewSequential(
-		nn.NewReshape(-1, 1, 28, 28),
-		nn.NewConv2d(1, 6, 5, 1, 2, true), nn.NewSigmoid(), nn.NewAvgPool2d(2, 2, 0),
-		nn.NewConv2d(6, 16, 5, 1, 0, true), nn.NewSigmoid(), nn.NewAvgPool2d(2, 2, 0),
-		nn.NewFlatten(),
-		nn.NewLinear(400, 120, true), nn.NewSigmoid(),
-		nn.NewLinear(120, 84, true), nn.NewSigmoid(),
-		nn.NewLinear(84, 10, true))
-}
-
-func nnResNet18() *nn.Sequential {
-	layers := []nn.Module{nn.NewConv2d(1, 64, 7, 2, 3, true), nn.NewBatchNorm2d(64), nn.NewReLU(), nn.NewMaxPool2d(3, 2, 1)}
-	in := 64
-	for stage, c := range []int{64, 128, 256, 512} {
-		for r := range 2 {
-			first := stage > 0 && r == 0
-			stride := 1
-			if first {
-				stride = 2
-			}
-			layers = append(layers, newResidual(in, c, first, stride))
-			in = c
-		}
-	}
-	layers = append(layers, nn.NewAdaptiveAvgPool2d(1, 1), nn.NewFlatten(), nn.NewLinear(512, 10, true))
-	return nn.NewSequential(layers...)
-}
 
 func nnP3Net() *nn.Sequential {
 	return nn.NewSequential(
@@ -91,9 +28,9 @@ func TestParameterCountsMatchNN(t *testing.T) {
 		input []int
 		want  int
 	}{
-		{LeNet(), nnLeNet(), []int{1, 1, 28, 28}, 61706},
+		{LeNet(), nntest.LeNet(), []int{1, 1, 28, 28}, 61706},
 		{P3Net(), nnP3Net(), []int{1, 3, 32, 32}, 545290},
-		{ResNet18(), nnResNet18(), []int{1, 1, 32, 32}, 11178378},
+		{ResNet18(), nntest.ResNet18(1), []int{1, 1, 32, 32}, 11178378},
 	} {
 		if got := c.arch.Count(); got != c.want {
 			t.Errorf("%s: layer list counts %d, want %d", c.arch.Name, got, c.want)
@@ -110,7 +47,7 @@ func TestParameterCountsMatchNN(t *testing.T) {
 // TestLeNetPerLayer compares the breakdown layer by layer with nn's own
 // per-layer counts.
 func TestLeNetPerLayer(t *testing.T) {
-	infos, err := nn.Summarize(nnLeNet(), 1, 1, 28, 28)
+	infos, err := nn.Summarize(nntest.LeNet(), 1, 1, 28, 28)
 	if err != nil {
 		t.Fatal(err)
 	}

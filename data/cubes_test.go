@@ -2,6 +2,7 @@ package data
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,7 +61,7 @@ func TestNewTwoCubesDeterministic(t *testing.T) {
 	a, _ := NewTwoCubes(400, 7)
 	b, _ := NewTwoCubes(400, 7)
 	c, _ := NewTwoCubes(400, 8)
-	if !mat.Equal(a.X, b.X) || !floatsEqual(a.Y, b.Y) || a.Center1 != b.Center1 || a.Center2 != b.Center2 {
+	if !mat.Equal(a.X, b.X) || !slices.Equal(a.Y, b.Y) || a.Center1 != b.Center1 || a.Center2 != b.Center2 {
 		t.Error("seed 7 twice gave different data")
 	}
 	if mat.Equal(a.X, c.X) || a.Center1 == c.Center1 {
@@ -98,7 +99,7 @@ func TestStandardize(t *testing.T) {
 	if !mat.EqualApprox(Z, want, 1e-15) {
 		t.Errorf("Standardize =\n%v\nwant\n%v", mat.Formatted(Z), mat.Formatted(want))
 	}
-	if !floatsEqual(mean, []float64{3, 5, 0}) || math.Abs(std[0]-s) > 1e-15 || std[1] != 0 || std[2] != 1 {
+	if !slices.Equal(mean, []float64{3, 5, 0}) || math.Abs(std[0]-s) > 1e-15 || std[1] != 0 || std[2] != 1 {
 		t.Errorf("mean %v std %v, want [3 5 0] [%g 0 1]", mean, std, s)
 	}
 	if !mat.Equal(X, orig) {
@@ -124,16 +125,4 @@ func TestStandardizeTwoCubes(t *testing.T) {
 			t.Errorf("column %d: mean %g, variance %g after standardising (std was %g), want 0 and 1", j, m, v, std[j])
 		}
 	}
-}
-
-func floatsEqual(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"nnkit/nn"
+	"nnkit/nn/nntest"
 	"nnkit/tensor"
 )
 
@@ -79,10 +80,10 @@ func TestInitialisers(t *testing.T) {
 
 func TestSameSeedSameWeights(t *testing.T) {
 	nn.Seed(42)
-	a := lenet()
+	a := nntest.LeNet()
 	nn.Seed(42)
-	b := lenet()
-	c := lenet() // the generator has moved on
+	b := nntest.LeNet()
+	c := nntest.LeNet() // the generator has moved on
 	pa, pb, pc := a.Parameters(), b.Parameters(), c.Parameters()
 	for i := range pa {
 		if !slices.Equal(pa[i].Float64s(), pb[i].Float64s()) {

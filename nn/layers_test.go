@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"nnkit/nn"
+	"nnkit/nn/nntest"
 	"nnkit/tensor"
 )
 
@@ -153,7 +154,7 @@ func TestActivationValues(t *testing.T) {
 }
 
 func TestLeNetShapesAndParameters(t *testing.T) {
-	net := lenet()
+	net := nntest.LeNet()
 	if got := nn.CountParameters(net); got != 61706 {
 		t.Errorf("LeNet has %d parameters, want 61,706", got)
 	}

@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"nnkit/nn"
+	"nnkit/nn/nntest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 func TestSummaryGolden(t *testing.T) {
 	var got bytes.Buffer
-	if err := nn.Summary(&got, lenet(), 1, 1, 28, 28); err != nil {
+	if err := nn.Summary(&got, nntest.LeNet(), 1, 1, 28, 28); err != nil {
 		t.Fatal(err)
 	}
 	golden := filepath.Join("testdata", "lenet_summary.golden")
@@ -71,7 +72,7 @@ func TestSummaryErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := nn.Summary(&bytes.Buffer{}, lenet(), tt.shape...)
+			err := nn.Summary(&bytes.Buffer{}, nntest.LeNet(), tt.shape...)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %v, want one containing %q", err, tt.want)
 			}

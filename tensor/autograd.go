@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"slices"
 	"sync/atomic"
 )
 
@@ -80,7 +81,7 @@ func accum(t *Tensor, g *Tensor, owned bool) {
 		}
 		return
 	}
-	if !sameShape(t.shape, g.shape) {
+	if !slices.Equal(t.shape, g.shape) {
 		panic(fmt.Sprintf("tensor: internal: gradient of shape %v for tensor of shape %v (op %s)", g.shape, t.shape, t.op))
 	}
 	if t.grad == nil {
@@ -132,7 +133,7 @@ func (t *Tensor) BackwardWith(grad *Tensor) {
 	if !t.requiresGrad {
 		panic("tensor: Backward on a tensor that does not require a gradient (no input had SetRequiresGrad(true), or it was computed under NoGrad)")
 	}
-	if !sameShape(grad.shape, t.shape) {
+	if !slices.Equal(grad.shape, t.shape) {
 		panic(fmt.Sprintf("tensor: BackwardWith: gradient shape %v for tensor shape %v", grad.shape, t.shape))
 	}
 	if grad.Device() != t.Device() {

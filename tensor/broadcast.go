@@ -1,6 +1,9 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // broadcastShape returns the NumPy broadcast of two shapes.
 func broadcastShape(op string, a, b []int) []int {
@@ -80,7 +83,7 @@ func binaryBroadcast[T float](dst, a, b []T, sa, sb, shape []int, f func(x, y T)
 // sumTo reduces g (of a broadcast shape) back to shape by summing over the
 // broadcast dimensions: the backward of broadcasting.
 func sumTo(g *Tensor, shape []int) *Tensor {
-	if sameShape(g.shape, shape) {
+	if slices.Equal(g.shape, shape) {
 		return g
 	}
 	if g.dev != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -372,7 +373,7 @@ func (c *cudaDevice) binary(op binOp, a, b *Tensor, shape []int) *Tensor {
 		return out
 	}
 	ba, bb, y := bufOf(a), bufOf(b), bufOf(out)
-	if sameShape(a.shape, shape) && sameShape(b.shape, shape) {
+	if slices.Equal(a.shape, shape) && slices.Equal(b.shape, shape) {
 		c.must(c.d.Binary(cudaBinOp[op], ba, bb, y))
 		return out
 	}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -146,7 +147,7 @@ func (c opCase) check(t *testing.T, dev tensor.Device, rng *rand.Rand) {
 	if dout.Device() != dev {
 		t.Fatalf("%s: result on %s, want %s", c.name, dout.Device().Name(), dev.Name())
 	}
-	if !equalInts(dout.Shape(), out.Shape()) {
+	if !slices.Equal(dout.Shape(), out.Shape()) {
 		t.Fatalf("%s: shape %v on the device, %v on the CPU", c.name, dout.Shape(), out.Shape())
 	}
 	dout.BackwardWith(g.ToDevice(dev))
@@ -165,18 +166,6 @@ func (c opCase) check(t *testing.T, dev tensor.Device, rng *rand.Rand) {
 		}
 		closeTo(t, fmt.Sprintf("%s grad %d", c.name, i), dg.Float64s(), x.Grad().Float64s(), tol)
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestCUDAOpsParity(t *testing.T) {
@@ -355,10 +344,10 @@ func TestCUDATransferAndAccessors(t *testing.T) {
 	// Argmax and CountCorrect.
 	logits := tensor.FromValues(tensor.Float32, []float64{0, 3, 1, 5, 5, 2, -1, -2, -3}, 3, 3)
 	ld := logits.ToDevice(dev)
-	if got := tensor.Argmax(ld, 1); !equalInts(got, []int{1, 0, 0}) {
+	if got := tensor.Argmax(ld, 1); !slices.Equal(got, []int{1, 0, 0}) {
 		t.Errorf("Argmax = %v", got)
 	}
-	if got := tensor.Argmax(ld, 0); !equalInts(got, tensor.Argmax(logits, 0)) {
+	if got := tensor.Argmax(ld, 0); !slices.Equal(got, tensor.Argmax(logits, 0)) {
 		t.Errorf("Argmax axis 0 = %v", got)
 	}
 	if got, want := tensor.CountCorrect(ld, []int{1, 1, 0}), tensor.CountCorrect(logits, []int{1, 1, 0}); got != want || got != 2 {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"nnkit/nn"
+	"nnkit/nn/nntest"
 	"nnkit/optim"
 	"nnkit/tensor"
 )
@@ -16,72 +17,6 @@ import (
 // LeNet-5 (task 3) and ResNet-18 (task 4), built with nn, moved with
 // nn.ToDevice, trained with optim.SGD, and the throughput benchmarks that
 // scripts/gpu-check.sh runs.
-
-func lenet() *nn.Sequential {
-	return nn.NewSequential(
-		nn.NewReshape(-1, 1, 28, 28),
-		nn.NewConv2d(1, 6, 5, 1, 2, true), nn.NewSigmoid(), nn.NewAvgPool2d(2, 2, 0),
-		nn.NewConv2d(6, 16, 5, 1, 0, true), nn.NewSigmoid(), nn.NewAvgPool2d(2, 2, 0),
-		nn.NewFlatten(),
-		nn.NewLinear(400, 120, true), nn.NewSigmoid(),
-		nn.NewLinear(120, 84, true), nn.NewSigmoid(),
-		nn.NewLinear(84, 10, true))
-}
-
-// residual is d2l's residual block.
-type residual struct {
-	conv1, conv2, conv3 *nn.Conv2d
-	bn1, bn2            *nn.BatchNorm2d
-}
-
-func newResidual(in, out int, use1x1 bool, stride int) *residual {
-	r := &residual{
-		conv1: nn.NewConv2d(in, out, 3, stride, 1, true),
-		conv2: nn.NewConv2d(out, out, 3, 1, 1, true),
-		bn1:   nn.NewBatchNorm2d(out), bn2: nn.NewBatchNorm2d(out),
-	}
-	if use1x1 {
-		r.conv3 = nn.NewConv2d(in, out, 1, stride, 0, true)
-	}
-	return r
-}
-
-func (r *residual) Forward(x *tensor.Tensor) *tensor.Tensor {
-	y := tensor.Relu(r.bn1.Forward(r.conv1.Forward(x)))
-	y = r.bn2.Forward(r.conv2.Forward(y))
-	if r.conv3 != nil {
-		x = r.conv3.Forward(x)
-	}
-	return tensor.Relu(tensor.Add(y, x))
-}
-
-func (r *residual) Children() []nn.Child {
-	return []nn.Child{{Name: "conv1", Module: r.conv1}, {Name: "conv2", Module: r.conv2}, {Name: "conv3", Module: r.conv3}, {Name: "bn1", Module: r.bn1}, {Name: "bn2", Module: r.bn2}}
-}
-func (r *residual) Parameters() []*tensor.Tensor { return nn.ChildParameters(r) }
-func (r *residual) SetTraining(on bool)          { nn.SetChildrenTraining(r, on) }
-func (r *residual) Name() string                 { return "Residual" }
-
-// resnet18 is d2l's ResNet-18 for 1-channel images, with stage widths
-// 64, 128, 256, 512 divided by narrow (1 for the real network).
-func resnet18(narrow int) *nn.Sequential {
-	w := func(c int) int { return c / narrow }
-	stage := func(in, out, n int, first bool) *nn.Sequential {
-		var l []nn.Module
-		for i := range n {
-			if i == 0 && !first {
-				l = append(l, newResidual(in, out, true, 2))
-			} else {
-				l = append(l, newResidual(out, out, false, 1))
-			}
-		}
-		return nn.NewSequential(l...)
-	}
-	return nn.NewSequential(
-		nn.NewSequential(nn.NewConv2d(1, w(64), 7, 2, 3, true), nn.NewBatchNorm2d(w(64)), nn.NewReLU(), nn.NewMaxPool2d(3, 2, 1)),
-		stage(w(64), w(64), 2, true), stage(w(64), w(128), 2, false), stage(w(128), w(256), 2, false), stage(w(256), w(512), 2, false),
-		nn.NewAdaptiveAvgPool2d(1, 1), nn.NewFlatten(), nn.NewLinear(w(512), 10, true))
-}
 
 // initNet gives net deterministic weights (Xavier, seed 42), as
 // task 3's InitWeights.
@@ -191,7 +126,7 @@ func compareNets(t *testing.T, dev, cpu nn.Module, tolState, tolGrad float64) {
 
 func TestCUDALeNetTrainStep(t *testing.T) {
 	dev := needGPU(t)
-	cpu, gpuNet := twins(lenet)
+	cpu, gpuNet := twins(nntest.LeNet)
 	lc := trainSteps(cpu, tensor.CPU, 2, 16, 28, 0.9, 0.5)
 	lg := trainSteps(gpuNet, dev, 2, 16, 28, 0.9, 0.5)
 	closeTo(t, "losses", lg, lc, 1e-5)
@@ -207,7 +142,7 @@ func TestCUDAResNet18TrainStep(t *testing.T) {
 	if emulated {
 		narrow = 16
 	}
-	cpu, gpuNet := twins(func() *nn.Sequential { return resnet18(narrow) })
+	cpu, gpuNet := twins(func() *nn.Sequential { return nntest.ResNet18(narrow) })
 	lc := trainSteps(cpu, tensor.CPU, 2, 4, 64, 0.05, 0.9)
 	lg := trainSteps(gpuNet, dev, 2, 4, 64, 0.05, 0.9)
 	closeTo(t, "losses", lg, lc, 1e-3)
@@ -266,11 +201,11 @@ func benchTrain(b *testing.B, mk func(narrow int) *nn.Sequential, n, side int, l
 
 // BenchmarkCUDALeNetTrain is task 3's step: LeNet-5, batch 256 of 28x28.
 func BenchmarkCUDALeNetTrain(b *testing.B) {
-	benchTrain(b, func(int) *nn.Sequential { return lenet() }, 256, 28, 0.9)
+	benchTrain(b, func(int) *nn.Sequential { return nntest.LeNet() }, 256, 28, 0.9)
 }
 
 // BenchmarkCUDAResNet18Train is task 4's step: ResNet-18, batch 128 of
 // 96x96.
 func BenchmarkCUDAResNet18Train(b *testing.B) {
-	benchTrain(b, resnet18, 128, 96, 0.05)
+	benchTrain(b, nntest.ResNet18, 128, 96, 0.05)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 )
 
 // Device is where a tensor's data lives and its kernels run. The default
@@ -239,7 +240,7 @@ func SGDUpdate(p, g, buf *Tensor, lr, momentum, wd float64, first bool) {
 		panic("tensor: SGDUpdate: the parameter is on the CPU (optim.SGD updates it on the host)")
 	}
 	checkSameDType("SGDUpdate", p, g)
-	if !sameShape(p.shape, g.shape) || (buf != nil && buf.Numel() != p.Numel()) {
+	if !slices.Equal(p.shape, g.shape) || (buf != nil && buf.Numel() != p.Numel()) {
 		panic(fmt.Sprintf("tensor: SGDUpdate: parameter %v, gradient %v", p.shape, g.shape))
 	}
 	d.sgdStep(p, g, buf, lr, momentum, wd, first)

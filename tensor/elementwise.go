@@ -1,6 +1,9 @@
 package tensor
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // binary computes a broadcasting elementwise op with the given kernels.
 func binary(op string, code binOp, a, b *Tensor, f32 func(x, y float32) float32, f64 func(x, y float64) float64) *Tensor {
@@ -22,7 +25,7 @@ func binary(op string, code binOp, a, b *Tensor, f32 func(x, y float32) float32,
 // Add returns a + b with broadcasting.
 func Add(a, b *Tensor) *Tensor {
 	var out *Tensor
-	if a.dev == nil && b.dev == nil && a.dtype == Float32 && b.dtype == Float32 && sameShape(a.shape, b.shape) {
+	if a.dev == nil && b.dev == nil && a.dtype == Float32 && b.dtype == Float32 && slices.Equal(a.shape, b.shape) {
 		// The common case (a residual connection): a plain parallel loop.
 		out = newOut(Float32, a.shape...)
 		parallelFor(len(out.f32), 16, func(lo, hi int) { addSlices(out.f32[lo:hi], a.f32[lo:hi], b.f32[lo:hi]) })

@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // CrossEntropy is the mean softmax cross-entropy of logits [N, C] against
@@ -70,7 +71,7 @@ const (
 // MSE is the squared error between pred and target (same shape), summed or
 // averaged over every element.
 func MSE(pred, target *Tensor, r Reduction) *Tensor {
-	if !sameShape(pred.shape, target.shape) {
+	if !slices.Equal(pred.shape, target.shape) {
 		panic(fmt.Sprintf("tensor: MSE: prediction shape %v differs from target shape %v", pred.shape, target.shape))
 	}
 	d := Sub(pred, target)

@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -283,7 +284,7 @@ func fill[T float](s []T, v T) {
 // CopyFrom copies src's values into t in place (outside autograd), converting
 // dtype if needed. The shapes must match.
 func (t *Tensor) CopyFrom(src *Tensor) {
-	if !sameShape(t.shape, src.shape) {
+	if !slices.Equal(t.shape, src.shape) {
 		panic(fmt.Sprintf("tensor: CopyFrom: shape %v into %v", src.shape, t.shape))
 	}
 	if t.dev != nil || src.dev != nil {
@@ -352,18 +353,6 @@ func (t *Tensor) IsFinite() bool {
 	}
 	for _, v := range t.f64 {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return false
-		}
-	}
-	return true
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
 			return false
 		}
 	}
