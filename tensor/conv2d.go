@@ -204,10 +204,8 @@ func conv2dForward[T float](g convGeom, y, x, w, b []T) {
 				// The GEMM writes the image's block directly.
 				yn := y[n0*g.oc*g.ohw : (n0+1)*g.oc*g.ohw]
 				gemmT(serial, false, false, g.oc, ld, g.ckk, w, g.ckk, c, ld, 0, yn, ld)
-				if b != nil {
-					for o, bo := range b {
-						addConst(yn[o*g.ohw:(o+1)*g.ohw], bo)
-					}
+				for o, bo := range b {
+					addConst(yn[o*g.ohw:(o+1)*g.ohw], bo)
 				}
 				return
 			}
@@ -215,18 +213,15 @@ func conv2dForward[T float](g convGeom, y, x, w, b []T) {
 			perImage(!serial, nb, g.oc*g.ohw, func(i int) {
 				yn := y[(n0+i)*g.oc*g.ohw : (n0+i+1)*g.oc*g.ohw]
 				for o := range g.oc {
-					var bo T
-					if b != nil {
-						bo = b[o]
-					}
 					src := tmp[o*ld+i*g.ohw : o*ld+(i+1)*g.ohw]
 					dst := yn[o*g.ohw : (o+1)*g.ohw]
 					if b == nil {
 						copy(dst, src)
-					} else {
-						for j, v := range src {
-							dst[j] = v + bo
-						}
+						continue
+					}
+					bo := b[o]
+					for j, v := range src {
+						dst[j] = v + bo
 					}
 				}
 			})
