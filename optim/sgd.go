@@ -74,23 +74,14 @@ func (o *SGD) Step() {
 			var b *tensor.Tensor
 			first := false
 			if o.Momentum != 0 {
-				b = o.buf[i]
-				if b == nil || b.Numel() != p.Numel() {
+				if b = o.buffer(i, p); b == nil {
 					b = tensor.ZerosLike(p)
 					o.buf[i] = b
 					first = true
-				} else {
-					if b.DType() != p.DType() {
-						b.Cast(p.DType())
-					}
-					b.MoveTo(p.Device())
 				}
 			}
 			tensor.SGDUpdate(p, g, b, o.LR, o.Momentum, o.WeightDecay, first)
 			continue
-		}
-		if b := o.buf[i]; b != nil && !b.OnCPU() {
-			b.MoveTo(tensor.CPU) // the model came back from a device
 		}
 		d := g
 		if o.WeightDecay != 0 {
@@ -98,22 +89,31 @@ func (o *SGD) Step() {
 			d.AddScaledInPlace(o.WeightDecay, p)
 		}
 		if o.Momentum != 0 {
-			b := o.buf[i]
-			switch {
-			case b == nil || b.Numel() != p.Numel():
-				b = d.Clone()
-				o.buf[i] = b
-			default:
-				if b.DType() != p.DType() {
-					b.Cast(p.DType())
-				}
+			if b := o.buffer(i, p); b == nil {
+				o.buf[i] = d.Clone()
+			} else {
 				b.ScaleInPlace(o.Momentum)
 				b.AddScaledInPlace(1, d)
 			}
-			d = b
+			d = o.buf[i]
 		}
 		p.AddScaledInPlace(-o.LR, d)
 	}
+}
+
+// buffer returns parameter i's momentum buffer in p's dtype and on p's
+// device (the model may have been cast or moved since the last step), or
+// nil when there is none yet or p's size changed.
+func (o *SGD) buffer(i int, p *tensor.Tensor) *tensor.Tensor {
+	b := o.buf[i]
+	if b == nil || b.Numel() != p.Numel() {
+		return nil
+	}
+	if b.DType() != p.DType() {
+		b.Cast(p.DType())
+	}
+	b.MoveTo(p.Device())
+	return b
 }
 
 // State returns the momentum buffer of parameter i (nil before its first
