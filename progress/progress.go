@@ -109,7 +109,7 @@ func (b *Bar) line(s Stats, now time.Time, bar bool) string {
 		// this epoch's pace.
 		perBatch := el / float64(s.Batch+1)
 		left := perBatch * float64((b.batches-s.Batch-1)+(b.epochs-s.Epoch-1)*b.batches)
-		fmt.Fprintf(&sb, "  %s left", (time.Duration(left) * time.Second).Round(time.Second))
+		fmt.Fprintf(&sb, "  %s left", time.Duration(left*float64(time.Second)).Round(time.Second))
 	}
 	return sb.String()
 }
