@@ -362,7 +362,8 @@ func (r *run) build(ctx context.Context) (string, error) {
 		}
 		stub := map[string]map[string]bool{} // file -> funcs
 		for _, e := range errs {
-			if m := unusedImportRE.FindStringSubmatch(e.msg); m != nil && r.enclosingFunc(e.file, e.line) == "" {
+			fn := r.enclosingFunc(e.file, e.line)
+			if m := unusedImportRE.FindStringSubmatch(e.msg); m != nil && fn == "" {
 				// Blank the import and say so: the package does not
 				// compile as it is, but nothing else is wrong with it.
 				if src, ok := blankImport(sources[e.file], e.line, m[1]); ok {
@@ -372,13 +373,12 @@ func (r *run) build(ctx context.Context) (string, error) {
 					continue
 				}
 			}
-			fn := r.enclosingFunc(e.file, e.line)
+			if stub[e.file][fn] {
+				continue // another error in a function stubbed this round
+			}
 			if _, again := r.broken[fn]; fn == "" || again {
 				r.failAll(fmt.Sprintf("does not compile: %s:%d: %s (outside the graded function bodies, so the whole package fails to build: fix it first)", e.file, e.line, e.msg))
 				return "", nil
-			}
-			if _, seen := stub[e.file][fn]; seen {
-				continue
 			}
 			r.broken[fn] = e
 			if stub[e.file] == nil {
