@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"nnkit/charts"
@@ -95,7 +96,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 		}
 		task, dir = t.Name, arg
 	} else {
-		if !isRunTask(task) {
+		if !slices.Contains(notebook.Tasks(), task) {
 			log.Printf("run: %q is neither a task (%s, p6) nor a folder", arg, strings.Join(notebook.Tasks(), ", "))
 			return 2, errUsage
 		}
@@ -140,7 +141,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 		if err != notebook.ErrIncomplete {
 			log.Print(err)
 		}
-		fmt.Fprintf(stderr, "check run %s: some steps could not run (marked !! above); `check %s` grades the functions one by one\n", task, runDotSlash(dirs[task]))
+		fmt.Fprintf(stderr, "check run %s: some steps could not run (marked !! above); `check %s` grades the functions one by one\n", task, notebook.DotSlash(dirs[task]))
 		return 1, nil
 	case errors.Is(err, notebook.ErrSetup):
 		if err != notebook.ErrSetup {
@@ -151,16 +152,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	return 1, err
 }
 
-func isRunTask(t string) bool {
-	for _, x := range notebook.Tasks() {
-		if x == t {
-			return true
-		}
-	}
-	return false
-}
-
-// display shortens a path to one relative to the working folder when it
+// runShort shortens a path to one relative to the working folder when it
 // lies below it.
 func runShort(p string) string {
 	abs, err := filepath.Abs(p)
@@ -175,13 +167,6 @@ func runShort(p string) string {
 		return rel
 	}
 	return abs
-}
-
-func runDotSlash(p string) string {
-	if filepath.IsAbs(p) || strings.HasPrefix(p, ".") {
-		return p
-	}
-	return "./" + filepath.ToSlash(p)
 }
 
 // P6 settings: the radii and lags of docs/conceptual/p6-rnn-gradients.md,

@@ -195,7 +195,7 @@ func (l Launch) Run(ctx context.Context) error {
 	if err != nil {
 		msg := unvirtual(string(out), paths, l.Root)
 		fmt.Fprint(l.Stderr, msg)
-		return fmt.Errorf("%w: %s (`check %s` says which items it costs)", ErrBuild, firstError(msg), dotSlash(l.Dirs[l.Task]))
+		return fmt.Errorf("%w: %s (`check %s` says which items it costs)", ErrBuild, firstError(msg), DotSlash(l.Dirs[l.Task]))
 	}
 
 	opt := l.Options

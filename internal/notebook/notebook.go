@@ -159,12 +159,14 @@ func (nb *Notebook) NotDone(fn, what string) { nb.notDoneIn(fn, what, nb.Opt.Dir
 func (nb *Notebook) notDoneIn(fn, what, dir string) {
 	where := ""
 	if dir != "" {
-		where = fmt.Sprintf(": write it in %s, then `check %s`", dir, dotSlash(dir))
+		where = fmt.Sprintf(": write it in %s, then `check %s`", dir, DotSlash(dir))
 	}
 	nb.Skip("%s is not implemented yet (%s)%s", fn, what, where)
 }
 
-func dotSlash(dir string) string {
+// DotSlash writes a folder as a `check` argument: relative ones start
+// with "./".
+func DotSlash(dir string) string {
 	if filepath.IsAbs(dir) || strings.HasPrefix(dir, ".") {
 		return dir
 	}
