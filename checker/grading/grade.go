@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -232,7 +233,7 @@ func gradeStudent(ctx context.Context, s *Submission, w int, opt Options) (*Stud
 	if exists(filepath.Join(sdir, "conceptual")) && !exists(filepath.Join(sdir, "conceptual", "answers.txt")) {
 		os.WriteFile(filepath.Join(sdir, "conceptual", "answers.txt"), nil, 0o644)
 	}
-	rep := &StudentReport{ID: s.ID, Source: s.Source, Seed: opt.Seed, Notes: slicesClone(s.Notes), Flags: slicesClone(s.Flags)}
+	rep := &StudentReport{ID: s.ID, Source: s.Source, Seed: opt.Seed, Notes: slices.Clone(s.Notes), Flags: slices.Clone(s.Flags)}
 	var got oneResult
 	if exists(sdir) {
 		outFile := filepath.Join(work, fmt.Sprintf("result-%d.json", w))
@@ -280,8 +281,6 @@ func gradeStudent(ctx context.Context, s *Submission, w int, opt Options) (*Stud
 	return rep, writeStudent(opt.Out, rep)
 }
 
-func slicesClone(s []string) []string { return append([]string(nil), s...) }
-
 // complete adds a zero row for every rubric item that has no result
 // (a missing file, a grading that failed), so every student has every
 // column.
@@ -311,7 +310,7 @@ func complete(results []checker.Result, s *Submission) []checker.Result {
 	}
 	var conc []checker.Result
 	for _, r := range results {
-		if !contains(Tasks, r.Task) {
+		if !slices.Contains(Tasks, r.Task) {
 			conc = append(conc, r)
 		}
 	}
@@ -354,13 +353,11 @@ type capBuffer struct {
 	mu  sync.Mutex
 	max int
 	b   []byte
-	n   int
 }
 
 func (c *capBuffer) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.n += len(p)
 	c.b = append(c.b, p...)
 	if len(c.b) > c.max {
 		c.b = append(c.b[:0], c.b[len(c.b)-c.max:]...)
@@ -476,7 +473,7 @@ func WriteSummary(out string, reps []*StudentReport) error {
 // total and the flags, then the mean.
 func SummaryTable(w io.Writer, reps []*StudentReport) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	groups := append(slicesClone(Tasks), "conceptual")
+	groups := append(slices.Clone(Tasks), "conceptual")
 	fmt.Fprintf(tw, "id\t%s\ttotal\tflags\t\n", strings.Join(groups, "\t"))
 	var sum float64
 	for _, r := range reps {

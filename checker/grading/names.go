@@ -25,6 +25,7 @@ import (
 	"go/token"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -153,7 +154,7 @@ func Identify(name string, content []byte) (Part, bool) {
 		switch pkg := f.Name.Name; {
 		case pkg == "answers":
 			return PartP1, true
-		case strings.HasPrefix(pkg, "task") && contains(Tasks, pkg):
+		case strings.HasPrefix(pkg, "task") && slices.Contains(Tasks, pkg):
 			return Part(pkg), true
 		}
 	case strings.HasSuffix(base, ".txt"):
@@ -168,15 +169,6 @@ func Identify(name string, content []byte) (Part, bool) {
 		}
 	}
 	return "", false
-}
-
-func contains(s []string, x string) bool {
-	for _, e := range s {
-		if e == x {
-			return true
-		}
-	}
-	return false
 }
 
 // MergeGo merges the Go files of one package into one file: the package

@@ -51,7 +51,7 @@ func GradeOne(ctx context.Context, kit, dir, out string, opt OneOptions) error {
 	var notes []string
 	for _, t := range Tasks {
 		d := filepath.Join(dir, t)
-		if _, err := os.Stat(d); err != nil {
+		if !exists(d) {
 			continue
 		}
 		notes = append(notes, audit(d, t)...)
