@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"nnkit/checker/gen"
+	"nnkit/internal/gotool"
 )
 
 // DefaultTimeout is how long one item may run before it is stopped and
@@ -123,17 +123,10 @@ func Check(ctx context.Context, dir string, opt Options) (Report, error) {
 		opt.OutputCap = DefaultOutputCap
 	}
 	if opt.Go == "" {
-		opt.Go = goCommand()
+		opt.Go = gotool.Command()
 	}
 	r := &run{task: t, opt: opt, results: map[string]*Result{}}
 	return r.check(ctx, dir)
-}
-
-func goCommand() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return filepath.Join(runtime.GOROOT(), "bin", "go")
 }
 
 type run struct {

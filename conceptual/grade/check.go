@@ -13,12 +13,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"nnkit/checker"
+	"nnkit/internal/gotool"
 )
 
 // Rubric items in rubric order, with points 8, 3 + 3, 6, 8, 7, 5.
@@ -88,7 +88,7 @@ func Check(ctx context.Context, dir string, opt Options) (checker.Report, error)
 		opt.Timeout = 60 * time.Second
 	}
 	if opt.Go == "" {
-		opt.Go = goCommand()
+		opt.Go = gotool.Command()
 	}
 	p1, err := checkP1(ctx, dir, opt)
 	if err != nil {
@@ -157,13 +157,6 @@ func readAnswers(dir string) (Answers, error) {
 		return nil, fmt.Errorf("%s: %v", AnswersFile, err)
 	}
 	return a, nil
-}
-
-func goCommand() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return filepath.Join(runtime.GOROOT(), "bin", "go")
 }
 
 // ChildMain is the TestMain of the binding test that Check generates: in a

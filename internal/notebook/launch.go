@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strings"
 	"text/template"
+
+	"nnkit/internal/gotool"
 )
 
 // virtualBase is where Launch places the student's packages (through
@@ -110,7 +112,7 @@ func (l Launch) Run(ctx context.Context) error {
 	}
 	goCmd := l.Go
 	if goCmd == "" {
-		goCmd = goCommand()
+		goCmd = gotool.Command()
 	}
 	tmp, err := os.MkdirTemp("", "nnkit-run-")
 	if err != nil {
@@ -246,13 +248,6 @@ func (l Launch) describeDirs(pkgs []string) string {
 		s = append(s, l.Dirs[p])
 	}
 	return strings.Join(s, " and ")
-}
-
-func goCommand() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return filepath.Join(runtime.GOROOT(), "bin", "go")
 }
 
 // unvirtual turns the virtual paths in the go command's output back into
