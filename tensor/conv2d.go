@@ -70,15 +70,21 @@ func Conv2d(x, w, b *Tensor, stride, padding int) *Tensor {
 	if b != nil {
 		bf32, bf64 = b.f32, b.f64
 	}
-	if x.dtype == Float32 {
+	wino := g.useWinograd(x.dtype)
+	switch {
+	case x.dtype == Float32 && wino:
+		winoForward(g, out.f32, x.f32, w.f32, bf32)
+	case x.dtype == Float32:
 		conv2dForward(g, out.f32, x.f32, w.f32, bf32)
-	} else {
+	case wino:
+		winoForward(g, out.f64, x.f64, w.f64, bf64)
+	default:
 		conv2dForward(g, out.f64, x.f64, w.f64, bf64)
 	}
 	return record(out, "Conv2d", func(gy *Tensor) {
 		var gx, gw, gb *Tensor
 		if x.requiresGrad {
-			gx = newGrad(x, true)
+			gx = newGrad(x, !wino) // Winograd writes every element
 		}
 		if w.requiresGrad {
 			gw = newGrad(w, true)
@@ -86,9 +92,14 @@ func Conv2d(x, w, b *Tensor, stride, padding int) *Tensor {
 		if b != nil && b.requiresGrad {
 			gb = newGrad(b, true)
 		}
-		if x.dtype == Float32 {
+		switch {
+		case x.dtype == Float32 && wino:
+			winoBackward(g, gy.f32, x.f32, w.f32, data32(gx), data32(gw), data32(gb))
+		case x.dtype == Float32:
 			conv2dBackward(g, gy.f32, x.f32, w.f32, data32(gx), data32(gw), data32(gb))
-		} else {
+		case wino:
+			winoBackward(g, gy.f64, x.f64, w.f64, data64(gx), data64(gw), data64(gb))
+		default:
 			conv2dBackward(g, gy.f64, x.f64, w.f64, data64(gx), data64(gw), data64(gb))
 		}
 		if gx != nil {
@@ -251,17 +262,24 @@ func unroll[T float](g convGeom, col, x []T, n0, nb int, par bool) []T {
 // in order on the calling goroutine. f must write disjoint memory for
 // different i.
 func perImage(par bool, nb, cost int, f func(i int)) {
-	if !par {
-		for i := range nb {
-			f(i)
-		}
-		return
-	}
-	splitWork(nb, cost, func(_, lo, hi int) {
+	perRange(par, nb, cost, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			f(i)
 		}
 	})
+}
+
+// perRange is perImage for callers that set up once per range: f(lo, hi)
+// on the ranges of [0, n) splitWork gives, or on all of it when par is
+// not set.
+func perRange(par bool, n, cost int, f func(lo, hi int)) {
+	if !par {
+		if n > 0 {
+			f(0, n)
+		}
+		return
+	}
+	splitWork(n, cost, func(_, lo, hi int) { f(lo, hi) })
 }
 
 // conv2dBackward fills whichever of gx, gw, gb is non-nil from gy.
@@ -324,12 +342,7 @@ func conv2dBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 				})
 			}
 			if db != nil {
-				for i := range nb {
-					gyn := gy[(n0+i)*g.oc*g.ohw : (n0+i+1)*g.oc*g.ohw]
-					for o := range db {
-						db[o] += sumLanes8(gyn[o*g.ohw : (o+1)*g.ohw])
-					}
-				}
+				addBiasGrad(db, gy[n0*g.oc*g.ohw:(n0+nb)*g.oc*g.ohw], nb, g.oc, g.ohw)
 			}
 		})
 	})

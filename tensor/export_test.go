@@ -1,0 +1,18 @@
+package tensor
+
+// ForceWinograd makes every 3 x 3 stride-1 convolution with padding at
+// most 2 use Winograd, float64 ones included, until the returned function
+// restores the defaults.
+func ForceWinograd() (restore func()) {
+	minC, f64 := winoMinChannels, winoFloat64
+	winoMinChannels, winoFloat64 = 1, true
+	return func() { winoMinChannels, winoFloat64 = minC, f64 }
+}
+
+// WinogradGoLoops makes the Winograd transforms run their Go loops instead
+// of the vector kernels until the returned function restores them.
+func WinogradGoLoops() (restore func()) {
+	old := winoGoLoops
+	winoGoLoops = true
+	return func() { winoGoLoops = old }
+}

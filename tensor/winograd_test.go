@@ -1,0 +1,153 @@
+package tensor_test
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"testing"
+
+	"nnkit/tensor"
+	"nnkit/tensor/gradcheck"
+)
+
+// Winograd F(2x2, 3x3) against the direct loops, forward and all three
+// gradients, in float64 (where the transforms' rounding is far below the
+// tolerance) and float32, on awkward sizes: odd planes (the last tiles cut
+// short), planes of one and two pixels, every padding it takes (0, 1, 2),
+// batches that leave ragged chunks, and 1, 2 and 3 goroutines.
+func TestWinogradMatchesNaive(t *testing.T) {
+	defer tensor.ForceWinograd()()
+	cases := []struct {
+		c, oc, h, w, p int
+	}{
+		{3, 5, 3, 3, 1},    // ResNet stage 4-like: 2 x 2 tiles over 3 x 3
+		{2, 3, 7, 5, 1},    // odd sizes
+		{4, 2, 6, 6, 1},    // even sizes
+		{1, 1, 1, 1, 1},    // one pixel
+		{2, 3, 2, 1, 1},    // two
+		{3, 2, 5, 7, 0},    // no padding: 3 x 5 output
+		{2, 2, 3, 3, 0},    // no padding: one pixel out
+		{2, 3, 4, 3, 2},    // padding 2: the input gradient has none
+		{17, 19, 9, 11, 1}, // more channels than a vector, primes
+	}
+	for _, procs := range []int{1, 2, 3} {
+		old := runtime.GOMAXPROCS(procs)
+		for ci, tc := range cases {
+			for _, n := range []int{1, 2, 7, 37} {
+				if tc.c > 8 && n > 7 {
+					continue // the direct loops are slow
+				}
+				name := fmt.Sprintf("procs%d/%dx%dx%dx%d_pad%d_oc%d", procs, n, tc.c, tc.h, tc.w, tc.p, tc.oc)
+				seed := uint64(1000*ci + n)
+				x, w, b := convRand(seed, n, tc.c, tc.h, tc.w), convRand(seed+1, tc.oc, tc.c, 3, 3), convRand(seed+2, tc.oc)
+				want := convNaive(x, w, b, 1, tc.p)
+				gy := tensor.RandUniform(tensor.NewRNG(seed+3), tensor.Float64, -1, 1, want.Shape()...)
+				wgx, wgw, wgb := convNaiveBackward(x, w, gy, 1, tc.p)
+				y := tensor.Conv2d(x, w, b, 1, tc.p)
+				if d := convMaxDiff(t, y, want); d > 1e-12 {
+					t.Errorf("%s: forward differs from the direct loops by %g", name, d)
+				}
+				y.BackwardWith(gy)
+				for _, g := range [][2]*tensor.Tensor{{x.Grad(), wgx}, {w.Grad(), wgw}, {b.Grad(), wgb}} {
+					if d := convMaxDiff(t, g[0], g[1]); d > 1e-11 {
+						t.Errorf("%s: gradient of shape %v differs from the direct loops by %g", name, g[1].Shape(), d)
+					}
+				}
+				var runs [2][]float64
+				for r := range runs {
+					x32 := x.Detach().To(tensor.Float32).SetRequiresGrad(true)
+					w32 := w.Detach().To(tensor.Float32).SetRequiresGrad(true)
+					b32 := b.Detach().To(tensor.Float32).SetRequiresGrad(true)
+					y32 := tensor.Conv2d(x32, w32, b32, 1, tc.p)
+					y32.BackwardWith(gy.To(tensor.Float32))
+					if d := convMaxDiff(t, y32, want); d > 1e-5*float64(tc.c) {
+						t.Errorf("%s: float32 forward differs by %g", name, d)
+					}
+					if d := convMaxDiff(t, x32.Grad(), wgx); d > 1e-5*float64(tc.oc) {
+						t.Errorf("%s: float32 input gradient differs by %g", name, d)
+					}
+					if d := convMaxDiff(t, w32.Grad(), wgw); d > 1e-5*float64(n*tc.h*tc.w) {
+						t.Errorf("%s: float32 weight gradient differs by %g", name, d)
+					}
+					runs[r] = slices.Concat(y32.Float64s(), x32.Grad().Float64s(), w32.Grad().Float64s(), b32.Grad().Float64s())
+				}
+				if !slices.Equal(runs[0], runs[1]) {
+					t.Errorf("%s: two float32 runs differ", name)
+				}
+			}
+		}
+		runtime.GOMAXPROCS(old)
+	}
+}
+
+// The Winograd convolution's gradients by central differences, through
+// the public op, with and without bias.
+func TestWinogradGradcheck(t *testing.T) {
+	defer tensor.ForceWinograd()()
+	for _, p := range []int{0, 1, 2} {
+		x, w, b := convRand(1, 2, 3, 5, 4), convRand(2, 4, 3, 3, 3), convRand(3, 4)
+		f := func(in []*tensor.Tensor) *tensor.Tensor {
+			y := tensor.Conv2d(in[0], in[1], in[2], 1, p)
+			return tensor.Sum(tensor.Mul(y, y))
+		}
+		if err := gradcheck.Check(f, []*tensor.Tensor{x, w, b}, gradcheck.Options{}); err != nil {
+			t.Errorf("padding %d: %v", p, err)
+		}
+	}
+}
+
+// Float32 ResNet-sized layers (which use Winograd without forcing) stay
+// within float32 rounding of the float64 direct loops: relative to the
+// largest output, 1e-5 here is about 80 float32 ulps.
+func TestWinogradFloat32Accuracy(t *testing.T) {
+	for _, tc := range []struct{ n, c, hw int }{{2, 64, 24}, {2, 128, 12}, {4, 256, 6}, {8, 512, 3}} {
+		x, w := convRand(7, tc.n, tc.c, tc.hw, tc.hw), convRand(8, tc.c, tc.c, 3, 3)
+		x32, w32 := x.Detach().To(tensor.Float32), w.Detach().To(tensor.Float32)
+		got := tensor.Conv2d(x32, w32, nil, 1, 1).Float64s()
+		want := tensor.Conv2d(x, w, nil, 1, 1).Float64s() // float64: im2col
+		maxAbs, maxDiff := 0.0, 0.0
+		for i := range want {
+			maxAbs = max(maxAbs, abs(want[i]))
+			maxDiff = max(maxDiff, abs(got[i]-want[i]))
+		}
+		if maxDiff > 1e-5*maxAbs {
+			t.Errorf("%d channels, %dx%d: float32 differs from float64 by %g (largest output %g)", tc.c, tc.hw, tc.hw, maxDiff, maxAbs)
+		}
+	}
+}
+
+// The vector transforms (AVX-512 where present) give the same bits as the
+// Go loops, forward and backward, on shapes with ragged groups of 16 tiles
+// and kernels, odd planes and every padding.
+func TestWinogradVectorSameBits(t *testing.T) {
+	defer tensor.ForceWinograd()()
+	run := func(x, w, b, gy *tensor.Tensor, p int) []float64 {
+		x, w, b = x.Detach().SetRequiresGrad(true), w.Detach().SetRequiresGrad(true), b.Detach().SetRequiresGrad(true)
+		y := tensor.Conv2d(x, w, b, 1, p)
+		y.BackwardWith(gy)
+		return slices.Concat(y.Float64s(), x.Grad().Float64s(), w.Grad().Float64s(), b.Grad().Float64s())
+	}
+	for ci, tc := range []struct{ n, c, oc, h, w, p int }{
+		{3, 17, 33, 7, 5, 1}, {2, 16, 16, 3, 3, 1}, {5, 18, 20, 6, 9, 0}, {1, 40, 17, 4, 4, 2}, {7, 3, 5, 1, 2, 1},
+	} {
+		seed := uint64(50 + ci)
+		x := tensor.RandUniform(tensor.NewRNG(seed), tensor.Float32, -1, 1, tc.n, tc.c, tc.h, tc.w)
+		w := tensor.RandUniform(tensor.NewRNG(seed+1), tensor.Float32, -1, 1, tc.oc, tc.c, 3, 3)
+		b := tensor.RandUniform(tensor.NewRNG(seed+2), tensor.Float32, -1, 1, tc.oc)
+		oh, ow := tc.h+2*tc.p-2, tc.w+2*tc.p-2
+		gy := tensor.RandUniform(tensor.NewRNG(seed+3), tensor.Float32, -1, 1, tc.n, tc.oc, oh, ow)
+		vec := run(x, w, b, gy, tc.p)
+		restore := tensor.WinogradGoLoops()
+		loops := run(x, w, b, gy, tc.p)
+		restore()
+		for i := range vec {
+			if math.Float64bits(vec[i]) != math.Float64bits(loops[i]) {
+				t.Errorf("case %d: element %d: vector kernels give %v, Go loops %v", ci, i, vec[i], loops[i])
+				break
+			}
+		}
+	}
+}
+
+func abs(v float64) float64 { return max(v, -v) }
