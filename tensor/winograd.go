@@ -214,38 +214,51 @@ func roundUp16(n int) int { return (n + 15) &^ 15 }
 // groups of 16 tiles (the GEMMs read the first nt columns only).
 type winoChunk struct {
 	nb, nt, ntp int
-	ph, pw      int // the padded planes [ph, pw] the input tiles are read from
-	// in[t] is where tile t's 4 x 4 window starts in the padded chunk
-	// [nb, C, ph, pw] (channel 0); out[t] where its 2 x 2 block starts in
-	// the output [nb, outC, OH, OW] (channel 0). Zero past nt.
-	in, out []int32
-	// masks[4*g+i] has bit l set when the block position i (00, 01, 10,
-	// 11) of tile 16*g+l lies inside OH x OW (and 16*g+l < nt).
-	masks []uint16
+	// in[t] is where tile t's 4 x 4 window starts in the input [nb, C, H,
+	// W] (channel 0; negative or past a row's end where the window
+	// starts in the padding), and inMasks[16*g+4*r+s] has bit l set when
+	// element (r, s) of tile 16*g+l's window lies inside the image.
+	in      []int32
+	inMasks []uint16
+	// out[t] is where tile t's 2 x 2 block starts in the output [nb, outC,
+	// OH, OW] (channel 0), and outMasks[4*g+i] has bit l set when block
+	// position i (00, 01, 10, 11) of tile 16*g+l lies inside OH x OW.
+	out      []int32
+	outMasks []uint16
 }
 
 func newWinoChunk(q winoGrid, nb, outC int) winoChunk {
-	ch := winoChunk{nb: nb, nt: nb * q.tiles(), ph: 2*q.th + 2, pw: 2*q.tw + 2}
+	ch := winoChunk{nb: nb, nt: nb * q.tiles()}
 	ch.ntp = roundUp16(ch.nt)
 	ch.in = make([]int32, ch.ntp)
+	ch.inMasks = make([]uint16, ch.ntp)
 	ch.out = make([]int32, ch.ntp)
-	ch.masks = make([]uint16, ch.ntp/4)
+	ch.outMasks = make([]uint16, ch.ntp/4)
 	t := 0
 	for img := range nb {
 		for ti := range q.th {
 			for tj := range q.tw {
-				ch.in[t] = int32(img*q.c*ch.ph*ch.pw + 2*ti*ch.pw + 2*tj)
-				ch.out[t] = int32(img*outC*q.oh*q.ow + 2*ti*q.ow + 2*tj)
+				r0, s0 := 2*ti-q.p, 2*tj-q.p
+				ch.in[t] = int32(img*q.c*q.h*q.w + r0*q.w + s0)
 				bit := uint16(1) << (t % 16)
-				m := ch.masks[4*(t/16):][:4]
-				m[0] |= bit
+				im := ch.inMasks[16*(t/16):][:16]
+				for r := range 4 {
+					for s := range 4 {
+						if r0+r >= 0 && r0+r < q.h && s0+s >= 0 && s0+s < q.w {
+							im[4*r+s] |= bit
+						}
+					}
+				}
+				ch.out[t] = int32(img*outC*q.oh*q.ow + 2*ti*q.ow + 2*tj)
+				om := ch.outMasks[4*(t/16):][:4]
+				om[0] |= bit
 				if 2*tj+1 < q.ow {
-					m[1] |= bit
+					om[1] |= bit
 				}
 				if 2*ti+1 < q.oh {
-					m[2] |= bit
+					om[2] |= bit
 					if 2*tj+1 < q.ow {
-						m[3] |= bit
+						om[3] |= bit
 					}
 				}
 				t++
@@ -374,28 +387,24 @@ func winoWeightGrad[T float](gw, du []T, oc, c int) {
 
 // winoInput writes V [16, C, ntp] for the chunk's images x [nb, C, H, W]:
 // V_ξ[c][t] = (B^T d B)_ξ for d the 4 x 4 window of tile t in channel c,
-// zero outside the image. Each goroutine pads its channels' planes into a
-// scratch copy of the chunk, then transforms them.
+// zero outside the image.
 func winoInput[T float](par bool, q winoGrid, ch *winoChunk, v, x []T) {
-	pp := ch.ph * ch.pw
-	xp := getScratch[T](ch.nb * q.c * pp)
-	defer putScratch(xp)
+	hw := q.h * q.w
+	vs := q.c * ch.ntp
 	perRange(par, q.c, 16*ch.ntp, func(lo, hi int) {
 		for c := lo; c < hi; c++ {
-			for img := range ch.nb {
-				plane := img*q.c + c
-				padPlane(xp[plane*pp:(plane+1)*pp], x[plane*q.h*q.w:(plane+1)*q.h*q.w], q.h, q.w, q.p, ch.ph, ch.pw)
-			}
-			vc, xc := v[c*ch.ntp:], xp[c*pp:]
-			if winoInputVec(vc, q.c*ch.ntp, xc, ch.pw, ch.in) {
+			vc, xc := v[c*ch.ntp:], x[c*hw:]
+			if winoInputVec(vc, vs, xc, q.w, ch.in, ch.inMasks) {
 				continue
 			}
-			vs := q.c * ch.ntp
 			for t := range ch.nt {
-				w := xc[ch.in[t]:]
+				bit := uint16(1) << (t % 16)
+				im := ch.inMasks[16*(t/16):][:16]
 				var d [16]T
-				for r := range 4 {
-					copy(d[4*r:4*r+4], w[r*ch.pw:r*ch.pw+4])
+				for k := range d {
+					if im[k]&bit != 0 {
+						d[k] = xc[int(ch.in[t])+k/4*q.w+k%4]
+					}
 				}
 				// B^T d, one column at a time.
 				var e [16]T
@@ -419,23 +428,6 @@ func winoInput[T float](par bool, q winoGrid, ch *winoChunk, v, x []T) {
 	})
 }
 
-// padPlane copies the h x w plane src into dst [ph, pw] at row and column
-// p, zero elsewhere (dst may be smaller than the padded plane on the
-// bottom and right: what does not fit is not read by any tile).
-func padPlane[T float](dst, src []T, h, w, p, ph, pw int) {
-	for r := range ph {
-		row := dst[r*pw : (r+1)*pw]
-		sr := r - p
-		if sr < 0 || sr >= h {
-			clear(row)
-			continue
-		}
-		clear(row[:min(p, pw)])
-		n := copy(row[min(p, pw):], src[sr*w:(sr+1)*w])
-		clear(row[min(p+n, pw):])
-	}
-}
-
 // winoOutput writes y [nb, OC, OH, OW] from M [16, OC, ntp]: the 2 x 2
 // block of tile t is A^T m A with m_ξ = M_ξ[o][t], plus b[o] when b is not
 // nil; the parts of the last tiles beyond OH or OW are dropped.
@@ -449,7 +441,7 @@ func winoOutput[T float](par bool, q winoGrid, ch *winoChunk, oc int, y, m, b []
 				bias = b[o]
 			}
 			yo, mo := y[o*ohw:], m[o*ch.ntp:]
-			if winoOutputVec(yo, q.ow, mo, ms, ch.out, ch.masks, bias) {
+			if winoOutputVec(yo, q.ow, mo, ms, ch.out, ch.outMasks, bias) {
 				continue
 			}
 			for t := range ch.nt {
@@ -464,7 +456,7 @@ func winoOutput[T float](par bool, q winoGrid, ch *winoChunk, oc int, y, m, b []
 					c[k] = s[4+k] - s[8+k] - s[12+k]
 				}
 				// (A^T m) A, the positions inside the output only.
-				mk := ch.masks[4*(t/16):][:4]
+				mk := ch.outMasks[4*(t/16):][:4]
 				bit := uint16(1) << (t % 16)
 				at := ch.out[t]
 				yo[at] = a[0] + a[1] + a[2] + bias
@@ -491,11 +483,11 @@ func winoOutputAdjoint[T float](par bool, q winoGrid, ch *winoChunk, oc int, dm,
 	perRange(par, oc, 16*ch.ntp, func(lo, hi int) {
 		for o := lo; o < hi; o++ {
 			dmo, gof := dm[o*ch.ntp:], g[o*ohw:]
-			if winoAdjointVec(dmo, ds, gof, q.ow, ch.out, ch.masks) {
+			if winoAdjointVec(dmo, ds, gof, q.ow, ch.out, ch.outMasks) {
 				continue
 			}
 			for t := range ch.nt {
-				mk := ch.masks[4*(t/16):][:4]
+				mk := ch.outMasks[4*(t/16):][:4]
 				bit := uint16(1) << (t % 16)
 				at := int(ch.out[t])
 				var d00, d01, d10, d11 T
