@@ -214,12 +214,11 @@ func roundUp16(n int) int { return (n + 15) &^ 15 }
 // groups of 16 tiles (the GEMMs read the first nt columns only).
 type winoChunk struct {
 	nb, nt, ntp int
-	// in[t] is where tile t's 4 x 4 window starts in the input [nb, C, H,
-	// W] (channel 0; negative or past a row's end where the window
-	// starts in the padding), and inMasks[16*g+4*r+s] has bit l set when
-	// element (r, s) of tile 16*g+l's window lies inside the image.
-	in      []int32
-	inMasks []uint16
+	// The input's planes of one channel are copied into [nb, ph, pw] at
+	// row and column p, zero around (the padding); in[t] is where tile
+	// t's 4 x 4 window starts there.
+	ph, pw int
+	in     []int32
 	// out[t] is where tile t's 2 x 2 block starts in the output [nb, outC,
 	// OH, OW] (channel 0), and outMasks[4*g+i] has bit l set when block
 	// position i (00, 01, 10, 11) of tile 16*g+l lies inside OH x OW.
@@ -228,27 +227,17 @@ type winoChunk struct {
 }
 
 func newWinoChunk(q winoGrid, nb, outC int) winoChunk {
-	ch := winoChunk{nb: nb, nt: nb * q.tiles()}
+	ch := winoChunk{nb: nb, nt: nb * q.tiles(), ph: 2*q.th + 2, pw: 2*q.tw + 2}
 	ch.ntp = roundUp16(ch.nt)
 	ch.in = make([]int32, ch.ntp)
-	ch.inMasks = make([]uint16, ch.ntp)
 	ch.out = make([]int32, ch.ntp)
 	ch.outMasks = make([]uint16, ch.ntp/4)
 	t := 0
 	for img := range nb {
 		for ti := range q.th {
 			for tj := range q.tw {
-				r0, s0 := 2*ti-q.p, 2*tj-q.p
-				ch.in[t] = int32(img*q.c*q.h*q.w + r0*q.w + s0)
+				ch.in[t] = int32(img*ch.ph*ch.pw + 2*ti*ch.pw + 2*tj)
 				bit := uint16(1) << (t % 16)
-				im := ch.inMasks[16*(t/16):][:16]
-				for r := range 4 {
-					for s := range 4 {
-						if r0+r >= 0 && r0+r < q.h && s0+s >= 0 && s0+s < q.w {
-							im[4*r+s] |= bit
-						}
-					}
-				}
 				ch.out[t] = int32(img*outC*q.oh*q.ow + 2*ti*q.ow + 2*tj)
 				om := ch.outMasks[4*(t/16):][:4]
 				om[0] |= bit
@@ -387,24 +376,30 @@ func winoWeightGrad[T float](gw, du []T, oc, c int) {
 
 // winoInput writes V [16, C, ntp] for the chunk's images x [nb, C, H, W]:
 // V_ξ[c][t] = (B^T d B)_ξ for d the 4 x 4 window of tile t in channel c,
-// zero outside the image.
+// zero outside the image. Each goroutine copies a channel's planes into
+// its padded buffer (whose border, zeroed once, stays zero: ph >= H + p and
+// pw >= W + p for every padding the grid takes), then transforms them.
 func winoInput[T float](par bool, q winoGrid, ch *winoChunk, v, x []T) {
-	hw := q.h * q.w
+	hw, pp := q.h*q.w, ch.ph*ch.pw
 	vs := q.c * ch.ntp
 	perRange(par, q.c, 16*ch.ntp, func(lo, hi int) {
+		xp := getScratch[T](ch.nb * pp)
+		defer putScratch(xp)
+		clear(xp)
 		for c := lo; c < hi; c++ {
-			vc, xc := v[c*ch.ntp:], x[c*hw:]
-			if winoInputVec(vc, vs, xc, q.w, ch.in, ch.inMasks) {
+			for img := range ch.nb {
+				plane := img*q.c + c
+				copyRows(xp[img*pp+q.p*ch.pw+q.p:], ch.pw, x[plane*hw:(plane+1)*hw], q.w, q.h, q.w)
+			}
+			vc := v[c*ch.ntp:]
+			if winoInputVec(vc, vs, xp, ch.pw, ch.in) {
 				continue
 			}
 			for t := range ch.nt {
-				bit := uint16(1) << (t % 16)
-				im := ch.inMasks[16*(t/16):][:16]
+				win := xp[ch.in[t]:]
 				var d [16]T
-				for k := range d {
-					if im[k]&bit != 0 {
-						d[k] = xc[int(ch.in[t])+k/4*q.w+k%4]
-					}
+				for r := range 4 {
+					copy(d[4*r:4*r+4], win[r*ch.pw:r*ch.pw+4])
 				}
 				// B^T d, one column at a time.
 				var e [16]T

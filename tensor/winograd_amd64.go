@@ -8,7 +8,7 @@ package tensor
 // float64 or without AVX-512; strides are in elements.
 
 //go:noescape
-func winoInputAVX512(v *float32, vstride int, x *float32, w int, idx *int32, masks *uint16, groups int)
+func winoInputAVX512(v *float32, vstride int, xp *float32, pw int, idx *int32, groups int)
 
 //go:noescape
 func winoOutputAVX512(y *float32, ow int, m *float32, mstride int, idx *int32, masks *uint16, groups int, bias float32)
@@ -22,13 +22,13 @@ func winoWeightsAVX512(u *float32, offs *[16]int, w *float32, wstep int, lanes *
 //go:noescape
 func winoWeightGradAVX512(gw *float32, du *float32, dstride int, lanes *[16]int32, groups int)
 
-func winoInputVec[T float](v []T, vstride int, x []T, w int, idx []int32, masks []uint16) bool {
+func winoInputVec[T float](v []T, vstride int, xp []T, pw int, idx []int32) bool {
 	v32, ok := any(v).([]float32)
 	if !ok || !hasAVX512 || winoGoLoops {
 		return false
 	}
-	x32 := any(x).([]float32)
-	winoInputAVX512(&v32[0], 4*vstride, &x32[0], w, &idx[0], &masks[0], len(idx)/16)
+	x32 := any(xp).([]float32)
+	winoInputAVX512(&v32[0], 4*vstride, &x32[0], pw, &idx[0], len(idx)/16)
 	return true
 }
 

@@ -6,71 +6,70 @@
 // operations in the same order as the Go loops (winograd_generic.go), so
 // the same bits. Multiplying by 0.5 is dividing by 2 exactly.
 
-// func winoInputAVX512(v *float32, vstride int, x *float32, w int, idx *int32, masks *uint16, groups int)
-// For each group of 16 tiles: d[r][s] = x[idx[t] + r*w + s] gathered under
-// masks[16g + 4r + s] (zero where masked: the padding), V_ξ = (B^T d B)_ξ
-// stored at v + ξ*vstride bytes; v and idx advance 16, masks 16.
-TEXT ·winoInputAVX512(SB), NOSPLIT, $0-56
+// func winoInputAVX512(v *float32, vstride int, xp *float32, pw int, idx *int32, groups int)
+// For each group of 16 tiles: d[r][s] = xp[idx[t] + r*pw + s] (gathered from
+// the padded planes), V_ξ = (B^T d B)_ξ stored at v + ξ*vstride bytes; v
+// and idx advance 16.
+TEXT ·winoInputAVX512(SB), NOSPLIT, $0-48
 	MOVQ v+0(FP), DI
 	MOVQ vstride+8(FP), R8
-	MOVQ x+16(FP), SI
-	MOVQ w+24(FP), R9
+	MOVQ xp+16(FP), SI
+	MOVQ pw+24(FP), R9
 	SHLQ $2, R9
 	MOVQ idx+32(FP), DX
-	MOVQ masks+40(FP), R13
-	MOVQ groups+48(FP), CX
+	MOVQ groups+40(FP), CX
 	LEAQ (SI)(R9*1), R10
 	LEAQ (R10)(R9*1), R11
 	LEAQ (R11)(R9*1), R12
 inloop:
 	VMOVDQU32 (DX), Z30
 	VPXORD Z0, Z0, Z0
-	KMOVW 0(R13), K1
+	KXNORW K0, K0, K1
 	VGATHERDPS (SI)(Z30*4), K1, Z0
 	VPXORD Z1, Z1, Z1
-	KMOVW 2(R13), K2
+	KXNORW K0, K0, K2
 	VGATHERDPS 4(SI)(Z30*4), K2, Z1
 	VPXORD Z2, Z2, Z2
-	KMOVW 4(R13), K3
+	KXNORW K0, K0, K3
 	VGATHERDPS 8(SI)(Z30*4), K3, Z2
 	VPXORD Z3, Z3, Z3
-	KMOVW 6(R13), K4
+	KXNORW K0, K0, K4
 	VGATHERDPS 12(SI)(Z30*4), K4, Z3
 	VPXORD Z4, Z4, Z4
-	KMOVW 8(R13), K1
+	KXNORW K0, K0, K1
 	VGATHERDPS (R10)(Z30*4), K1, Z4
 	VPXORD Z5, Z5, Z5
-	KMOVW 10(R13), K2
+	KXNORW K0, K0, K2
 	VGATHERDPS 4(R10)(Z30*4), K2, Z5
 	VPXORD Z6, Z6, Z6
-	KMOVW 12(R13), K3
+	KXNORW K0, K0, K3
 	VGATHERDPS 8(R10)(Z30*4), K3, Z6
 	VPXORD Z7, Z7, Z7
-	KMOVW 14(R13), K4
+	KXNORW K0, K0, K4
 	VGATHERDPS 12(R10)(Z30*4), K4, Z7
 	VPXORD Z8, Z8, Z8
-	KMOVW 16(R13), K1
+	KXNORW K0, K0, K1
 	VGATHERDPS (R11)(Z30*4), K1, Z8
 	VPXORD Z9, Z9, Z9
-	KMOVW 18(R13), K2
+	KXNORW K0, K0, K2
 	VGATHERDPS 4(R11)(Z30*4), K2, Z9
 	VPXORD Z10, Z10, Z10
-	KMOVW 20(R13), K3
+	KXNORW K0, K0, K3
 	VGATHERDPS 8(R11)(Z30*4), K3, Z10
 	VPXORD Z11, Z11, Z11
-	KMOVW 22(R13), K4
+	KXNORW K0, K0, K4
 	VGATHERDPS 12(R11)(Z30*4), K4, Z11
 	VPXORD Z12, Z12, Z12
-	KMOVW 24(R13), K1
+	KXNORW K0, K0, K1
 	VGATHERDPS (R12)(Z30*4), K1, Z12
 	VPXORD Z13, Z13, Z13
-	KMOVW 26(R13), K2
+	KXNORW K0, K0, K2
 	VGATHERDPS 4(R12)(Z30*4), K2, Z13
 	VPXORD Z14, Z14, Z14
-	KMOVW 28(R13), K3
+	KXNORW K0, K0, K3
 	VGATHERDPS 8(R12)(Z30*4), K3, Z14
 	VPXORD Z15, Z15, Z15
-	KMOVW 30(R13), K4
+	KXNORW K0, K0, K4
 	VGATHERDPS 12(R12)(Z30*4), K4, Z15
 	// B^T d, column s: rows 0, 1, 2, 3 in Z16+s, Z20+s, Z24+s, Z12+s.
 	VSUBPS Z8, Z0, Z16
@@ -140,7 +139,6 @@ inloop:
 	VMOVUPS Z3, (BX)
 	ADDQ $64, DI
 	ADDQ $64, DX
-	ADDQ $32, R13
 	DECQ CX
 	JNZ inloop
 	VZEROUPPER

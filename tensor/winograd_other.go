@@ -4,9 +4,7 @@ package tensor
 
 // No vector Winograd transforms in this build: the Go loops run.
 
-func winoInputVec[T float](v []T, vstride int, x []T, w int, idx []int32, masks []uint16) bool {
-	return false
-}
+func winoInputVec[T float](v []T, vstride int, xp []T, pw int, idx []int32) bool { return false }
 
 func winoOutputVec[T float](y []T, ow int, m []T, mstride int, idx []int32, masks []uint16, bias T) bool {
 	return false
