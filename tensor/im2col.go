@@ -3,9 +3,9 @@ package tensor
 import (
 	"fmt"
 	"runtime"
-	"sync"
 
 	"nnkit/internal/gemm"
+	"nnkit/internal/par"
 )
 
 // Helpers shared by the convolution-family operations (conv2d.go, pool.go,
@@ -220,16 +220,7 @@ func splitWork(n, cost int, f func(worker, lo, hi int)) {
 		}
 		return
 	}
-	var wg sync.WaitGroup
-	for w := 1; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			f(w, w*chunk, min((w+1)*chunk, n))
-		}(w)
-	}
-	f(0, 0, chunk)
-	wg.Wait()
+	par.Do(workers, func(w int) { f(w, w*chunk, min((w+1)*chunk, n)) })
 }
 
 // splitWorkers is the number of chunks splitWork(n, cost, f) uses.

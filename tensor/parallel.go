@@ -2,7 +2,8 @@ package tensor
 
 import (
 	"runtime"
-	"sync"
+
+	"nnkit/internal/par"
 )
 
 // parallelMinElems is the smallest elementwise job parallelFor splits:
@@ -25,14 +26,5 @@ func parallelFor(n, align int, f func(lo, hi int)) {
 	}
 	chunk := (n + workers - 1) / workers
 	chunk = (chunk + align - 1) / align * align
-	var wg sync.WaitGroup
-	for lo := chunk; lo < n; lo += chunk {
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			f(lo, hi)
-		}(lo, min(lo+chunk, n))
-	}
-	f(0, min(chunk, n))
-	wg.Wait()
+	par.Do((n+chunk-1)/chunk, func(w int) { f(w*chunk, min((w+1)*chunk, n)) })
 }

@@ -3,6 +3,8 @@ package gemm
 import (
 	"runtime"
 	"sync"
+
+	"nnkit/internal/par"
 )
 
 type float interface{ ~float32 | ~float64 }
@@ -78,7 +80,6 @@ func gemm[T float](kern *kernel[T], transA, transB bool, m, n, k int, alpha T, a
 	if !splitN {
 		chunk, total = chunkM, m
 	}
-	var wg sync.WaitGroup
 	run := func(lo, hi int) {
 		ws := getWorkspace(kern)
 		if splitN {
@@ -96,15 +97,7 @@ func gemm[T float](kern *kernel[T], transA, transB bool, m, n, k int, alpha T, a
 		}
 		putWorkspace(ws)
 	}
-	for lo := chunk; lo < total; lo += chunk {
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			run(lo, hi)
-		}(lo, min(lo+chunk, total))
-	}
-	run(0, min(chunk, total))
-	wg.Wait()
+	par.Do(ceilDiv(total, chunk), func(w int) { run(w*chunk, min((w+1)*chunk, total)) })
 }
 
 // serial is gemm on the calling goroutine, with a pooled workspace.
@@ -129,13 +122,10 @@ const kSplitMinK = 1024
 func gemmSplitK[T float](kern *kernel[T], workers int, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	workers = min(workers, k/(kSplitMinK/2))
 	chunk := ceilDiv(k, workers)
+	workers = ceilDiv(k, chunk)
 	parts := make([]*workspace[T], workers)
-	var wg sync.WaitGroup
-	for w := range workers {
+	par.Do(workers, func(w int) {
 		lo, hi := w*chunk, min((w+1)*chunk, k)
-		if lo >= hi {
-			break
-		}
 		ao, bo := lo, lo*ldb
 		if transA {
 			ao = lo * lda
@@ -150,20 +140,8 @@ func gemmSplitK[T float](kern *kernel[T], workers int, transA, transB bool, m, n
 			ws.part = grow(ws.part, m*n)
 			cc, ldcc, bt = ws.part, n, 0
 		}
-		job := func() {
-			gemmSerial(kern, ws, transA, transB, m, n, hi-lo, alpha, a[ao:], lda, b[bo:], ldb, bt, cc, ldcc)
-		}
-		if w == workers-1 || (w+1)*chunk >= k {
-			job()
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			job()
-		}()
-	}
-	wg.Wait()
+		gemmSerial(kern, ws, transA, transB, m, n, hi-lo, alpha, a[ao:], lda, b[bo:], ldb, bt, cc, ldcc)
+	})
 	for w, ws := range parts {
 		if ws == nil {
 			continue
