@@ -87,7 +87,7 @@ func Conv2d(x, w, b *Tensor, stride, padding int) *Tensor {
 			gx = newGrad(x, !wino) // Winograd writes every element
 		}
 		if w.requiresGrad {
-			gw = newGrad(w, true)
+			gw = newGrad(w, !wino) // Winograd writes every element
 		}
 		if b != nil && b.requiresGrad {
 			gb = newGrad(b, true)

@@ -95,15 +95,21 @@ func newPooled(dtype DType, zero bool, shape ...int) *Tensor {
 	if dtype == Float32 {
 		out.f32 = getScratch[float32](n)
 		if zero {
-			clear(out.f32)
+			clearPar(out.f32)
 		}
 	} else {
 		out.f64 = getScratch[float64](n)
 		if zero {
-			clear(out.f64)
+			clearPar(out.f64)
 		}
 	}
 	return out
+}
+
+// clearPar zeroes s, on every core when it is long (gradients of ResNet
+// weights and activations are megabytes).
+func clearPar[T float](s []T) {
+	parallelFor(len(s), 16, func(lo, hi int) { clear(s[lo:hi]) })
 }
 
 // release gives t's storage back to the pool; t must not be used after.

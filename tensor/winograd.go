@@ -337,8 +337,8 @@ func winoKernel[T float](g *[9]T) [16]T {
 	return t
 }
 
-// winoWeightGrad adds G^T dU G to every kernel of gw [OC, C, 3, 3], from
-// du [16, OC, C].
+// winoWeightGrad writes G^T dU G into every kernel of gw [OC, C, 3, 3],
+// from du [16, OC, C].
 func winoWeightGrad[T float](gw, du []T, oc, c int) {
 	plane := oc * c
 	var lanes [16]int32
@@ -366,9 +366,9 @@ func winoWeightGrad[T float](gw, du []T, oc, c int) {
 			k := (*[9]T)(gw[at*9:])
 			for i := range 3 {
 				h0, h1, h2, h3 := h[4*i], h[4*i+1], h[4*i+2], h[4*i+3]
-				k[3*i] += h0 + (h1+h2)/2
-				k[3*i+1] += (h1 - h2) / 2
-				k[3*i+2] += (h1+h2)/2 + h3
+				k[3*i] = h0 + (h1+h2)/2
+				k[3*i+1] = (h1 - h2) / 2
+				k[3*i+2] = (h1+h2)/2 + h3
 			}
 		}
 	})
