@@ -16,3 +16,11 @@ func WinogradGoLoops() (restore func()) {
 	winoGoLoops = true
 	return func() { winoGoLoops = old }
 }
+
+// ForceWinogradTile makes Winograd use F(m x m, 3 x 3) (m = 2 or 4) on
+// every layer, until the returned function restores the choice by size.
+func ForceWinogradTile(m int) (restore func()) {
+	old := winoForceTile
+	winoForceTile = m
+	return func() { winoForceTile = old }
+}

@@ -1,5 +1,9 @@
 package tensor
 
+import "slices"
+
+//go:generate sh -c "python3 ../scripts/gen_winograd.py && gofmt -w winograd4.go"
+
 // Winograd's minimal filtering F(2x2, 3x3) for 3 x 3, stride-1
 // convolutions (Lavin and Gray, "Fast Algorithms for Convolutional Neural
 // Networks", 2015). A 2 x 2 block of outputs of one input channel is
@@ -36,6 +40,18 @@ package tensor
 // and 3 exchanged (G J = P G for J the reversal and P that exchange), so
 // it runs through the same forward code and needs no col2im.
 //
+// F(4x4, 3x3) works the same way on 6 x 6 input tiles and 4 x 4 output
+// blocks with 36 products (2.25 multiplies per output instead of 4 for
+// F(2x2, 3x3) and 9 for im2col), at the price of transforms with larger
+// coefficients (B^T, G and A^T of Lavin and Gray, interpolation points 0,
+// +-1, +-2 and infinity; see winograd4.go) and so of more rounding: about
+// ten times F(2x2)'s error in float32, still far below what training
+// notices. Its flipped kernels are not a permutation of U, so the input
+// gradient's are transformed from the turned kernels directly.
+// winoTile picks, per layer, the tile with the fewer products over its
+// output (4 x 4 for ResNet-18's 24 x 24, 12 x 12 and 3 x 3 planes at 96 x
+// 96 input, 2 x 2 for 6 x 6, where both need the same).
+//
 // Every sum runs in a fixed order that depends only on the shapes and
 // GOMAXPROCS (the weight gradient's per-worker partial sums are added in
 // worker order), so a seed gives the same bits run after run. The results
@@ -58,6 +74,10 @@ var winoFloat64 = false
 // vector kernels exist (tests compare the two).
 var winoGoLoops = false
 
+// winoForceTile, when not 0, is the tile every Winograd convolution uses
+// (tests run both on every shape).
+var winoForceTile = 0
+
 // winoChunkTiles is the number of tiles (GEMM columns) a chunk aims at,
 // as convChunkCols is for im2col.
 const winoChunkTiles = 512
@@ -72,20 +92,40 @@ func (g convGeom) useWinograd(dtype DType) bool {
 	return g.k == 3 && g.s == 1 && g.p <= 2 && g.c >= winoMinChannels && g.oc >= winoMinChannels
 }
 
+// winoTile is the output block size m (2 or 4) of the F(m x m, 3 x 3)
+// used for an output of oh x ow: the one with fewer products (m+2)^2 per
+// tile times tiles, 2 on a tie (smaller transforms, less rounding).
+func winoTile(oh, ow int) int {
+	if winoForceTile != 0 {
+		return winoForceTile
+	}
+	f2 := 16 * ((oh + 1) / 2) * ((ow + 1) / 2)
+	f4 := 36 * ((oh + 3) / 4) * ((ow + 3) / 4)
+	if f4 < f2 {
+		return 4
+	}
+	return 2
+}
+
 // winoGrid is a convolution's tile grid over an output of oh x ow: th x tw
-// tiles of 2 x 2 (the last row and column of tiles cut short when oh or ow
-// is odd), the first reading the input from row and column -p.
+// tiles of m x m (the last row and column of tiles cut short when m does
+// not divide oh or ow), each reading an (m+2) x (m+2) window of the input,
+// the first from row and column -p.
 type winoGrid struct {
+	m          int // output block; a = m+2 the input window, a*a products
 	c, h, w, p int // input channels, height, width, padding
 	oh, ow     int
 	th, tw     int
 }
 
-func newWinoGrid(c, h, w, p, oh, ow int) winoGrid {
-	return winoGrid{c: c, h: h, w: w, p: p, oh: oh, ow: ow, th: (oh + 1) / 2, tw: (ow + 1) / 2}
+func newWinoGrid(m, c, h, w, p, oh, ow int) winoGrid {
+	return winoGrid{m: m, c: c, h: h, w: w, p: p, oh: oh, ow: ow, th: (oh + m - 1) / m, tw: (ow + m - 1) / m}
 }
 
 func (q winoGrid) tiles() int { return q.th * q.tw }
+
+// products is the number of positions ξ (of GEMMs): (m+2)^2.
+func (q winoGrid) products() int { return (q.m + 2) * (q.m + 2) }
 
 // winoPlan shares out a convolution's images like convGeom.plan, with
 // chunks of about winoChunkTiles tiles.
@@ -100,17 +140,18 @@ func winoPlan(n, tilesPerImage, imageFlops int) convPlan {
 
 // winoForward is conv2dForward by Winograd.
 func winoForward[T float](g convGeom, y, x, w, b []T) {
-	u := getScratch[T](16 * g.oc * g.c)
+	grid := newWinoGrid(winoTile(g.oh, g.ow), g.c, g.h, g.w, g.p, g.oh, g.ow)
+	np := grid.products()
+	u := getScratch[T](np * g.oc * g.c)
 	defer putScratch(u)
-	winoWeights(u, w, g.oc, g.c, false)
-	grid := newWinoGrid(g.c, g.h, g.w, g.p, g.oh, g.ow)
+	winoWeights(grid.m, u, w, g.oc, g.c, false)
 	tpi := grid.tiles()
 	p := winoPlan(g.n, tpi, g.imageFlops)
 	serial := p.workers > 1
 	ntp := roundUp16(p.chunk * tpi)
 	p.forEach(g.n, func(_, lo, hi int) {
-		v := getScratch[T](16 * g.c * ntp)
-		m := getScratch[T](16 * g.oc * ntp)
+		v := getScratch[T](np * g.c * ntp)
+		m := getScratch[T](np * g.oc * ntp)
 		defer putScratch(v)
 		defer putScratch(m)
 		p.chunks(lo, hi, func(n0, nb int) {
@@ -122,14 +163,14 @@ func winoForward[T float](g convGeom, y, x, w, b []T) {
 
 // winoBackward is conv2dBackward by Winograd.
 func winoBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
-	fwd := newWinoGrid(g.c, g.h, g.w, g.p, g.oh, g.ow)
+	fwd := newWinoGrid(winoTile(g.oh, g.ow), g.c, g.h, g.w, g.p, g.oh, g.ow)
 	// The input gradient's convolution: dY [N, OC, OH, OW] in, dX out.
-	bwd := newWinoGrid(g.oc, g.oh, g.ow, 2-g.p, g.h, g.w)
-	var ud []T // its transformed kernels [16, C, OC]
+	bwd := newWinoGrid(winoTile(g.h, g.w), g.oc, g.oh, g.ow, 2-g.p, g.h, g.w)
+	var ud []T // its transformed kernels [a*a, C, OC]
 	if gx != nil {
-		ud = getScratch[T](16 * g.c * g.oc)
+		ud = getScratch[T](bwd.products() * g.c * g.oc)
 		defer putScratch(ud)
-		winoWeights(ud, w, g.oc, g.c, true)
+		winoWeights(bwd.m, ud, w, g.oc, g.c, true)
 	}
 	tpi := max(fwd.tiles(), bwd.tiles())
 	p := winoPlan(g.n, tpi, g.imageFlops)
@@ -140,7 +181,7 @@ func winoBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 	p.forEach(g.n, func(worker, lo, hi int) {
 		var du, db []T
 		if gw != nil {
-			du = getScratch[T](16 * g.oc * g.c)
+			du = getScratch[T](fwd.products() * g.oc * g.c)
 			clear(du)
 			pu[worker] = du
 		}
@@ -152,7 +193,7 @@ func winoBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 				pb[worker] = db
 			}
 		}
-		size := 16 * max(g.c, g.oc) * roundUp16(p.chunk*tpi)
+		size := max(fwd.products(), bwd.products()) * max(g.c, g.oc) * roundUp16(p.chunk*tpi)
 		v := getScratch[T](size)
 		m := getScratch[T](size)
 		defer putScratch(v)
@@ -162,11 +203,12 @@ func winoBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 			if du != nil {
 				// dU_ξ += dM_ξ V_ξ^T
 				ch := newWinoChunk(fwd, nb, g.oc)
-				vx := v[:16*g.c*ch.ntp]
-				dm := m[:16*g.oc*ch.ntp]
+				np := fwd.products()
+				vx := v[:np*g.c*ch.ntp]
+				dm := m[:np*g.oc*ch.ntp]
 				winoInput(!serial, fwd, &ch, vx, x[n0*g.chw:(n0+nb)*g.chw])
 				winoOutputAdjoint(!serial, fwd, &ch, g.oc, dm, gyc)
-				perImage(!serial, 16, 2*g.oc*g.c*ch.nt, func(xi int) {
+				perImage(!serial, np, 2*g.oc*g.c*ch.nt, func(xi int) {
 					gemmT(true, false, true, g.oc, g.c, ch.nt, dm[xi*g.oc*ch.ntp:], ch.ntp, vx[xi*g.c*ch.ntp:], ch.ntp, 1, du[xi*g.oc*g.c:], g.c)
 				})
 			}
@@ -184,7 +226,7 @@ func winoBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 			axpy(pu[0], pu[worker], 1)
 			putScratch(pu[worker])
 		}
-		winoWeightGrad(gw, pu[0], g.oc, g.c)
+		winoWeightGrad(fwd.m, gw, pu[0], g.oc, g.c)
 		putScratch(pu[0])
 	}
 	for worker := 1; worker < p.workers; worker++ {
@@ -216,38 +258,36 @@ type winoChunk struct {
 	nb, nt, ntp int
 	// The input's planes of one channel are copied into [nb, ph, pw] at
 	// row and column p, zero around (the padding); in[t] is where tile
-	// t's 4 x 4 window starts there.
+	// t's window starts there.
 	ph, pw int
 	in     []int32
-	// out[t] is where tile t's 2 x 2 block starts in the output [nb, outC,
-	// OH, OW] (channel 0), and outMasks[4*g+i] has bit l set when block
-	// position i (00, 01, 10, 11) of tile 16*g+l lies inside OH x OW.
+	// out[t] is where tile t's m x m block starts in the output [nb, outC,
+	// OH, OW] (channel 0), and outMasks[m*m*g + m*i + j] has bit l set when
+	// block position (i, j) of tile 16*g+l lies inside OH x OW.
 	out      []int32
 	outMasks []uint16
 }
 
 func newWinoChunk(q winoGrid, nb, outC int) winoChunk {
-	ch := winoChunk{nb: nb, nt: nb * q.tiles(), ph: 2*q.th + 2, pw: 2*q.tw + 2}
+	m := q.m
+	ch := winoChunk{nb: nb, nt: nb * q.tiles(), ph: m*q.th + 2, pw: m*q.tw + 2}
 	ch.ntp = roundUp16(ch.nt)
 	ch.in = make([]int32, ch.ntp)
 	ch.out = make([]int32, ch.ntp)
-	ch.outMasks = make([]uint16, ch.ntp/4)
+	ch.outMasks = make([]uint16, ch.ntp/16*m*m)
 	t := 0
 	for img := range nb {
 		for ti := range q.th {
 			for tj := range q.tw {
-				ch.in[t] = int32(img*ch.ph*ch.pw + 2*ti*ch.pw + 2*tj)
+				ch.in[t] = int32(img*ch.ph*ch.pw + m*ti*ch.pw + m*tj)
+				ch.out[t] = int32(img*outC*q.oh*q.ow + m*ti*q.ow + m*tj)
 				bit := uint16(1) << (t % 16)
-				ch.out[t] = int32(img*outC*q.oh*q.ow + 2*ti*q.ow + 2*tj)
-				om := ch.outMasks[4*(t/16):][:4]
-				om[0] |= bit
-				if 2*tj+1 < q.ow {
-					om[1] |= bit
-				}
-				if 2*ti+1 < q.oh {
-					om[2] |= bit
-					if 2*tj+1 < q.ow {
-						om[3] |= bit
+				om := ch.outMasks[m*m*(t/16):][:m*m]
+				for i := range m {
+					for j := range m {
+						if m*ti+i < q.oh && m*tj+j < q.ow {
+							om[m*i+j] |= bit
+						}
 					}
 				}
 				t++
@@ -258,37 +298,41 @@ func newWinoChunk(q winoGrid, nb, outC int) winoChunk {
 }
 
 // winoConv computes the convolution of the chunk's images x [nb, C, H, W]
-// with the transformed kernels u [16, OC, C] into y [nb, OC, OH, OW], plus
+// with the transformed kernels u [a*a, OC, C] into y [nb, OC, OH, OW], plus
 // the bias b when not nil, using v and m as the V and M buffers. With par
 // set it runs on every core.
 func winoConv[T float](par bool, q winoGrid, ch *winoChunk, oc int, u, x, v, m, y, b []T) {
-	v = v[:16*q.c*ch.ntp]
-	m = m[:16*oc*ch.ntp]
+	np := q.products()
+	v = v[:np*q.c*ch.ntp]
+	m = m[:np*oc*ch.ntp]
 	winoInput(par, q, ch, v, x)
-	perImage(par, 16, 2*oc*q.c*ch.nt, func(xi int) {
+	perImage(par, np, 2*oc*q.c*ch.nt, func(xi int) {
 		gemmT(true, false, false, oc, ch.nt, q.c, u[xi*oc*q.c:], q.c, v[xi*q.c*ch.ntp:], ch.ntp, 0, m[xi*oc*ch.ntp:], ch.ntp)
 	})
 	winoOutput(par, q, ch, oc, y, m, b)
 }
 
-// winoWeights writes the transformed kernels of w [OC, C, 3, 3]: with
-// dgrad unset U [16, OC, C], U_ξ[o][c] = (G w[o][c] G^T)_ξ; with dgrad set
-// those of the input gradient's convolution, [16, C, OC], the kernel
-// w[o][c] turned by 180 degrees at [ξ][c][o], which is U with ξ's row and
-// column indices 0 and 3 exchanged.
-func winoWeights[T float](u, w []T, oc, c int, dgrad bool) {
+// winoWeights writes the transformed kernels of w [OC, C, 3, 3] for
+// F(m x m, 3 x 3): with dgrad unset U [a*a, OC, C], U_ξ[o][c] = (G
+// w[o][c] G^T)_ξ; with dgrad set those of the input gradient's
+// convolution, [a*a, C, OC], the kernel w[o][c] turned by 180 degrees at
+// [ξ][c][o] (for m = 2, U with ξ's row and column indices 0 and 3
+// exchanged).
+func winoWeights[T float](m int, u, w []T, oc, c int, dgrad bool) {
+	np := (m + 2) * (m + 2)
 	plane := oc * c
-	var perm [16]int    // where position ξ of G g G^T goes
-	var offs [16]int    // the same in bytes from a float32 U_0 element
-	var lanes [16]int32 // kernel l of a group of 16, in elements of w
+	perm := make([]int, np) // where position ξ of the transform goes
+	offs := make([]int, np) // the same in bytes from a float32 U_0 element
+	var lanes [16]int32     // kernel l of a group of 16, in elements of w
 	for xi := range perm {
 		perm[xi] = xi
-		if dgrad {
+		if dgrad && m == 2 {
 			swap := [4]int{3, 1, 2, 0}
 			perm[xi] = 4*swap[xi/4] + swap[xi%4]
 		}
 		offs[xi] = 4 * perm[xi] * plane
 	}
+	flip := dgrad && m == 4
 	// Kernels in the order of U's rows: (o, c) with c fastest, or with
 	// dgrad (c, o) with o fastest; rows of n kernels, kernel j of row r
 	// at w[r*rowStep + j*step].
@@ -299,16 +343,22 @@ func winoWeights[T float](u, w []T, oc, c int, dgrad bool) {
 	for l := range lanes {
 		lanes[l] = int32(l * step)
 	}
-	perRange(true, rows, 64*n, func(lo, hi int) {
+	perRange(true, rows, 16*np*n, func(lo, hi int) {
+		var k [9]T
+		var t [36]T
 		for r := lo; r < hi; r++ {
 			at := r * n // U's elements for the row: U_ξ[at .. at+n)
 			j := 0
-			if groups := n / 16; groups > 0 && winoWeightsVec(u[at:], &offs, w[r*rowStep:], 16*step, &lanes, groups) {
+			if groups := n / 16; groups > 0 && winoWeightsVec(m, flip, u[at:], offs, w[r*rowStep:], 16*step, &lanes, groups) {
 				j = 16 * groups
 			}
 			for ; j < n; j++ {
-				t := winoKernel((*[9]T)(w[r*rowStep+j*step:]))
-				for xi, v := range t {
+				copy(k[:], w[r*rowStep+j*step:][:9])
+				if flip {
+					slices.Reverse(k[:])
+				}
+				winoKernelTile(m, &k, &t)
+				for xi, v := range t[:np] {
 					u[perm[xi]*plane+at+j] = v
 				}
 			}
@@ -316,8 +366,205 @@ func winoWeights[T float](u, w []T, oc, c int, dgrad bool) {
 	})
 }
 
-// winoKernel is G g G^T for one 3 x 3 kernel g.
-func winoKernel[T float](g *[9]T) [16]T {
+// winoWeightGrad writes the kernel gradients of F(m x m, 3 x 3), G^T dU
+// G, into gw [OC, C, 3, 3], from du [a*a, OC, C].
+func winoWeightGrad[T float](m int, gw, du []T, oc, c int) {
+	np := (m + 2) * (m + 2)
+	plane := oc * c
+	var lanes [16]int32
+	for l := range lanes {
+		lanes[l] = int32(9 * l)
+	}
+	groups := plane / 16
+	perRange(true, groups+1, 16*16*np, func(lo, hi int) {
+		at, end := 16*lo, min(16*hi, plane)
+		if n := min(hi, groups) - lo; n > 0 && winoWeightGradVec(m, gw[9*at:], du[at:], plane, &lanes, n) {
+			at += 16 * n
+		}
+		var d [36]T
+		for ; at < end; at++ {
+			for xi := range np {
+				d[xi] = du[xi*plane+at]
+			}
+			winoKernelGradTile(m, &d, (*[9]T)(gw[at*9:]))
+		}
+	})
+}
+
+// winoInput writes V [a*a, C, ntp] for the chunk's images x [nb, C, H, W]:
+// V_ξ[c][t] = (B^T d B)_ξ for d the a x a window of tile t in channel c,
+// zero outside the image. Each goroutine copies a channel's planes into
+// its padded buffer (whose border, zeroed once, stays zero: ph >= H + p and
+// pw >= W + p for every padding the grid takes), then transforms them.
+func winoInput[T float](par bool, q winoGrid, ch *winoChunk, v, x []T) {
+	hw, pp := q.h*q.w, ch.ph*ch.pw
+	vs := q.c * ch.ntp
+	a, np := q.m+2, q.products()
+	perRange(par, q.c, np*ch.ntp, func(lo, hi int) {
+		xp := getScratch[T](ch.nb * pp)
+		defer putScratch(xp)
+		clear(xp)
+		var d, e [36]T
+		for c := lo; c < hi; c++ {
+			for img := range ch.nb {
+				plane := img*q.c + c
+				copyRows(xp[img*pp+q.p*ch.pw+q.p:], ch.pw, x[plane*hw:(plane+1)*hw], q.w, q.h, q.w)
+			}
+			vc := v[c*ch.ntp:]
+			if winoInputVec(q.m, vc, vs, xp, ch.pw, ch.in) {
+				continue
+			}
+			for t := range ch.nt {
+				win := xp[ch.in[t]:]
+				for r := range a {
+					copy(d[a*r:a*r+a], win[r*ch.pw:r*ch.pw+a])
+				}
+				winoInputTile(q.m, &d, &e)
+				for xi, val := range e[:np] {
+					vc[xi*vs+t] = val
+				}
+			}
+		}
+	})
+}
+
+// winoOutput writes y [nb, OC, OH, OW] from M [a*a, OC, ntp]: the m x m
+// block of tile t is A^T s A with s_ξ = M_ξ[o][t], plus b[o] when b is not
+// nil; the parts of the last tiles beyond OH or OW are dropped.
+func winoOutput[T float](par bool, q winoGrid, ch *winoChunk, oc int, y, m, b []T) {
+	ohw := q.oh * q.ow
+	ms := oc * ch.ntp
+	bm, np := q.m, q.products()
+	perRange(par, oc, np*ch.ntp, func(lo, hi int) {
+		var s [36]T
+		var blk [16]T
+		for o := lo; o < hi; o++ {
+			var bias T
+			if b != nil {
+				bias = b[o]
+			}
+			yo, mo := y[o*ohw:], m[o*ch.ntp:]
+			if winoOutputVec(bm, yo, q.ow, mo, ms, ch.out, ch.outMasks, bias) {
+				continue
+			}
+			for t := range ch.nt {
+				for xi := range np {
+					s[xi] = mo[xi*ms+t]
+				}
+				winoOutputTile(bm, &s, &blk)
+				mk := ch.outMasks[bm*bm*(t/16):][:bm*bm]
+				bit := uint16(1) << (t % 16)
+				at := int(ch.out[t])
+				for i := range bm {
+					for j := range bm {
+						if mk[bm*i+j]&bit != 0 {
+							yo[at+i*q.ow+j] = blk[bm*i+j] + bias
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// winoOutputAdjoint writes dM [a*a, OC, ntp], dM_ξ[o][t] = (A dy A^T)_ξ
+// for dy the m x m block of tile t in g [nb, OC, OH, OW] (zero beyond OH
+// or OW): the adjoint of winoOutput.
+func winoOutputAdjoint[T float](par bool, q winoGrid, ch *winoChunk, oc int, dm, g []T) {
+	ohw := q.oh * q.ow
+	ds := oc * ch.ntp
+	bm, np := q.m, q.products()
+	perRange(par, oc, np*ch.ntp, func(lo, hi int) {
+		var blk [16]T
+		var z [36]T
+		for o := lo; o < hi; o++ {
+			dmo, gof := dm[o*ch.ntp:], g[o*ohw:]
+			if winoAdjointVec(bm, dmo, ds, gof, q.ow, ch.out, ch.outMasks) {
+				continue
+			}
+			for t := range ch.nt {
+				mk := ch.outMasks[bm*bm*(t/16):][:bm*bm]
+				bit := uint16(1) << (t % 16)
+				at := int(ch.out[t])
+				for i := range bm {
+					for j := range bm {
+						blk[bm*i+j] = 0
+						if mk[bm*i+j]&bit != 0 {
+							blk[bm*i+j] = gof[at+i*q.ow+j]
+						}
+					}
+				}
+				winoAdjointTile(bm, &blk, &z)
+				for xi, val := range z[:np] {
+					dmo[xi*ds+t] = val
+				}
+			}
+		}
+	})
+}
+
+// The per-tile transforms of F(2x2, 3x3) and F(4x4, 3x3) (winograd4.go),
+// on arrays large enough for either.
+
+func winoInputTile[T float](m int, d, out *[36]T) {
+	if m == 4 {
+		wino4InputTile(d, out)
+		return
+	}
+	// B^T d, one column at a time, then (B^T d) B one row at a time.
+	var e [16]T
+	for s := range 4 {
+		d0, d1, d2, d3 := d[s], d[4+s], d[8+s], d[12+s]
+		e[s] = d0 - d2
+		e[4+s] = d1 + d2
+		e[8+s] = d2 - d1
+		e[12+s] = d1 - d3
+	}
+	for i := range 4 {
+		e0, e1, e2, e3 := e[4*i], e[4*i+1], e[4*i+2], e[4*i+3]
+		out[4*i] = e0 - e2
+		out[4*i+1] = e1 + e2
+		out[4*i+2] = e2 - e1
+		out[4*i+3] = e1 - e3
+	}
+}
+
+func winoOutputTile[T float](m int, s *[36]T, out *[16]T) {
+	if m == 4 {
+		wino4OutputTile(s, out)
+		return
+	}
+	// A^T s: two rows of four; then (A^T s) A.
+	var a, c [4]T
+	for k := range 4 {
+		a[k] = s[k] + s[4+k] + s[8+k]
+		c[k] = s[4+k] - s[8+k] - s[12+k]
+	}
+	out[0], out[1] = a[0]+a[1]+a[2], a[1]-a[2]-a[3]
+	out[2], out[3] = c[0]+c[1]+c[2], c[1]-c[2]-c[3]
+}
+
+func winoAdjointTile[T float](m int, dy *[16]T, out *[36]T) {
+	if m == 4 {
+		wino4AdjointTile(dy, out)
+		return
+	}
+	d00, d01, d10, d11 := dy[0], dy[1], dy[2], dy[3]
+	// A dy: four rows of two; then (A dy) A^T.
+	r := [4][2]T{{d00, d01}, {d00 + d10, d01 + d11}, {d00 - d10, d01 - d11}, {-d10, -d11}}
+	for i, ri := range r {
+		out[4*i] = ri[0]
+		out[4*i+1] = ri[0] + ri[1]
+		out[4*i+2] = ri[0] - ri[1]
+		out[4*i+3] = -ri[1]
+	}
+}
+
+func winoKernelTile[T float](m int, g *[9]T, out *[36]T) {
+	if m == 4 {
+		wino4KernelTile(g, out)
+		return
+	}
 	var h [12]T // G g, 4 x 3
 	for j := range 3 {
 		g0, g1, g2 := g[j], g[3+j], g[6+j]
@@ -326,185 +573,31 @@ func winoKernel[T float](g *[9]T) [16]T {
 		h[6+j] = (g0 - g1 + g2) / 2
 		h[9+j] = g2
 	}
-	var t [16]T // (G g) G^T, 4 x 4
-	for i := range 4 {
+	for i := range 4 { // (G g) G^T, 4 x 4
 		h0, h1, h2 := h[3*i], h[3*i+1], h[3*i+2]
-		t[4*i] = h0
-		t[4*i+1] = (h0 + h1 + h2) / 2
-		t[4*i+2] = (h0 - h1 + h2) / 2
-		t[4*i+3] = h2
+		out[4*i] = h0
+		out[4*i+1] = (h0 + h1 + h2) / 2
+		out[4*i+2] = (h0 - h1 + h2) / 2
+		out[4*i+3] = h2
 	}
-	return t
 }
 
-// winoWeightGrad writes G^T dU G into every kernel of gw [OC, C, 3, 3],
-// from du [16, OC, C].
-func winoWeightGrad[T float](gw, du []T, oc, c int) {
-	plane := oc * c
-	var lanes [16]int32
-	for l := range lanes {
-		lanes[l] = int32(9 * l)
+func winoKernelGradTile[T float](m int, d *[36]T, out *[9]T) {
+	if m == 4 {
+		wino4KernelGradTile(d, out)
+		return
 	}
-	groups := plane / 16
-	perRange(true, groups+1, 16*64, func(lo, hi int) {
-		at, end := 16*lo, min(16*hi, plane)
-		if n := min(hi, groups) - lo; n > 0 && winoWeightGradVec(gw[9*at:], du[at:], plane, &lanes, n) {
-			at += 16 * n
-		}
-		for ; at < end; at++ {
-			var d [16]T
-			for xi := range d {
-				d[xi] = du[xi*plane+at]
-			}
-			var h [12]T // G^T dU, 3 x 4
-			for j := range 4 {
-				d0, d1, d2, d3 := d[j], d[4+j], d[8+j], d[12+j]
-				h[j] = d0 + (d1+d2)/2
-				h[4+j] = (d1 - d2) / 2
-				h[8+j] = (d1+d2)/2 + d3
-			}
-			k := (*[9]T)(gw[at*9:])
-			for i := range 3 {
-				h0, h1, h2, h3 := h[4*i], h[4*i+1], h[4*i+2], h[4*i+3]
-				k[3*i] = h0 + (h1+h2)/2
-				k[3*i+1] = (h1 - h2) / 2
-				k[3*i+2] = (h1+h2)/2 + h3
-			}
-		}
-	})
-}
-
-// winoInput writes V [16, C, ntp] for the chunk's images x [nb, C, H, W]:
-// V_ξ[c][t] = (B^T d B)_ξ for d the 4 x 4 window of tile t in channel c,
-// zero outside the image. Each goroutine copies a channel's planes into
-// its padded buffer (whose border, zeroed once, stays zero: ph >= H + p and
-// pw >= W + p for every padding the grid takes), then transforms them.
-func winoInput[T float](par bool, q winoGrid, ch *winoChunk, v, x []T) {
-	hw, pp := q.h*q.w, ch.ph*ch.pw
-	vs := q.c * ch.ntp
-	perRange(par, q.c, 16*ch.ntp, func(lo, hi int) {
-		xp := getScratch[T](ch.nb * pp)
-		defer putScratch(xp)
-		clear(xp)
-		for c := lo; c < hi; c++ {
-			for img := range ch.nb {
-				plane := img*q.c + c
-				copyRows(xp[img*pp+q.p*ch.pw+q.p:], ch.pw, x[plane*hw:(plane+1)*hw], q.w, q.h, q.w)
-			}
-			vc := v[c*ch.ntp:]
-			if winoInputVec(vc, vs, xp, ch.pw, ch.in) {
-				continue
-			}
-			for t := range ch.nt {
-				win := xp[ch.in[t]:]
-				var d [16]T
-				for r := range 4 {
-					copy(d[4*r:4*r+4], win[r*ch.pw:r*ch.pw+4])
-				}
-				// B^T d, one column at a time.
-				var e [16]T
-				for s := range 4 {
-					d0, d1, d2, d3 := d[s], d[4+s], d[8+s], d[12+s]
-					e[s] = d0 - d2
-					e[4+s] = d1 + d2
-					e[8+s] = d2 - d1
-					e[12+s] = d1 - d3
-				}
-				// (B^T d) B, one row at a time.
-				for i := range 4 {
-					e0, e1, e2, e3 := e[4*i], e[4*i+1], e[4*i+2], e[4*i+3]
-					vc[(4*i)*vs+t] = e0 - e2
-					vc[(4*i+1)*vs+t] = e1 + e2
-					vc[(4*i+2)*vs+t] = e2 - e1
-					vc[(4*i+3)*vs+t] = e1 - e3
-				}
-			}
-		}
-	})
-}
-
-// winoOutput writes y [nb, OC, OH, OW] from M [16, OC, ntp]: the 2 x 2
-// block of tile t is A^T m A with m_ξ = M_ξ[o][t], plus b[o] when b is not
-// nil; the parts of the last tiles beyond OH or OW are dropped.
-func winoOutput[T float](par bool, q winoGrid, ch *winoChunk, oc int, y, m, b []T) {
-	ohw := q.oh * q.ow
-	ms := oc * ch.ntp
-	perRange(par, oc, 16*ch.ntp, func(lo, hi int) {
-		for o := lo; o < hi; o++ {
-			var bias T
-			if b != nil {
-				bias = b[o]
-			}
-			yo, mo := y[o*ohw:], m[o*ch.ntp:]
-			if winoOutputVec(yo, q.ow, mo, ms, ch.out, ch.outMasks, bias) {
-				continue
-			}
-			for t := range ch.nt {
-				var s [16]T
-				for xi := range s {
-					s[xi] = mo[xi*ms+t]
-				}
-				// A^T m: two rows of four.
-				var a, c [4]T
-				for k := range 4 {
-					a[k] = s[k] + s[4+k] + s[8+k]
-					c[k] = s[4+k] - s[8+k] - s[12+k]
-				}
-				// (A^T m) A, the positions inside the output only.
-				mk := ch.outMasks[4*(t/16):][:4]
-				bit := uint16(1) << (t % 16)
-				at := ch.out[t]
-				yo[at] = a[0] + a[1] + a[2] + bias
-				if mk[1]&bit != 0 {
-					yo[at+1] = a[1] - a[2] - a[3] + bias
-				}
-				if mk[2]&bit != 0 {
-					yo[int(at)+q.ow] = c[0] + c[1] + c[2] + bias
-				}
-				if mk[3]&bit != 0 {
-					yo[int(at)+q.ow+1] = c[1] - c[2] - c[3] + bias
-				}
-			}
-		}
-	})
-}
-
-// winoOutputAdjoint writes dM [16, OC, ntp], dM_ξ[o][t] = (A dy A^T)_ξ
-// for dy the 2 x 2 block of tile t in g [nb, OC, OH, OW] (zero beyond OH
-// or OW): the adjoint of winoOutput.
-func winoOutputAdjoint[T float](par bool, q winoGrid, ch *winoChunk, oc int, dm, g []T) {
-	ohw := q.oh * q.ow
-	ds := oc * ch.ntp
-	perRange(par, oc, 16*ch.ntp, func(lo, hi int) {
-		for o := lo; o < hi; o++ {
-			dmo, gof := dm[o*ch.ntp:], g[o*ohw:]
-			if winoAdjointVec(dmo, ds, gof, q.ow, ch.out, ch.outMasks) {
-				continue
-			}
-			for t := range ch.nt {
-				mk := ch.outMasks[4*(t/16):][:4]
-				bit := uint16(1) << (t % 16)
-				at := int(ch.out[t])
-				var d00, d01, d10, d11 T
-				d00 = gof[at]
-				if mk[1]&bit != 0 {
-					d01 = gof[at+1]
-				}
-				if mk[2]&bit != 0 {
-					d10 = gof[at+q.ow]
-				}
-				if mk[3]&bit != 0 {
-					d11 = gof[at+q.ow+1]
-				}
-				// A dy: four rows of two; then (A dy) A^T.
-				r := [4][2]T{{d00, d01}, {d00 + d10, d01 + d11}, {d00 - d10, d01 - d11}, {-d10, -d11}}
-				for i, ri := range r {
-					dmo[(4*i)*ds+t] = ri[0]
-					dmo[(4*i+1)*ds+t] = ri[0] + ri[1]
-					dmo[(4*i+2)*ds+t] = ri[0] - ri[1]
-					dmo[(4*i+3)*ds+t] = -ri[1]
-				}
-			}
-		}
-	})
+	var h [12]T // G^T dU, 3 x 4
+	for j := range 4 {
+		d0, d1, d2, d3 := d[j], d[4+j], d[8+j], d[12+j]
+		h[j] = d0 + (d1+d2)/2
+		h[4+j] = (d1 - d2) / 2
+		h[8+j] = (d1+d2)/2 + d3
+	}
+	for i := range 3 {
+		h0, h1, h2, h3 := h[4*i], h[4*i+1], h[4*i+2], h[4*i+3]
+		out[3*i] = h0 + (h1+h2)/2
+		out[3*i+1] = (h1 - h2) / 2
+		out[3*i+2] = (h1+h2)/2 + h3
+	}
 }
