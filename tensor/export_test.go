@@ -24,3 +24,11 @@ func ForceWinogradTile(m int) (restore func()) {
 	winoForceTile = m
 	return func() { winoForceTile = old }
 }
+
+// DisableWinograd makes every convolution use im2col until the returned
+// function restores the defaults.
+func DisableWinograd() (restore func()) {
+	old := winoMinChannels
+	winoMinChannels = 1 << 30
+	return func() { winoMinChannels = old }
+}
