@@ -180,9 +180,9 @@ func winoBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 	pb := make([][]T, p.workers)
 	p.forEach(g.n, func(worker, lo, hi int) {
 		var du, db []T
+		duBeta := T(0) // the first chunk writes dU, later ones add to it
 		if gw != nil {
 			du = getScratch[T](fwd.products() * g.oc * g.c)
-			clear(du)
 			pu[worker] = du
 		}
 		if gb != nil {
@@ -209,8 +209,9 @@ func winoBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 				winoInput(!serial, fwd, &ch, vx, x[n0*g.chw:(n0+nb)*g.chw])
 				winoOutputAdjoint(!serial, fwd, &ch, g.oc, dm, gyc)
 				perImage(!serial, np, 2*g.oc*g.c*ch.nt, func(xi int) {
-					gemmT(true, false, true, g.oc, g.c, ch.nt, dm[xi*g.oc*ch.ntp:], ch.ntp, vx[xi*g.c*ch.ntp:], ch.ntp, 1, du[xi*g.oc*g.c:], g.c)
+					gemmT(true, false, true, g.oc, g.c, ch.nt, dm[xi*g.oc*ch.ntp:], ch.ntp, vx[xi*g.c*ch.ntp:], ch.ntp, duBeta, du[xi*g.oc*g.c:], g.c)
 				})
+				duBeta = 1
 			}
 			if gx != nil {
 				ch := newWinoChunk(bwd, nb, g.c)
@@ -220,6 +221,9 @@ func winoBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 				addBiasGrad(db, gyc, nb, g.oc, g.ohw)
 			}
 		})
+		if du != nil && duBeta == 0 { // no chunk: a zero partial sum
+			clear(du)
+		}
 	})
 	if gw != nil {
 		for worker := 1; worker < p.workers; worker++ {
