@@ -51,6 +51,10 @@ func im2col[T float](col []T, ld int, x []T, C, H, W, K, s, p, OH, OW int) {
 						copy(dst[lo:hi], src[iw:iw+hi-lo])
 						continue
 					}
+					if s == 2 {
+						copyEven(dst[lo:hi], src[iw:])
+						continue
+					}
 					for ow := lo; ow < hi; ow++ {
 						dst[ow] = src[iw]
 						iw += s

@@ -20,3 +20,10 @@ func addRowsGo[T float](dst []T, ldd int, src []T, lds int, rows, width int) {
 		}
 	}
 }
+
+// copyEvenGo sets dst[i] = src[2*i] for i < len(dst).
+func copyEvenGo[T float](dst, src []T) {
+	for i := range dst {
+		dst[i] = src[2*i]
+	}
+}

@@ -85,3 +85,22 @@ func col2imPlaneAcc[T float](plane, col []T, ld, K, OH, OW int) bool {
 	}
 	return true
 }
+
+//go:noescape
+func copyEvenAVX512(dst *float32, src *float32, n int)
+
+// copyEven sets dst[i] = src[2*i] for i < len(dst) (the stride-2 rows of
+// im2col); src needs 2*len(dst)-1 elements.
+func copyEven[T float](dst, src []T) {
+	if len(dst) == 0 {
+		return
+	}
+	d, ok := any(dst).([]float32)
+	if !ok || !hasAVX512 {
+		copyEvenGo(dst, src)
+		return
+	}
+	s := any(src).([]float32)
+	_ = s[2*len(d)-2]
+	copyEvenAVX512(&d[0], &s[0], len(d))
+}

@@ -162,3 +162,68 @@ ckj:
 	JNZ  crow
 	VZEROUPPER
 	RET
+
+// The lane indexes 0, 2, ..., 30: VPERMT2PS picks the even elements of two
+// vectors.
+DATA evenLanes<>+0(SB)/8, $0x0000000200000000
+DATA evenLanes<>+8(SB)/8, $0x0000000600000004
+DATA evenLanes<>+16(SB)/8, $0x0000000a00000008
+DATA evenLanes<>+24(SB)/8, $0x0000000e0000000c
+DATA evenLanes<>+32(SB)/8, $0x0000001200000010
+DATA evenLanes<>+40(SB)/8, $0x0000001600000014
+DATA evenLanes<>+48(SB)/8, $0x0000001a00000018
+DATA evenLanes<>+56(SB)/8, $0x0000001e0000001c
+GLOBL evenLanes<>(SB), RODATA|NOPTR, $64
+
+// func copyEvenAVX512(dst *float32, src *float32, n int)
+// dst[i] = src[2*i] for i < n (n >= 1), reading src[0 .. 2n-2] only: 32
+// elements a block, the even ones picked by VPERMT2PS; the last block
+// (1 to 16 results) with masked loads and store.
+TEXT ·copyEvenAVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	VMOVDQU32 evenLanes<>(SB), Z31
+	CMPQ CX, $16
+	JLE  last
+block:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VPERMT2PS Z1, Z31, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $128, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	CMPQ CX, $16
+	JG   block
+last:
+	// r = CX results need 2r-1 elements: min(16, 2r-1) from the first
+	// vector, the rest from the second. (Shift counts go through CX.)
+	MOVQ CX, R8
+	LEAQ -1(R8)(R8*1), DX
+	MOVQ DX, CX
+	CMPQ CX, $16
+	JLE  lo
+	MOVQ $16, CX
+lo:
+	SUBQ CX, DX
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K1
+	MOVQ DX, CX
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K2
+	MOVQ R8, CX
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K3
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	VPERMT2PS Z1, Z31, Z0
+	VMOVUPS Z0, K3, (DI)
+	VZEROUPPER
+	RET

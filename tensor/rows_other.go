@@ -14,3 +14,6 @@ func addRows[T float](dst []T, ldd int, src []T, lds int, rows, width int) {
 
 // col2imPlaneAcc: no vector kernel in this build.
 func col2imPlaneAcc[T float](plane, col []T, ld, K, OH, OW int) bool { return false }
+
+// copyEven sets dst[i] = src[2*i] for i < len(dst).
+func copyEven[T float](dst, src []T) { copyEvenGo(dst, src) }

@@ -39,6 +39,25 @@ func TestRowsKernels(t *testing.T) {
 	}
 }
 
+// copyEven agrees with the Go loop for every length around the vector
+// blocks (TestCopyEvenGuardPage checks that it reads nothing past
+// src[2n-2]).
+func TestCopyEven(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for n := 1; n <= 70; n++ {
+		src := make([]float32, 2*n-1)
+		for i := range src {
+			src[i] = rng.Float32()
+		}
+		want, got := make([]float32, n+2), make([]float32, n+2)
+		copyEvenGo(want[:n], src)
+		copyEven(got[:n], src)
+		if !slices.Equal(got, want) {
+			t.Errorf("n %d: %v, want %v", n, got, want)
+		}
+	}
+}
+
 // sizeClass rounds up by at most 1/8 (from 16 on), is the identity on
 // class sizes, and numbers the classes in increasing order of size.
 func TestSizeClass(t *testing.T) {
