@@ -18,6 +18,12 @@ import (
 //
 // # How it is computed
 //
+// Float32 3 x 3 stride-1 convolutions with at least 16 input and output
+// channels (the bulk of a ResNet) go through Winograd's F(2x2, 3x3) or
+// F(4x4, 3x3) instead, which multiply 2.25 or 4 times less: see
+// winograd.go. Everything else, and every float64 convolution (the
+// reference for gradient checks), is computed as follows.
+//
 // im2col unrolls an image x_n into col_n [C*K*K, OH*OW] (one row per
 // kernel offset (c, ki, kj), one column per output position), so that
 //

@@ -115,8 +115,12 @@ func (wl *workload) measure(d time.Duration) (float64, *memStats) {
 
 func (wl *workload) close() { runtime.GC() }
 
-// convShapes are the GEMMs of LeNet's and ResNet-18's convolutions as the
-// engine runs them (see tensor/conv2d.go: a chunk of images per GEMM).
+// convShapes are the GEMMs of LeNet's and ResNet-18's convolutions (96 x
+// 96, batch 32) as the engine runs them: im2col GEMMs on a chunk of images
+// for the 5 x 5, 7 x 7 and stride-2 layers (tensor/conv2d.go), and for the
+// 3 x 3 stride-1 layers one of the 16 (F(2x2)) or 36 (F(4x4)) Winograd
+// GEMMs of a chunk of tiles (tensor/winograd.go), which the engine runs
+// one per core rather than splitting each.
 var convShapes = []struct {
 	name    string
 	ta, tb  bool
@@ -127,14 +131,18 @@ var convShapes = []struct {
 	{"lenet conv2 fwd (6 images) NN", false, false, 16, 600, 150},
 	{"lenet conv2 wgrad (6 images) NT", false, true, 16, 150, 600},
 	{"resnet stem fwd (1 image) NN", false, false, 64, 2304, 49},
-	{"resnet s1 fwd (1 image) NN", false, false, 64, 576, 576},
-	{"resnet s2 fwd (4 images) NN", false, false, 128, 576, 1152},
-	{"resnet s3 fwd (15 images) NN", false, false, 256, 540, 2304},
-	{"resnet s4 fwd (32 images) NN", false, false, 512, 288, 4608},
-	{"resnet s2 wgrad (4 images) NT", false, true, 128, 1152, 576},
-	{"resnet s3 wgrad (15 images) NT", false, true, 256, 2304, 540},
-	{"resnet s2 dgrad (4 images) NN", false, false, 1152, 576, 128},
-	{"resnet s4 dgrad (32 images) NN", false, false, 4608, 288, 512},
+	{"resnet s2 stride-2 fwd (4 images) NN", false, false, 128, 576, 576},
+	{"resnet s3 stride-2 fwd (15 images) NN", false, false, 256, 540, 1152},
+	{"resnet s4 stride-2 fwd (32 images) NN", false, false, 512, 288, 2304},
+	{"resnet s3 stride-2 wgrad (15 images) NT", false, true, 256, 1152, 540},
+	{"resnet s4 stride-2 dgrad (32 images) NN", false, false, 2304, 288, 512},
+	{"resnet s1 F4 product fwd (8 images) NN", false, false, 64, 288, 64},
+	{"resnet s1 F4 product wgrad (8 images) NT", false, true, 64, 64, 288},
+	{"resnet s2 F4 product fwd (32 images) NN", false, false, 128, 288, 128},
+	{"resnet s3 F2 product fwd (32 images) NN", false, false, 256, 288, 256},
+	{"resnet s3 F2 product wgrad (32 images) NT", false, true, 256, 256, 288},
+	{"resnet s4 F4 product fwd (32 images) NN", false, false, 512, 32, 512},
+	{"resnet s4 F4 product wgrad (32 images) NT", false, true, 512, 512, 32},
 }
 
 // peakPerCore is the measured float32 peak of one core of the reference
@@ -146,7 +154,7 @@ const peakPerCore = 113.0
 func gemmConv(w io.Writer, d time.Duration, rounds int) {
 	procs := runtime.GOMAXPROCS(0)
 	fmt.Fprintf(w, "GEMM on convolution shapes (GFLOP/s, medians of %d; peak %.0f per core, %.0f on %d)\n", rounds, peakPerCore, peakPerCore*float64(procs), procs)
-	fmt.Fprintf(w, "%-50s %9s %6s %9s %6s\n", "shape (M x N x K)", "1 core", "%peak", fmt.Sprintf("%d cores", procs), "%peak")
+	fmt.Fprintf(w, "%-56s %9s %6s %9s %6s\n", "shape (M x N x K)", "1 core", "%peak", fmt.Sprintf("%d cores", procs), "%peak")
 	rng := tensor.NewRNG(2)
 	for _, s := range convShapes {
 		a := randSlice(rng, s.m*s.k)
@@ -173,7 +181,7 @@ func gemmConv(w io.Writer, d time.Duration, rounds int) {
 			}
 		}
 		m1, ma := median(one), median(all)
-		fmt.Fprintf(w, "%-50s %9.1f %5.0f%% %9.1f %5.0f%%\n", fmt.Sprintf("%s %dx%dx%d", s.name, s.m, s.n, s.k),
+		fmt.Fprintf(w, "%-56s %9.1f %5.0f%% %9.1f %5.0f%%\n", fmt.Sprintf("%s %dx%dx%d", s.name, s.m, s.n, s.k),
 			m1, 100*m1/peakPerCore, ma, 100*ma/(peakPerCore*float64(procs)))
 	}
 }
