@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Generates tensor/winograd_amd64.s (the AVX-512 Winograd transforms) and
-tensor/winograd4.go (the Go loops of the F(4x4, 3x3) transforms, in the
-same operation order, so that both give the same bits).
+tensor/winograd_gen.go (the Go loops of the F(3x3, 3x3) and F(4x4, 3x3)
+transforms, in the same operation order, so that both give the same bits).
 
-    python3 scripts/gen_winograd.py && gofmt -w tensor/winograd4.go
+    python3 scripts/gen_winograd.py && gofmt -w tensor/winograd_gen.go
 """
 import os
 ROOT=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
@@ -270,22 +270,24 @@ e("\tJNZ gloop")
 e("\tVZEROUPPER")
 e("\tRET")
 
-# F(4x4, 3x3) part of the generator: appended to L (asm lines) and G (Go lines).
+# F(3x3, 3x3) and F(4x4, 3x3): appended to L (asm lines) and G (Go lines).
 from fractions import Fraction as Fr
 import struct
 
-BT=[[4,0,-5,0,1,0],[0,-4,-4,1,1,0],[0,4,-4,-1,1,0],[0,-2,-1,2,1,0],[0,2,-1,-2,1,0],[0,4,0,-5,0,1]]
-Gm=[[Fr(1,4),0,0],[Fr(-1,6),Fr(-1,6),Fr(-1,6)],[Fr(-1,6),Fr(1,6),Fr(-1,6)],[Fr(1,24),Fr(1,12),Fr(1,6)],[Fr(1,24),Fr(-1,12),Fr(1,6)],[0,0,1]]
-AT=[[1,1,1,1,1,0],[0,1,-1,2,-2,0],[0,1,1,4,4,0],[0,1,-1,8,-8,1]]
-A=[list(r) for r in zip(*AT)]      # 6 x 4
-GT=[list(r) for r in zip(*Gm)]     # 3 x 6
-BTm=BT
-
-consts=[]   # distinct |coef| != 1 values, as float64
-def cidx(c):
-    f=float(c)
-    if f not in consts: consts.append(f)
-    return consts.index(f)
+# Toom-Cook matrices (Lavin and Gray's for F(4x4); F(3x3) from the points
+# 0, 1, -1, 2 and infinity, derived the same way).
+VARIANTS = {
+    3: dict(
+        BT=[[2,-1,-2,1,0],[0,-2,-1,1,0],[0,2,-3,1,0],[0,-1,0,1,0],[0,2,-1,-2,1]],
+        G=[[Fr(1,2),0,0],[Fr(-1,2),Fr(-1,2),Fr(-1,2)],[Fr(-1,6),Fr(1,6),Fr(-1,6)],[Fr(1,6),Fr(1,3),Fr(2,3)],[0,0,1]],
+        AT=[[1,1,1,1,0],[0,1,-1,2,0],[0,1,1,4,1]],
+    ),
+    4: dict(
+        BT=[[4,0,-5,0,1,0],[0,-4,-4,1,1,0],[0,4,-4,-1,1,0],[0,-2,-1,2,1,0],[0,2,-1,-2,1,0],[0,4,0,-5,0,1]],
+        G=[[Fr(1,4),0,0],[Fr(-1,6),Fr(-1,6),Fr(-1,6)],[Fr(-1,6),Fr(1,6),Fr(-1,6)],[Fr(1,24),Fr(1,12),Fr(1,6)],[Fr(1,24),Fr(-1,12),Fr(1,6)],[0,0,1]],
+        AT=[[1,1,1,1,1,0],[0,1,-1,2,-2,0],[0,1,1,4,4,0],[0,1,-1,8,-8,1]],
+    ),
+}
 
 def terms(row):
     return [(Fr(c),k) for k,c in enumerate(row) if c!=0]
@@ -293,90 +295,22 @@ def terms(row):
 def f32bits(f):
     return struct.unpack('<I',struct.pack('<f',f))[0]
 
-# Two-sided transform out = M X M^T, X is q x q (row-major, index r*q+c),
-# out is p x p. Stage 1 per column j: t[i][j] = sum_k M[i][k] X[k][j];
-# stage 2 per row i: out[i][j] = sum_k t[i][k] M[j][k].
-
-def go_expr_lines(dst, tl, src, indent):
-    # dst: string for target, tl: terms [(c, name)], src names
-    out=[]
-    first=True
-    for c,nm in tl:
-        if first:
-            if c==1: e=nm
-            elif c==-1: e="-"+nm
-            else: e=f"T(c{cidx(c)} * {nm})"
-            out.append(f"{indent}{dst} = {e}")
-            first=False
-        else:
-            if c==1: out.append(f"{indent}{dst} = {dst} + {nm}")
-            elif c==-1: out.append(f"{indent}{dst} = {dst} - {nm}")
-            else: out.append(f"{indent}{dst} = {dst} + T(c{cidx(c)}*{nm})")
-    return out
-
-def go_transform(name, M, q, inN, outN, doc):
-    p=len(M)
-    G.append(doc)
-    G.append(f"func {name}[T float](x *[{inN}]T, out *[{outN}]T) {{")
-    used=sorted({cidx(c) for r in M for c,k in terms(r) if c not in (1,-1)})
-    G.append("\tc := wino4Consts[T]()")
-    G.append("\t" + ", ".join(f"c{i}" for i in used) + " := " + ", ".join(f"c[{i}]" for i in used))
-    G.append(f"\tvar t [{p*q}]T")
-    for j in range(q):
-        for i in range(p):
-            tl=[(c,f"x[{k*q+j}]") for c,k in terms(M[i])]
-            G.extend(go_expr_lines(f"t[{i*q+j}]", tl, None, "\t"))
-    for i in range(p):
-        for j in range(p):
-            tl=[(c,f"t[{i*q+k}]") for c,k in terms(M[j])]
-            G.extend(go_expr_lines(f"out[{i*p+j}]", tl, None, "\t"))
-    G.append("}")
-    G.append("")
-
-# asm emission of sum expressions on 16 lanes.
-def asm_sum(dst, tl, tmp):
-    # tl: [(c, zreg)]
-    first=True
-    for c,z in tl:
-        if first:
-            if c==1: L.append(f"\tVMOVAPS {z}, {dst}")
-            elif c==-1: L.append(f"\tVPXORD {z}, Z31, {dst}")
-            else: L.append(f"\tVMULPS.BCST wino4c<>+{4*cidx(c)}(SB), {z}, {dst}")
-            first=False
-        else:
-            if c==1: L.append(f"\tVADDPS {z}, {dst}, {dst}")
-            elif c==-1: L.append(f"\tVSUBPS {z}, {dst}, {dst}")
-            else:
-                L.append(f"\tVMULPS.BCST wino4c<>+{4*cidx(c)}(SB), {z}, {tmp}")
-                L.append(f"\tVADDPS {tmp}, {dst}, {dst}")
+def transpose(M):
+    return [list(r) for r in zip(*M)]
 
 def needs_neg(M):
     return any(terms(r) and terms(r)[0][0]==-1 for r in M)
 
-def asm_transform_body(M, q, load, store, bias=None):
-    # stage 1: per column j, load q values into Z0.., compute p values into Z8.., spill to stack
-    p=len(M)
-    for j in range(q):
-        for k in range(q):
-            load(k*q+j, f"Z{k}")
-        for i in range(p):
-            asm_sum(f"Z{8+i}", [(c,f"Z{k}") for c,k in terms(M[i])], "Z16")
-            L.append(f"\tVMOVUPS Z{8+i}, {64*(i*q+j)}(SP)")
-    for i in range(p):
-        for k in range(q):
-            L.append(f"\tVMOVUPS {64*(i*q+k)}(SP), Z{k}")
-        for j in range(p):
-            asm_sum(f"Z{8+j}", [(c,f"Z{k}") for c,k in terms(M[j])], "Z16")
-            if bias: L.append(f"\tVADDPS {bias}, Z{8+j}, Z{8+j}")
-            store(i*p+j, f"Z{8+j}")
-
-# ---------------- F(4x4, 3x3)
 G=[]
-for Mx in (BT, Gm, AT, A, GT):
-    for r in Mx:
-        for c in r:
-            if c not in (0,1,-1): cidx(Fr(c))
-consts_all=list(consts)
+G.append("// Code generated by scripts/gen_winograd.py; DO NOT EDIT.")
+G.append("")
+G.append("package tensor")
+G.append("")
+G.append("// The F(3x3, 3x3) and F(4x4, 3x3) transforms of one tile, in the")
+G.append("// operation order of the AVX-512 kernels of winograd_amd64.s: each sum in")
+G.append("// ascending order of its terms, products rounded before they are added")
+G.append("// (the conversions to T keep the compiler from fusing them).")
+G.append("")
 
 def rowregs(n):
     return ["SI","R10","R11","R12","R14","AX"][:n]
@@ -386,193 +320,278 @@ def setup_rows(n, stride_reg):
     for a,b in zip(regs, regs[1:]):
         L.append(f"\tLEAQ ({a})({stride_reg}*1), {b}")
 
-e("// F(4x4, 3x3): the same contracts on 6 x 6 input tiles and 4 x 4 output")
-e("// blocks (36 products), with the Go loops of winograd4.go; the first pass")
-e("// of each two-sided transform goes through the stack frame.")
-e()
-# constants
-for i,c in enumerate(consts_all):
-    e(f"DATA wino4c<>+{4*i}(SB)/4, ${f32bits(c):#010x} // {c!r}")
-e(f"GLOBL wino4c<>(SB), RODATA|NOPTR, ${4*len(consts_all)}")
-e()
-# input
-e("// func wino4InputAVX512(v *float32, vstride int, xp *float32, pw int, idx *int32, groups int)")
-e("TEXT ·wino4InputAVX512(SB), 0, $2304-48")
-e("\tMOVQ v+0(FP), DI")
-e("\tMOVQ vstride+8(FP), R8")
-e("\tMOVQ xp+16(FP), SI")
-e("\tMOVQ pw+24(FP), R9")
-e("\tSHLQ $2, R9")
-e("\tMOVQ idx+32(FP), DX")
-e("\tMOVQ groups+40(FP), CX")
-setup_rows(6,"R9")
-e("in4loop:")
-e("\tVMOVDQU32 (DX), Z30")
-def in_load(ix, z):
-    k,j=divmod(ix,6)
-    r=rowregs(6)[k]
-    d="" if j==0 else str(4*j)
-    L.append(f"\tVPXORD {z}, {z}, {z}")
-    L.append(f"\tKXNORW K0, K0, K{1+k%4}")
-    L.append(f"\tVGATHERDPS {d}({r})(Z30*4), K{1+k%4}, {z}")
-L.append("\tMOVQ DI, BX")
-def in_store(xi, z):
-    L.append(f"\tVMOVUPS {z}, (BX)")
-    L.append("\tADDQ R8, BX")
-asm_transform_body(BT, 6, in_load, in_store)
-e("\tADDQ $64, DI")
-e("\tADDQ $64, DX")
-e("\tDECQ CX")
-e("\tJNZ in4loop")
-e("\tVZEROUPPER")
-e("\tRET")
-e()
-# output
-e("// func wino4OutputAVX512(y *float32, ow int, m *float32, mstride int, idx *int32, masks *uint16, groups int, bias float32)")
-e("TEXT ·wino4OutputAVX512(SB), 0, $2304-60")
-e("\tMOVQ y+0(FP), SI")
-e("\tMOVQ ow+8(FP), R9")
-e("\tSHLQ $2, R9")
-e("\tMOVQ m+16(FP), DI")
-e("\tMOVQ mstride+24(FP), R8")
-e("\tMOVQ idx+32(FP), DX")
-e("\tMOVQ masks+40(FP), R13")
-e("\tMOVQ groups+48(FP), CX")
-e("\tVBROADCASTSS bias+56(FP), Z31")
-setup_rows(4,"R9")
-e("out4loop:")
-e("\tVMOVDQU32 (DX), Z30")
-def out_load(ix, z):
-    L.append(f"\tMOVQ ${ix}, BX")
-    L.append("\tIMULQ R8, BX")
-    L.append(f"\tVMOVUPS (DI)(BX*1), {z}")
-def out_store(ix, z):
-    i,j=divmod(ix,4)
-    r=rowregs(4)[i]
-    d="" if j==0 else str(4*j)
-    L.append(f"\tKMOVW {2*ix}(R13), K1")
-    L.append(f"\tVSCATTERDPS {z}, K1, {d}({r})(Z30*4)")
-asm_transform_body(AT, 6, out_load, out_store, bias="Z31")
-e("\tADDQ $64, DI")
-e("\tADDQ $64, DX")
-e("\tADDQ $32, R13")
-e("\tDECQ CX")
-e("\tJNZ out4loop")
-e("\tVZEROUPPER")
-e("\tRET")
-e()
-# adjoint
-e("// func wino4AdjointAVX512(dm *float32, dstride int, gy *float32, ow int, idx *int32, masks *uint16, groups int)")
-e("TEXT ·wino4AdjointAVX512(SB), 0, $2304-56")
-e("\tMOVQ dm+0(FP), DI")
-e("\tMOVQ dstride+8(FP), R8")
-e("\tMOVQ gy+16(FP), SI")
-e("\tMOVQ ow+24(FP), R9")
-e("\tSHLQ $2, R9")
-e("\tMOVQ idx+32(FP), DX")
-e("\tMOVQ masks+40(FP), R13")
-e("\tMOVQ groups+48(FP), CX")
-setup_rows(4,"R9")
-e("adj4loop:")
-e("\tVMOVDQU32 (DX), Z30")
-def adj_load(ix, z):
-    k,j=divmod(ix,4)
-    r=rowregs(4)[k]
-    d="" if j==0 else str(4*j)
-    L.append(f"\tVPXORD {z}, {z}, {z}")
-    L.append(f"\tKMOVW {2*ix}(R13), K{1+k%4}")
-    L.append(f"\tVGATHERDPS {d}({r})(Z30*4), K{1+k%4}, {z}")
-L.append("\tMOVQ DI, BX")
-asm_transform_body(A, 4, adj_load, in_store)
-e("\tADDQ $64, DI")
-e("\tADDQ $64, DX")
-e("\tADDQ $32, R13")
-e("\tDECQ CX")
-e("\tJNZ adj4loop")
-e("\tVZEROUPPER")
-e("\tRET")
-e()
-# weights, plain and flipped
-for name,flip in (("wino4WeightsAVX512",False),("wino4WeightsFlipAVX512",True)):
-    e(f"// func {name}(u *float32, offs *int, w *float32, wstep int, lanes *[16]int32, groups int)")
-    if flip: e("// The kernels turned by 180 degrees: element k read from 8-k.")
-    e(f"TEXT ·{name}(SB), 0, $2304-48")
-    e("\tMOVQ u+0(FP), DI")
-    e("\tMOVQ offs+8(FP), R8")
-    e("\tMOVQ w+16(FP), SI")
-    e("\tMOVQ wstep+24(FP), R9")
-    e("\tMOVQ lanes+32(FP), DX")
+def sign_mask():
+    L.append("\tMOVL $0x80000000, AX")
+    L.append("\tVPBROADCASTD AX, Z31")
+
+for m, V in VARIANTS.items():
+    a = m+2
+    BT, Gm, AT = V["BT"], V["G"], V["AT"]
+    A, GT = transpose(AT), transpose(Gm)
+    consts=[]
+    def cidx(c, consts=consts):
+        f=float(c)
+        if f not in consts: consts.append(f)
+        return consts.index(f)
+    for Mx in (BT, Gm, AT, A, GT):
+        for r in Mx:
+            for c in r:
+                if c not in (0,1,-1): cidx(Fr(c))
+    ctab=f"wino{m}c"
+
+    def go_expr_lines(dst, tl):
+        out=[]
+        for n,(c,nm) in enumerate(tl):
+            if n==0:
+                if c==1: ex=nm
+                elif c==-1: ex="-"+nm
+                else: ex=f"T(c{cidx(c)} * {nm})"
+                out.append(f"\t{dst} = {ex}")
+            else:
+                if c==1: out.append(f"\t{dst} = {dst} + {nm}")
+                elif c==-1: out.append(f"\t{dst} = {dst} - {nm}")
+                else: out.append(f"\t{dst} = {dst} + T(c{cidx(c)}*{nm})")
+        return out
+
+    def go_transform(name, M, q, doc):
+        p=len(M)
+        G.append(doc)
+        G.append(f"func {name}[T float](x *[{q*q}]T, out *[{p*p}]T) {{")
+        used=sorted({cidx(c) for r in M for c,k in terms(r) if c not in (1,-1)})
+        if used:
+            G.append(f"\tc := wino{m}Consts[T]()")
+            G.append("\t" + ", ".join(f"c{i}" for i in used) + " := " + ", ".join(f"c[{i}]" for i in used))
+        G.append(f"\tvar t [{p*q}]T")
+        for j in range(q):
+            for i in range(p):
+                G.extend(go_expr_lines(f"t[{i*q+j}]", [(c,f"x[{k*q+j}]") for c,k in terms(M[i])]))
+        for i in range(p):
+            for j in range(p):
+                G.extend(go_expr_lines(f"out[{i*p+j}]", [(c,f"t[{i*q+k}]") for c,k in terms(M[j])]))
+        G.append("}")
+        G.append("")
+
+    def asm_sum(dst, tl, tmp):
+        for n,(c,z) in enumerate(tl):
+            if n==0:
+                if c==1: L.append(f"\tVMOVAPS {z}, {dst}")
+                elif c==-1: L.append(f"\tVPXORD {z}, Z31, {dst}")
+                else: L.append(f"\tVMULPS.BCST {ctab}<>+{4*cidx(c)}(SB), {z}, {dst}")
+            else:
+                if c==1: L.append(f"\tVADDPS {z}, {dst}, {dst}")
+                elif c==-1: L.append(f"\tVSUBPS {z}, {dst}, {dst}")
+                else:
+                    L.append(f"\tVMULPS.BCST {ctab}<>+{4*cidx(c)}(SB), {z}, {tmp}")
+                    L.append(f"\tVADDPS {tmp}, {dst}, {dst}")
+
+    def body(M, q, load, store, bias=None):
+        # Two-sided transform out = M X M^T of the q x q X: per column j,
+        # t[., j] = M X[., j] into the stack frame; per row i, out[i, .] =
+        # M t[i, .]. Loads in Z0.., results in Z8.., Z16 a product.
+        assert not (bias and needs_neg(M))
+        p=len(M)
+        for j in range(q):
+            for k in range(q):
+                load(k*q+j, f"Z{k}")
+            for i in range(p):
+                asm_sum(f"Z{8+i}", [(c,f"Z{k}") for c,k in terms(M[i])], "Z16")
+                L.append(f"\tVMOVUPS Z{8+i}, {64*(i*q+j)}(SP)")
+        for i in range(p):
+            for k in range(q):
+                L.append(f"\tVMOVUPS {64*(i*q+k)}(SP), Z{k}")
+            for j in range(p):
+                asm_sum(f"Z{8+j}", [(c,f"Z{k}") for c,k in terms(M[j])], "Z16")
+                if bias: L.append(f"\tVADDPS {bias}, Z{8+j}, Z{8+j}")
+                store(i*p+j, f"Z{8+j}")
+
+    frame = 64*max(len(M)*q for M,q in ((BT,a),(AT,a),(A,m),(Gm,3),(GT,a)))
+    e(f"// F({m}x{m}, 3x3): the same contracts on {a} x {a} input windows and {m} x {m}")
+    e(f"// output blocks ({a*a} products), with the Go loops of winograd_gen.go; the")
+    e("// first pass of each two-sided transform goes through the stack frame.")
+    e()
+    for i,c in enumerate(consts):
+        e(f"DATA {ctab}<>+{4*i}(SB)/4, ${f32bits(c):#010x} // {c!r}")
+    e(f"GLOBL {ctab}<>(SB), RODATA|NOPTR, ${4*len(consts)}")
+    e()
+    # input
+    e(f"// func wino{m}InputAVX512(v *float32, vstride int, xp *float32, pw int, idx *int32, groups int)")
+    e(f"TEXT ·wino{m}InputAVX512(SB), 0, ${frame}-48")
+    e("\tMOVQ v+0(FP), DI")
+    e("\tMOVQ vstride+8(FP), R8")
+    e("\tMOVQ xp+16(FP), SI")
+    e("\tMOVQ pw+24(FP), R9")
+    e("\tSHLQ $2, R9")
+    e("\tMOVQ idx+32(FP), DX")
     e("\tMOVQ groups+40(FP), CX")
+    if needs_neg(BT):
+        L.append("\tMOVL $0x80000000, BX")
+        L.append("\tVPBROADCASTD BX, Z31")
+    setup_rows(a,"R9")
+    e(f"in{m}loop:")
     e("\tVMOVDQU32 (DX), Z30")
-    lab="w4floop" if flip else "w4loop"
-    e(f"{lab}:")
-    def w_load(ix, z, flip=flip):
-        src=8-ix if flip else ix
-        d="" if src==0 else str(4*src)
+    def in_load(ix, z):
+        k,j=divmod(ix,a)
+        d="" if j==0 else str(4*j)
         L.append(f"\tVPXORD {z}, {z}, {z}")
-        L.append(f"\tKXNORW K0, K0, K{1+ix%4}")
-        L.append(f"\tVGATHERDPS {d}(SI)(Z30*4), K{1+ix%4}, {z}")
-    def w_store(ix, z):
-        L.append(f"\tMOVQ {8*ix}(R8), BX")
-        L.append(f"\tVMOVUPS {z}, (DI)(BX*1)")
-    asm_transform_body(Gm, 3, w_load, w_store)
+        L.append(f"\tKXNORW K0, K0, K{1+k%4}")
+        L.append(f"\tVGATHERDPS {d}({rowregs(a)[k]})(Z30*4), K{1+k%4}, {z}")
+    def seq_store(ix, z):
+        L.append(f"\tVMOVUPS {z}, (BX)")
+        L.append("\tADDQ R8, BX")
+    L.append("\tMOVQ DI, BX")
+    body(BT, a, in_load, seq_store)
     e("\tADDQ $64, DI")
-    e("\tADDQ R9, SI")
+    e("\tADDQ $64, DX")
     e("\tDECQ CX")
-    e(f"\tJNZ {lab}")
+    e(f"\tJNZ in{m}loop")
     e("\tVZEROUPPER")
     e("\tRET")
     e()
-# weight grad
-e("// func wino4WeightGradAVX512(gw *float32, du *float32, dstride int, lanes *[16]int32, groups int)")
-e("TEXT ·wino4WeightGradAVX512(SB), 0, $2304-40")
-e("\tMOVQ gw+0(FP), SI")
-e("\tMOVQ du+8(FP), DI")
-e("\tMOVQ dstride+16(FP), R8")
-e("\tMOVQ lanes+24(FP), DX")
-e("\tMOVQ groups+32(FP), CX")
-e("\tVMOVDQU32 (DX), Z30")
-e("wg4loop:")
-def wg_store(ix, z):
-    d="" if ix==0 else str(4*ix)
-    L.append(f"\tKXNORW K0, K0, K1")
-    L.append(f"\tVSCATTERDPS {z}, K1, {d}(SI)(Z30*4)")
-asm_transform_body(GT, 6, out_load, wg_store)
-e("\tADDQ $64, DI")
-e("\tADDQ $576, SI")
-e("\tDECQ CX")
-e("\tJNZ wg4loop")
-e("\tVZEROUPPER")
-e("\tRET")
+    # output
+    e(f"// func wino{m}OutputAVX512(y *float32, ow int, m *float32, mstride int, idx *int32, masks *uint16, groups int, bias float32)")
+    e(f"TEXT ·wino{m}OutputAVX512(SB), 0, ${frame}-60")
+    e("\tMOVQ y+0(FP), SI")
+    e("\tMOVQ ow+8(FP), R9")
+    e("\tSHLQ $2, R9")
+    e("\tMOVQ m+16(FP), DI")
+    e("\tMOVQ mstride+24(FP), R8")
+    e("\tMOVQ idx+32(FP), DX")
+    e("\tMOVQ masks+40(FP), R13")
+    e("\tMOVQ groups+48(FP), CX")
+    e("\tVBROADCASTSS bias+56(FP), Z31")
+    setup_rows(m,"R9")
+    e(f"out{m}loop:")
+    e("\tVMOVDQU32 (DX), Z30")
+    def strided_load(ix, z):
+        L.append(f"\tMOVQ ${ix}, BX")
+        L.append("\tIMULQ R8, BX")
+        L.append(f"\tVMOVUPS (DI)(BX*1), {z}")
+    def out_store(ix, z):
+        i,j=divmod(ix,m)
+        d="" if j==0 else str(4*j)
+        L.append(f"\tKMOVW {2*ix}(R13), K1")
+        L.append(f"\tVSCATTERDPS {z}, K1, {d}({rowregs(m)[i]})(Z30*4)")
+    body(AT, a, strided_load, out_store, bias="Z31")
+    e("\tADDQ $64, DI")
+    e("\tADDQ $64, DX")
+    e(f"\tADDQ ${2*m*m}, R13")
+    e("\tDECQ CX")
+    e(f"\tJNZ out{m}loop")
+    e("\tVZEROUPPER")
+    e("\tRET")
+    e()
+    # adjoint
+    e(f"// func wino{m}AdjointAVX512(dm *float32, dstride int, gy *float32, ow int, idx *int32, masks *uint16, groups int)")
+    e(f"TEXT ·wino{m}AdjointAVX512(SB), 0, ${frame}-56")
+    e("\tMOVQ dm+0(FP), DI")
+    e("\tMOVQ dstride+8(FP), R8")
+    e("\tMOVQ gy+16(FP), SI")
+    e("\tMOVQ ow+24(FP), R9")
+    e("\tSHLQ $2, R9")
+    e("\tMOVQ idx+32(FP), DX")
+    e("\tMOVQ masks+40(FP), R13")
+    e("\tMOVQ groups+48(FP), CX")
+    if needs_neg(A):
+        L.append("\tMOVL $0x80000000, BX")
+        L.append("\tVPBROADCASTD BX, Z31")
+    setup_rows(m,"R9")
+    e(f"adj{m}loop:")
+    e("\tVMOVDQU32 (DX), Z30")
+    def adj_load(ix, z):
+        k,j=divmod(ix,m)
+        d="" if j==0 else str(4*j)
+        L.append(f"\tVPXORD {z}, {z}, {z}")
+        L.append(f"\tKMOVW {2*ix}(R13), K{1+k%4}")
+        L.append(f"\tVGATHERDPS {d}({rowregs(m)[k]})(Z30*4), K{1+k%4}, {z}")
+    L.append("\tMOVQ DI, BX")
+    body(A, m, adj_load, seq_store)
+    e("\tADDQ $64, DI")
+    e("\tADDQ $64, DX")
+    e(f"\tADDQ ${2*m*m}, R13")
+    e("\tDECQ CX")
+    e(f"\tJNZ adj{m}loop")
+    e("\tVZEROUPPER")
+    e("\tRET")
+    e()
+    # weights, plain and flipped
+    for name,flip in ((f"wino{m}WeightsAVX512",False),(f"wino{m}WeightsFlipAVX512",True)):
+        e(f"// func {name}(u *float32, offs *int, w *float32, wstep int, lanes *[16]int32, groups int)")
+        if flip: e("// The kernels turned by 180 degrees: element k read from 8-k.")
+        e(f"TEXT ·{name}(SB), 0, ${frame}-48")
+        e("\tMOVQ u+0(FP), DI")
+        e("\tMOVQ offs+8(FP), R8")
+        e("\tMOVQ w+16(FP), SI")
+        e("\tMOVQ wstep+24(FP), R9")
+        e("\tMOVQ lanes+32(FP), DX")
+        e("\tMOVQ groups+40(FP), CX")
+        e("\tVMOVDQU32 (DX), Z30")
+        if needs_neg(Gm):
+            L.append("\tMOVL $0x80000000, BX")
+            L.append("\tVPBROADCASTD BX, Z31")
+        lab=f"w{m}floop" if flip else f"w{m}loop"
+        e(f"{lab}:")
+        def w_load(ix, z, flip=flip):
+            src=8-ix if flip else ix
+            d="" if src==0 else str(4*src)
+            L.append(f"\tVPXORD {z}, {z}, {z}")
+            L.append(f"\tKXNORW K0, K0, K{1+ix%4}")
+            L.append(f"\tVGATHERDPS {d}(SI)(Z30*4), K{1+ix%4}, {z}")
+        def w_store(ix, z):
+            L.append(f"\tMOVQ {8*ix}(R8), BX")
+            L.append(f"\tVMOVUPS {z}, (DI)(BX*1)")
+        body(Gm, 3, w_load, w_store)
+        e("\tADDQ $64, DI")
+        e("\tADDQ R9, SI")
+        e("\tDECQ CX")
+        e(f"\tJNZ {lab}")
+        e("\tVZEROUPPER")
+        e("\tRET")
+        e()
+    # weight grad
+    e(f"// func wino{m}WeightGradAVX512(gw *float32, du *float32, dstride int, lanes *[16]int32, groups int)")
+    e(f"TEXT ·wino{m}WeightGradAVX512(SB), 0, ${frame}-40")
+    e("\tMOVQ gw+0(FP), SI")
+    e("\tMOVQ du+8(FP), DI")
+    e("\tMOVQ dstride+16(FP), R8")
+    e("\tMOVQ lanes+24(FP), DX")
+    e("\tMOVQ groups+32(FP), CX")
+    e("\tVMOVDQU32 (DX), Z30")
+    if needs_neg(GT):
+        L.append("\tMOVL $0x80000000, BX")
+        L.append("\tVPBROADCASTD BX, Z31")
+    e(f"wg{m}loop:")
+    def wg_store(ix, z):
+        d="" if ix==0 else str(4*ix)
+        L.append(f"\tKXNORW K0, K0, K1")
+        L.append(f"\tVSCATTERDPS {z}, K1, {d}(SI)(Z30*4)")
+    body(GT, a, strided_load, wg_store)
+    e("\tADDQ $64, DI")
+    e("\tADDQ $576, SI")
+    e("\tDECQ CX")
+    e(f"\tJNZ wg{m}loop")
+    e("\tVZEROUPPER")
+    e("\tRET")
+    e()
 
-# Go side
-G.append("// Code generated by scripts/gen_winograd.py; DO NOT EDIT.")
-G.append("")
-G.append("package tensor")
-G.append("")
-G.append("// The F(4x4, 3x3) transforms of one tile, in the operation order of the")
-G.append("// AVX-512 kernels of winograd_amd64.s: each sum in ascending order of its")
-G.append("// terms, products rounded before they are added (the conversions to T")
-G.append("// keep the compiler from fusing them).")
-G.append("")
-G.append("// wino4C are the coefficients other than 0 and +-1 of the matrices below,")
-G.append("// rounded to float64 (and from there to float32 for float32 tensors).")
-G.append("var wino4C = [...]float64{" + ", ".join(repr(c) for c in consts_all) + "}")
-G.append("")
-G.append("func wino4Consts[T float]() (c [len(wino4C)]T) {")
-G.append("\tfor i, v := range wino4C {")
-G.append("\t\tc[i] = T(v)")
-G.append("\t}")
-G.append("\treturn c")
-G.append("}")
-G.append("")
-def mat_doc(name, M):
-    return "// " + name + " = " + "; ".join("[" + " ".join(str(c) for c in r) + "]" for r in M)
-go_transform("wino4InputTile", BT, 6, 36, 36, "// wino4InputTile is B^T d B for a 6 x 6 input window d.\n" + mat_doc("B^T", BT))
-go_transform("wino4OutputTile", AT, 6, 36, 16, "// wino4OutputTile is A^T m A for the 6 x 6 products m of a tile.\n" + mat_doc("A^T", AT))
-go_transform("wino4AdjointTile", A, 4, 16, 36, "// wino4AdjointTile is A dy A^T for the gradient dy of a 4 x 4 block.")
-go_transform("wino4KernelTile", Gm, 3, 9, 36, "// wino4KernelTile is G g G^T for a 3 x 3 kernel g.\n" + mat_doc("G", Gm))
-go_transform("wino4KernelGradTile", GT, 6, 36, 9, "// wino4KernelGradTile is G^T du G for the gradient du of a kernel's 6 x 6 products.")
-open(ROOT+"/tensor/winograd4.go","w").write("\n".join(G)+"\n")
+    # Go side
+    G.append(f"// wino{m}C are the coefficients of F({m}x{m}, 3x3) other than 0 and +-1,")
+    G.append("// rounded to float64 (and from there to float32 for float32 tensors).")
+    G.append(f"var wino{m}C = [...]float64{{" + ", ".join(repr(c) for c in consts) + "}")
+    G.append("")
+    G.append(f"func wino{m}Consts[T float]() (c [len(wino{m}C)]T) {{")
+    G.append(f"\tfor i, v := range wino{m}C {{")
+    G.append("\t\tc[i] = T(v)")
+    G.append("\t}")
+    G.append("\treturn c")
+    G.append("}")
+    G.append("")
+    def mat_doc(name, M):
+        return "// " + name + " = " + "; ".join("[" + " ".join(str(c) for c in r) + "]" for r in M)
+    go_transform(f"wino{m}InputTile", BT, a, f"// wino{m}InputTile is B^T d B for a {a} x {a} input window d.\n" + mat_doc("B^T", BT))
+    go_transform(f"wino{m}OutputTile", AT, a, f"// wino{m}OutputTile is A^T s A for the {a} x {a} products s of a tile.\n" + mat_doc("A^T", AT))
+    go_transform(f"wino{m}AdjointTile", A, m, f"// wino{m}AdjointTile is A dy A^T for the gradient dy of a {m} x {m} block.")
+    go_transform(f"wino{m}KernelTile", Gm, 3, f"// wino{m}KernelTile is G g G^T for a 3 x 3 kernel g.\n" + mat_doc("G", Gm))
+    go_transform(f"wino{m}KernelGradTile", GT, a, f"// wino{m}KernelGradTile is G^T du G for the gradient du of a kernel's {a} x {a} products.")
 
+open(ROOT+"/tensor/winograd_gen.go","w").write("\n".join(G)+"\n")
 open(ROOT+"/tensor/winograd_amd64.s","w").write("\n".join(L)+"\n")

@@ -2,7 +2,7 @@ package tensor
 
 import "slices"
 
-//go:generate sh -c "python3 ../scripts/gen_winograd.py && gofmt -w winograd4.go"
+//go:generate sh -c "python3 ../scripts/gen_winograd.py && gofmt -w winograd_gen.go"
 
 // Winograd's minimal filtering F(2x2, 3x3) for 3 x 3, stride-1
 // convolutions (Lavin and Gray, "Fast Algorithms for Convolutional Neural
@@ -40,17 +40,19 @@ import "slices"
 // and 3 exchanged (G J = P G for J the reversal and P that exchange), so
 // it runs through the same forward code and needs no col2im.
 //
-// F(4x4, 3x3) works the same way on 6 x 6 input tiles and 4 x 4 output
-// blocks with 36 products (2.25 multiplies per output instead of 4 for
-// F(2x2, 3x3) and 9 for im2col), at the price of transforms with larger
-// coefficients (B^T, G and A^T of Lavin and Gray, interpolation points 0,
-// +-1, +-2 and infinity; see winograd4.go) and so of more rounding: about
-// ten times F(2x2)'s error in float32, still far below what training
-// notices. Its flipped kernels are not a permutation of U, so the input
-// gradient's are transformed from the turned kernels directly.
-// winoTile picks, per layer, the tile with the fewer products over its
-// output (4 x 4 for ResNet-18's 24 x 24, 12 x 12 and 3 x 3 planes at 96 x
-// 96 input, 2 x 2 for 6 x 6, where both need the same).
+// F(3x3, 3x3) and F(4x4, 3x3) work the same way on 5 x 5 and 6 x 6 input
+// tiles with 25 and 36 products (2.8 and 2.25 multiplies per output
+// instead of 4 for F(2x2, 3x3) and 9 for im2col), at the price of
+// transforms with larger coefficients (for F(4x4) the B^T, G and A^T of
+// Lavin and Gray, interpolation points 0, +-1, +-2 and infinity; for
+// F(3x3) points 0, +-1, 2 and infinity; see scripts/gen_winograd.py and
+// winograd_gen.go) and so of more rounding: in float32 about 5e-7 of the
+// largest output for F(2x2), 1e-5 for F(4x4) (winograd_test.go), far
+// below what training notices. Their turned kernels are not a permutation
+// of U, so the input gradient's are transformed from the turned kernels
+// directly. winoTile picks, per layer, the tile with the fewest products
+// over its output: for ResNet-18 at 96 x 96, 4 x 4 for the 24 x 24 and 12
+// x 12 planes, 3 x 3 for the 6 x 6 and 3 x 3 ones.
 //
 // Every sum runs in a fixed order that depends only on the shapes and
 // GOMAXPROCS (the weight gradient's per-worker partial sums are added in
@@ -92,19 +94,22 @@ func (g convGeom) useWinograd(dtype DType) bool {
 	return g.k == 3 && g.s == 1 && g.p <= 2 && g.c >= winoMinChannels && g.oc >= winoMinChannels
 }
 
-// winoTile is the output block size m (2 or 4) of the F(m x m, 3 x 3)
-// used for an output of oh x ow: the one with fewer products (m+2)^2 per
-// tile times tiles, 2 on a tie (smaller transforms, less rounding).
+// winoTile is the output block size m (2, 3 or 4) of the F(m x m, 3 x 3)
+// used for an output of oh x ow: the one with the fewest products,
+// (m+2)^2 per tile times tiles, the smaller m on a tie (smaller
+// transforms, less rounding).
 func winoTile(oh, ow int) int {
 	if winoForceTile != 0 {
 		return winoForceTile
 	}
-	f2 := 16 * ((oh + 1) / 2) * ((ow + 1) / 2)
-	f4 := 36 * ((oh + 3) / 4) * ((ow + 3) / 4)
-	if f4 < f2 {
-		return 4
+	best, cost := 0, 0
+	for m := 2; m <= 4; m++ {
+		c := (m + 2) * (m + 2) * ((oh + m - 1) / m) * ((ow + m - 1) / m)
+		if best == 0 || c < cost {
+			best, cost = m, c
+		}
 	}
-	return 2
+	return best
 }
 
 // winoGrid is a convolution's tile grid over an output of oh x ow: th x tw
@@ -336,7 +341,7 @@ func winoWeights[T float](m int, u, w []T, oc, c int, dgrad bool) {
 		}
 		offs[xi] = 4 * perm[xi] * plane
 	}
-	flip := dgrad && m == 4
+	flip := dgrad && m != 2
 	// Kernels in the order of U's rows: (o, c) with c fastest, or with
 	// dgrad (c, o) with o fastest; rows of n kernels, kernel j of row r
 	// at w[r*rowStep + j*step].
@@ -507,11 +512,15 @@ func winoOutputAdjoint[T float](par bool, q winoGrid, ch *winoChunk, oc int, dm,
 	})
 }
 
-// The per-tile transforms of F(2x2, 3x3) and F(4x4, 3x3) (winograd4.go),
-// on arrays large enough for either.
+// The per-tile transforms of F(2x2, 3x3), F(3x3, 3x3) and F(4x4, 3x3)
+// (winograd_gen.go), on arrays large enough for any.
 
 func winoInputTile[T float](m int, d, out *[36]T) {
-	if m == 4 {
+	switch m {
+	case 3:
+		wino3InputTile((*[25]T)(d[:25]), (*[25]T)(out[:25]))
+		return
+	case 4:
 		wino4InputTile(d, out)
 		return
 	}
@@ -534,7 +543,11 @@ func winoInputTile[T float](m int, d, out *[36]T) {
 }
 
 func winoOutputTile[T float](m int, s *[36]T, out *[16]T) {
-	if m == 4 {
+	switch m {
+	case 3:
+		wino3OutputTile((*[25]T)(s[:25]), (*[9]T)(out[:9]))
+		return
+	case 4:
 		wino4OutputTile(s, out)
 		return
 	}
@@ -549,7 +562,11 @@ func winoOutputTile[T float](m int, s *[36]T, out *[16]T) {
 }
 
 func winoAdjointTile[T float](m int, dy *[16]T, out *[36]T) {
-	if m == 4 {
+	switch m {
+	case 3:
+		wino3AdjointTile((*[9]T)(dy[:9]), (*[25]T)(out[:25]))
+		return
+	case 4:
 		wino4AdjointTile(dy, out)
 		return
 	}
@@ -565,7 +582,11 @@ func winoAdjointTile[T float](m int, dy *[16]T, out *[36]T) {
 }
 
 func winoKernelTile[T float](m int, g *[9]T, out *[36]T) {
-	if m == 4 {
+	switch m {
+	case 3:
+		wino3KernelTile(g, (*[25]T)(out[:25]))
+		return
+	case 4:
 		wino4KernelTile(g, out)
 		return
 	}
@@ -587,7 +608,11 @@ func winoKernelTile[T float](m int, g *[9]T, out *[36]T) {
 }
 
 func winoKernelGradTile[T float](m int, d *[36]T, out *[9]T) {
-	if m == 4 {
+	switch m {
+	case 3:
+		wino3KernelGradTile((*[25]T)(d[:25]), out)
+		return
+	case 4:
 		wino4KernelGradTile(d, out)
 		return
 	}

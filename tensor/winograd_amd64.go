@@ -24,6 +24,24 @@ func winoWeightsAVX512(u *float32, offs *int, w *float32, wstep int, lanes *[16]
 func winoWeightGradAVX512(gw *float32, du *float32, dstride int, lanes *[16]int32, groups int)
 
 //go:noescape
+func wino3InputAVX512(v *float32, vstride int, xp *float32, pw int, idx *int32, groups int)
+
+//go:noescape
+func wino3OutputAVX512(y *float32, ow int, m *float32, mstride int, idx *int32, masks *uint16, groups int, bias float32)
+
+//go:noescape
+func wino3AdjointAVX512(dm *float32, dstride int, gy *float32, ow int, idx *int32, masks *uint16, groups int)
+
+//go:noescape
+func wino3WeightsAVX512(u *float32, offs *int, w *float32, wstep int, lanes *[16]int32, groups int)
+
+//go:noescape
+func wino3WeightsFlipAVX512(u *float32, offs *int, w *float32, wstep int, lanes *[16]int32, groups int)
+
+//go:noescape
+func wino3WeightGradAVX512(gw *float32, du *float32, dstride int, lanes *[16]int32, groups int)
+
+//go:noescape
 func wino4InputAVX512(v *float32, vstride int, xp *float32, pw int, idx *int32, groups int)
 
 //go:noescape
@@ -54,7 +72,10 @@ func winoInputVec[T float](m int, v []T, vstride int, xp []T, pw int, idx []int3
 	}
 	x32 := any(xp).([]float32)
 	f := winoInputAVX512
-	if m == 4 {
+	switch m {
+	case 3:
+		f = wino3InputAVX512
+	case 4:
 		f = wino4InputAVX512
 	}
 	f(&v32[0], 4*vstride, &x32[0], pw, &idx[0], len(idx)/16)
@@ -68,7 +89,10 @@ func winoOutputVec[T float](m int, y []T, ow int, s []T, mstride int, idx []int3
 	}
 	s32 := any(s).([]float32)
 	f := winoOutputAVX512
-	if m == 4 {
+	switch m {
+	case 3:
+		f = wino3OutputAVX512
+	case 4:
 		f = wino4OutputAVX512
 	}
 	f(&y32[0], ow, &s32[0], 4*mstride, &idx[0], &masks[0], len(idx)/16, float32(bias))
@@ -82,7 +106,10 @@ func winoAdjointVec[T float](m int, dm []T, dstride int, g []T, ow int, idx []in
 	}
 	g32 := any(g).([]float32)
 	f := winoAdjointAVX512
-	if m == 4 {
+	switch m {
+	case 3:
+		f = wino3AdjointAVX512
+	case 4:
 		f = wino4AdjointAVX512
 	}
 	f(&d32[0], 4*dstride, &g32[0], ow, &idx[0], &masks[0], len(idx)/16)
@@ -91,7 +118,7 @@ func winoAdjointVec[T float](m int, dm []T, dstride int, g []T, ow int, idx []in
 
 // winoWeightsVec transforms groups*16 kernels: group g's kernel l at
 // w[g*wstep + lanes[l]] (wstep in elements), its product ξ written at byte
-// offs[ξ] from u[16*g + l]; flip (m = 4 only) turns the kernels by 180
+// offs[ξ] from u[16*g + l]; flip (m = 3 or 4) turns the kernels by 180
 // degrees first.
 func winoWeightsVec[T float](m int, flip bool, u []T, offs []int, w []T, wstep int, lanes *[16]int32, groups int) bool {
 	u32, ok := winoVec32(u)
@@ -101,6 +128,10 @@ func winoWeightsVec[T float](m int, flip bool, u []T, offs []int, w []T, wstep i
 	w32 := any(w).([]float32)
 	f := winoWeightsAVX512
 	switch {
+	case m == 3 && flip:
+		f = wino3WeightsFlipAVX512
+	case m == 3:
+		f = wino3WeightsAVX512
 	case m == 4 && flip:
 		f = wino4WeightsFlipAVX512
 	case m == 4:
@@ -117,7 +148,10 @@ func winoWeightGradVec[T float](m int, gw, du []T, dstride int, lanes *[16]int32
 	}
 	d32 := any(du).([]float32)
 	f := winoWeightGradAVX512
-	if m == 4 {
+	switch m {
+	case 3:
+		f = wino3WeightGradAVX512
+	case 4:
 		f = wino4WeightGradAVX512
 	}
 	f(&g32[0], &d32[0], 4*dstride, lanes, groups)
