@@ -274,20 +274,62 @@ e("\tRET")
 from fractions import Fraction as Fr
 import struct
 
-# Toom-Cook matrices (Lavin and Gray's for F(4x4); F(3x3) from the points
-# 0, 1, -1, 2 and infinity, derived the same way).
-VARIANTS = {
-    3: dict(
-        BT=[[2,-1,-2,1,0],[0,-2,-1,1,0],[0,2,-3,1,0],[0,-1,0,1,0],[0,2,-1,-2,1]],
-        G=[[Fr(1,2),0,0],[Fr(-1,2),Fr(-1,2),Fr(-1,2)],[Fr(-1,6),Fr(1,6),Fr(-1,6)],[Fr(1,6),Fr(1,3),Fr(2,3)],[0,0,1]],
-        AT=[[1,1,1,1,0],[0,1,-1,2,0],[0,1,1,4,1]],
-    ),
-    4: dict(
-        BT=[[4,0,-5,0,1,0],[0,-4,-4,1,1,0],[0,4,-4,-1,1,0],[0,-2,-1,2,1,0],[0,2,-1,-2,1,0],[0,4,0,-5,0,1]],
-        G=[[Fr(1,4),0,0],[Fr(-1,6),Fr(-1,6),Fr(-1,6)],[Fr(-1,6),Fr(1,6),Fr(-1,6)],[Fr(1,24),Fr(1,12),Fr(1,6)],[Fr(1,24),Fr(-1,12),Fr(1,6)],[0,0,1]],
-        AT=[[1,1,1,1,1,0],[0,1,-1,2,-2,0],[0,1,1,4,4,0],[0,1,-1,8,-8,1]],
-    ),
-}
+# Toom-Cook matrices of F(m, 3) from m+1 finite interpolation points and
+# infinity (as Lavin and Gray, and their wincnn): A^T[i][j] = p_j^i, G[j][k]
+# = p_j^k / prod over l != j of (p_j - p_l), the rows for infinity picking
+# the last element, and B^T solved exactly from the identity y_i = sum_k
+# g_k d_(i+k) for every basis g and d. The F(4x4) points give Lavin and
+# Gray's published matrices, checked below.
+def solve(A, b):
+    "Exact Gaussian elimination of a consistent, possibly overdetermined system."
+    # least-squares-free exact solve of overdetermined consistent system via Gaussian elimination
+    n=len(A[0]); rows=[r[:]+[bv] for r,bv in zip(A,b)]
+    piv=[];r=0
+    for c in range(n):
+        p=next((i for i in range(r,len(rows)) if rows[i][c]!=0),None)
+        if p is None: continue
+        rows[r],rows[p]=rows[p],rows[r]
+        pv=rows[r][c]; rows[r]=[x/pv for x in rows[r]]
+        for i in range(len(rows)):
+            if i!=r and rows[i][c]!=0:
+                f=rows[i][c]; rows[i]=[x-f*y for x,y in zip(rows[i],rows[r])]
+        piv.append(c); r+=1
+    for i in range(r,len(rows)):
+        assert rows[i][n]==0, "inconsistent"
+    x=[Fr(0)]*n
+    for i,c in enumerate(piv): x[c]=rows[i][n]
+    return x
+def derive(m, r, pts):
+    a=m+r-1
+    fin=pts
+    AT=[[Fr(p)**i for p in fin]+[Fr(1 if i==m-1 else 0)] for i in range(m)]
+    G=[]
+    for j,p in enumerate(fin):
+        f=Fr(1)
+        for l,q in enumerate(fin):
+            if l!=j: f*= (Fr(p)-Fr(q))
+        G.append([Fr(p)**k/f for k in range(r)])
+    G.append([Fr(1 if k==r-1 else 0) for k in range(r)])
+    # unknown BT[j][l]
+    eqA=[];eqb=[]
+    for i in range(m):
+        for k in range(r):
+            for l in range(a):
+                row=[Fr(0)]*(a*a)
+                for j in range(a):
+                    row[j*a+l]+=AT[i][j]*G[j][k]
+                eqA.append(row); eqb.append(Fr(1 if l==i+k else 0))
+    x=solve(eqA,eqb)
+    BT=[[x[j*a+l] for l in range(a)] for j in range(a)]
+    return BT,G,AT
+
+VARIANTS = {}
+for m, pts in ((3, [0, 1, -1, 2]), (4, [0, 1, -1, 2, -2])):
+    BT, Gd, AT = derive(m, 3, pts)
+    VARIANTS[m] = dict(BT=BT, G=Gd, AT=AT)
+assert VARIANTS[4]["BT"] == [[4,0,-5,0,1,0],[0,-4,-4,1,1,0],[0,4,-4,-1,1,0],[0,-2,-1,2,1,0],[0,2,-1,-2,1,0],[0,4,0,-5,0,1]]
+assert VARIANTS[4]["G"] == [[Fr(1,4),0,0],[Fr(-1,6),Fr(-1,6),Fr(-1,6)],[Fr(-1,6),Fr(1,6),Fr(-1,6)],[Fr(1,24),Fr(1,12),Fr(1,6)],[Fr(1,24),Fr(-1,12),Fr(1,6)],[0,0,1]]
+assert VARIANTS[4]["AT"] == [[1,1,1,1,1,0],[0,1,-1,2,-2,0],[0,1,1,4,4,0],[0,1,-1,8,-8,1]]
 
 def terms(row):
     return [(Fr(c),k) for k,c in enumerate(row) if c!=0]
