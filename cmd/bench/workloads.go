@@ -118,9 +118,10 @@ func (wl *workload) close() { runtime.GC() }
 // convShapes are the GEMMs of LeNet's and ResNet-18's convolutions (96 x
 // 96, batch 32) as the engine runs them: im2col GEMMs on a chunk of images
 // for the 5 x 5, 7 x 7 and stride-2 layers (tensor/conv2d.go), and for the
-// 3 x 3 stride-1 layers one of the 16 (F(2x2)) or 36 (F(4x4)) Winograd
-// GEMMs of a chunk of tiles (tensor/winograd.go), which the engine runs
-// one per core rather than splitting each.
+// 3 x 3 stride-1 layers one of the 36 (F(4x4): stages 1 and 2) or 25
+// (F(3x3): stages 3 and 4) Winograd GEMMs of a chunk of tiles
+// (tensor/winograd.go), which the engine runs one per core rather than
+// splitting each.
 var convShapes = []struct {
 	name    string
 	ta, tb  bool
@@ -139,10 +140,10 @@ var convShapes = []struct {
 	{"resnet s1 F4 product fwd (8 images) NN", false, false, 64, 288, 64},
 	{"resnet s1 F4 product wgrad (8 images) NT", false, true, 64, 64, 288},
 	{"resnet s2 F4 product fwd (32 images) NN", false, false, 128, 288, 128},
-	{"resnet s3 F2 product fwd (32 images) NN", false, false, 256, 288, 256},
-	{"resnet s3 F2 product wgrad (32 images) NT", false, true, 256, 256, 288},
-	{"resnet s4 F4 product fwd (32 images) NN", false, false, 512, 32, 512},
-	{"resnet s4 F4 product wgrad (32 images) NT", false, true, 512, 512, 32},
+	{"resnet s3 F3 product fwd (32 images) NN", false, false, 256, 128, 256},
+	{"resnet s3 F3 product wgrad (32 images) NT", false, true, 256, 256, 128},
+	{"resnet s4 F3 product fwd (32 images) NN", false, false, 512, 32, 512},
+	{"resnet s4 F3 product wgrad (32 images) NT", false, true, 512, 512, 32},
 }
 
 // peakPerCore is the measured float32 peak of one core of the reference
