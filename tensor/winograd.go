@@ -68,8 +68,9 @@ import "slices"
 // and the transforms dominate. Tests lower it to reach small shapes.
 var winoMinChannels = 16
 
-// winoFloat64 lets float64 convolutions use Winograd too (tests only: the
-// float64 path is the engine's reference for gradient checks).
+// winoFloat64 lets float64 convolutions, and float32 ones without vector
+// transforms, use Winograd too (tests only: the float64 path is the
+// engine's reference for gradient checks).
 var winoFloat64 = false
 
 // winoGoLoops makes the Winograd transforms run the Go loops even where
@@ -86,9 +87,14 @@ const winoChunkTiles = 512
 
 // useWinograd says whether Conv2d computes g by Winograd for a tensor of
 // this dtype: 3 x 3 kernels, stride 1, padding 0 to 2 (the input
-// gradient's convolution then has padding 2 - p >= 0), enough channels.
+// gradient's convolution then has padding 2 - p >= 0), enough channels,
+// and float32 with the vector transforms (winoVectorKernels: AVX-512).
+// Elsewhere the Go loops of the transforms would cost more than the GEMM
+// work they save (measured: the ResNet-18 step went from 70 to 50
+// examples/s with them), so the convolution stays im2col; tests force the
+// Go loops (ForceWinograd) to check them on every build.
 func (g convGeom) useWinograd(dtype DType) bool {
-	if dtype != Float32 && !winoFloat64 {
+	if !winoFloat64 && (dtype != Float32 || !winoVectorKernels()) {
 		return false
 	}
 	return g.k == 3 && g.s == 1 && g.p <= 2 && g.c >= winoMinChannels && g.oc >= winoMinChannels

@@ -59,6 +59,9 @@ func wino4WeightsFlipAVX512(u *float32, offs *int, w *float32, wstep int, lanes 
 //go:noescape
 func wino4WeightGradAVX512(gw *float32, du *float32, dstride int, lanes *[16]int32, groups int)
 
+// winoVectorKernels reports whether the AVX-512 transforms run here.
+func winoVectorKernels() bool { return hasAVX512 }
+
 // winoVec32 returns s as []float32 when the vector kernels apply to it.
 func winoVec32[T float](s []T) ([]float32, bool) {
 	s32, ok := any(s).([]float32)

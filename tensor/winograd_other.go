@@ -2,7 +2,10 @@
 
 package tensor
 
-// No vector Winograd transforms in this build: the Go loops run.
+// No vector Winograd transforms in this build: the Go loops run (in tests;
+// Conv2d keeps im2col, see useWinograd).
+
+func winoVectorKernels() bool { return false }
 
 func winoInputVec[T float](m int, v []T, vstride int, xp []T, pw int, idx []int32) bool {
 	return false

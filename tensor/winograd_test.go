@@ -104,7 +104,8 @@ func TestWinogradGradcheck(t *testing.T) {
 	}
 }
 
-// Float32 ResNet-sized layers stay within float32 rounding of the float64
+// Float32 ResNet-sized layers through Winograd (forced, so that builds
+// without the vector transforms check the Go loops) stay within float32 rounding of the float64
 // direct loops, relative to the largest output: F(2x2) within 2e-6 (it
 // measures about 5e-7, some 8 ulps of the largest output), F(4x4), whose
 // transforms multiply by up to 8 and 1/24, within 4e-5 (it measures 2e-6
@@ -115,7 +116,9 @@ func TestWinogradFloat32Accuracy(t *testing.T) {
 		for _, tc := range []struct{ n, c, hw int }{{2, 64, 24}, {2, 128, 12}, {4, 256, 6}, {8, 512, 3}} {
 			x, w := convRand(7, tc.n, tc.c, tc.hw, tc.hw), convRand(8, tc.c, tc.c, 3, 3)
 			x32, w32 := x.Detach().To(tensor.Float32), w.Detach().To(tensor.Float32)
+			force := tensor.ForceWinograd() // also where only the Go loops exist
 			got := tensor.Conv2d(x32, w32, nil, 1, 1).Float64s()
+			force()
 			want := tensor.Conv2d(x, w, nil, 1, 1).Float64s() // float64: im2col
 			maxAbs, maxDiff := 0.0, 0.0
 			for i := range want {
@@ -211,8 +214,9 @@ func TestWinogradTrainsLikeIm2col(t *testing.T) {
 		t.Fatalf("im2col: loss went from %.4f to %.4f: the test network does not learn", want[0], want[last])
 	}
 	for _, tile := range []int{2, 3, 4} {
-		restore := tensor.ForceWinogradTile(tile)
+		restore, force := tensor.ForceWinogradTile(tile), tensor.ForceWinograd()
 		got := train()
+		force()
 		restore()
 		early := 0.0
 		for i := range 10 {
