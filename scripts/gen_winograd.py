@@ -15,6 +15,9 @@ e("//go:build amd64 && !purego")
 e()
 e('#include "textflag.h"')
 e()
+# F(2x2, 3x3), written out by hand: its operations are those of the Go
+# loops in winograd.go (winoInputTile and the others), which predate the
+# generic part below.
 e("// The Winograd F(2x2, 3x3) transforms of winograd.go on 16 lanes: the same")
 e("// operations in the same order as the Go loops (winograd.go), so")
 e("// the same bits. Multiplying by 0.5 is dividing by 2 exactly.")
@@ -282,7 +285,6 @@ import struct
 # Gray's published matrices, checked below.
 def solve(A, b):
     "Exact Gaussian elimination of a consistent, possibly overdetermined system."
-    # least-squares-free exact solve of overdetermined consistent system via Gaussian elimination
     n=len(A[0]); rows=[r[:]+[bv] for r,bv in zip(A,b)]
     piv=[];r=0
     for c in range(n):
@@ -361,10 +363,6 @@ def setup_rows(n, stride_reg):
     regs=rowregs(n)
     for a,b in zip(regs, regs[1:]):
         L.append(f"\tLEAQ ({a})({stride_reg}*1), {b}")
-
-def sign_mask():
-    L.append("\tMOVL $0x80000000, AX")
-    L.append("\tVPBROADCASTD AX, Z31")
 
 for m, V in VARIANTS.items():
     a = m+2
