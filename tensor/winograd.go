@@ -174,6 +174,10 @@ func winoForward[T float](g convGeom, y, x, w, b []T) {
 
 // winoBackward is conv2dBackward by Winograd.
 func winoBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
+	if g.n == 0 { // no images: a zero weight gradient (gw is not cleared)
+		clear(gw)
+		return
+	}
 	fwd := newWinoGrid(winoTile(g.oh, g.ow), g.c, g.h, g.w, g.p, g.oh, g.ow)
 	// The input gradient's convolution: dY [N, OC, OH, OW] in, dX out.
 	bwd := newWinoGrid(winoTile(g.h, g.w), g.oc, g.oh, g.ow, 2-g.p, g.h, g.w)

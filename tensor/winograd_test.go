@@ -15,7 +15,8 @@ import (
 // gradients, in float64 (where the transforms' rounding is far below the
 // tolerance) and float32, on awkward sizes: odd planes (the last tiles cut
 // short), planes of one and two pixels, every padding it takes (0, 1, 2),
-// batches that leave ragged chunks, and 1, 2 and 3 goroutines.
+// an empty batch, batches that leave ragged chunks, and 1, 2 and 3
+// goroutines.
 func TestWinogradMatchesNaive(t *testing.T) {
 	defer tensor.ForceWinograd()()
 	cases := []struct {
@@ -36,7 +37,7 @@ func TestWinogradMatchesNaive(t *testing.T) {
 			restoreTile := tensor.ForceWinogradTile(tile)
 			old := runtime.GOMAXPROCS(procs)
 			for ci, tc := range cases {
-				for _, n := range []int{1, 2, 7, 37} {
+				for _, n := range []int{0, 1, 2, 7, 37} {
 					if tc.c > 8 && n > 7 {
 						continue // the direct loops are slow
 					}
