@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"math/bits"
 	"unsafe"
 )
 
@@ -225,11 +226,52 @@ func maxPoolForward[T float](g poolGeom, y []T, arg []int32, x []T) {
 // all but NaN and the two zeros), then the first element with those bits,
 // by conditional moves scanning backwards. Windows holding a NaN (their
 // sum is NaN) or whose maximum is a zero (the two zeros compare equal)
-// take the general scan, as do the clipped ones.
+// take the general scan, as do the clipped ones. With stride 2 (ResNet's
+// stem) the windows inside the plane go to an AVX-512 kernel instead,
+// 16 at a time, which compares in the scan's order and hands back the
+// windows holding a NaN.
 func maxPoolRow3(g poolGeom, yr []float32, ar []int32, xp []float32, r0 int) {
 	w := g.w
 	xi := unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(xp))), len(xp))
-	for j := range yr {
+	// scan is the general scan of output j.
+	scan := func(j int) {
+		c0, c1 := g.c0[j], g.c1[j]
+		bi := r0*w + c0
+		best := xp[bi]
+		for r := r0; r < r0+3; r++ {
+			row := xp[r*w+c0 : r*w+c1]
+			for k, v := range row {
+				if v > best || v != v {
+					best, bi = v, r*w+c0+k
+				}
+			}
+		}
+		yr[j], ar[j] = best, int32(bi)
+	}
+	// With stride 2, the windows inside the plane go 16 at a time to the
+	// vector kernel (maxPool3s2Vec), which hands back those with a NaN.
+	vecLo, vecHi := 0, 0
+	if g.s == 2 {
+		for vecLo < len(yr) && g.c1[vecLo]-g.c0[vecLo] != 3 {
+			vecLo++
+		}
+		vecHi = vecLo
+		for vecHi < len(yr) && g.c1[vecHi]-g.c0[vecHi] == 3 {
+			vecHi++
+		}
+	}
+	for j := 0; j < len(yr); j++ {
+		if j >= vecLo && j < vecHi {
+			n := min(16, vecHi-j)
+			start := r0*w + g.c0[j]
+			if nan, ok := maxPool3s2Vec(yr[j:j+n], ar[j:j+n], xp, w, start, n); ok {
+				for ; nan != 0; nan &= nan - 1 {
+					scan(j + bits.TrailingZeros16(nan))
+				}
+				j += n - 1
+				continue
+			}
+		}
 		c0, c1 := g.c0[j], g.c1[j]
 		base := r0*w + c0
 		if c1-c0 == 3 {
@@ -269,17 +311,7 @@ func maxPoolRow3(g poolGeom, yr []float32, ar []int32, xp []float32, r0 int) {
 				continue
 			}
 		}
-		bi := base
-		best := xp[bi]
-		for r := r0; r < r0+3; r++ {
-			row := xp[r*w+c0 : r*w+c1]
-			for k, v := range row {
-				if v > best || v != v {
-					best, bi = v, r*w+c0+k
-				}
-			}
-		}
-		yr[j], ar[j] = best, int32(bi)
+		scan(j)
 	}
 }
 

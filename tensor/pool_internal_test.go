@@ -36,7 +36,7 @@ func TestMaxPoolFastPathsMatchScan(t *testing.T) {
 	for _, k := range []int{2, 3} {
 		for _, s := range []int{1, 2, 3} {
 			for p := 0; p <= k/2; p++ {
-				for _, hw := range [][2]int{{3, 3}, {4, 7}, {5, 5}, {7, 4}, {11, 13}, {48, 48}, {6, 9}} {
+				for _, hw := range [][2]int{{3, 3}, {4, 7}, {5, 5}, {7, 4}, {11, 13}, {48, 48}, {6, 9}, {9, 70}, {5, 35}, {4, 36}} {
 					if hw[0]+2*p < k || hw[1]+2*p < k {
 						continue
 					}

@@ -104,3 +104,19 @@ func copyEven[T float](dst, src []T) {
 	_ = s[2*len(d)-2]
 	copyEvenAVX512(&d[0], &s[0], len(d))
 }
+
+//go:noescape
+func maxPool3s2AVX512(y *float32, arg *int32, x *float32, w int, start int, n int) (nan uint16)
+
+// maxPool3s2Vec does n (1 to 16) outputs of a 3 x 3, stride-2 max pooling
+// whose windows lie inside the plane xp (see maxPool3s2AVX512; the first
+// window starts at xp[start]), returning the lanes whose window holds a
+// NaN, which the caller redoes; ok is false where there is no kernel.
+func maxPool3s2Vec(yr []float32, ar []int32, xp []float32, w, start, n int) (nan uint16, ok bool) {
+	if !hasAVX512 {
+		return 0, false
+	}
+	_ = xp[start+2*w+2*n]
+	_, _ = yr[n-1], ar[n-1]
+	return maxPool3s2AVX512(&yr[0], &ar[0], &xp[start], w, start, n), true
+}

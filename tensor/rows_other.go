@@ -17,3 +17,8 @@ func col2imPlaneAcc[T float](plane, col []T, ld, K, OH, OW int) bool { return fa
 
 // copyEven sets dst[i] = src[2*i] for i < len(dst).
 func copyEven[T float](dst, src []T) { copyEvenGo(dst, src) }
+
+// maxPool3s2Vec: no vector kernel in this build.
+func maxPool3s2Vec(yr []float32, ar []int32, xp []float32, w, start, n int) (nan uint16, ok bool) {
+	return 0, false
+}
