@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generates tensor/winograd_amd64.s (the AVX-512 Winograd transforms) and
-tensor/winograd_gen.go (the Go loops of the F(3x3, 3x3) and F(4x4, 3x3)
-transforms, in the same operation order, so that both give the same bits).
+tensor/winograd_gen.go (the Go loops of the F(2x2, 3x3), F(3x3, 3x3) and
+F(4x4, 3x3) transforms, in the same operation order, so that both give the
+same bits).
 
     python3 scripts/gen_winograd.py && gofmt -w tensor/winograd_gen.go
 """
@@ -15,265 +16,7 @@ e("//go:build amd64 && !purego")
 e()
 e('#include "textflag.h"')
 e()
-# F(2x2, 3x3), written out by hand: its operations are those of the Go
-# loops in winograd.go (winoInputTile and the others), which predate the
-# generic part below.
-e("// The Winograd F(2x2, 3x3) transforms of winograd.go on 16 lanes: the same")
-e("// operations in the same order as the Go loops (winograd.go), so")
-e("// the same bits. Multiplying by 0.5 is dividing by 2 exactly.")
-e()
-# ---------------- input
-e("// func winoInputAVX512(v *float32, vstride int, xp *float32, pw int, idx *int32, groups int)")
-e("// For each group of 16 tiles: d[r][s] = xp[idx[t] + r*pw + s] (gathered from")
-e("// the padded planes), V_ξ = (B^T d B)_ξ stored at v + ξ*vstride bytes; v")
-e("// and idx advance 16.")
-e("TEXT ·winoInputAVX512(SB), NOSPLIT, $0-48")
-e("\tMOVQ v+0(FP), DI")
-e("\tMOVQ vstride+8(FP), R8")
-e("\tMOVQ xp+16(FP), SI")
-e("\tMOVQ pw+24(FP), R9")
-e("\tSHLQ $2, R9")
-e("\tMOVQ idx+32(FP), DX")
-e("\tMOVQ groups+40(FP), CX")
-e("\tLEAQ (SI)(R9*1), R10")
-e("\tLEAQ (R10)(R9*1), R11")
-e("\tLEAQ (R11)(R9*1), R12")
-e("inloop:")
-e("\tVMOVDQU32 (DX), Z30")
-rows=["SI","R10","R11","R12"]
-for r in range(4):
-    for s in range(4):
-        z=4*r+s; k=1+(z%4)
-        e(f"\tVPXORD Z{z}, Z{z}, Z{z}")
-        e(f"\tKXNORW K0, K0, K{k}")
-        disp = "" if s==0 else str(4*s)
-        e(f"\tVGATHERDPS {disp}({rows[r]})(Z30*4), K{k}, Z{z}")
-e("\t// B^T d, column s: rows 0, 1, 2, 3 in Z16+s, Z20+s, Z24+s, Z12+s.")
-for s in range(4):
-    d0,d1,d2,d3=s,4+s,8+s,12+s
-    e(f"\tVSUBPS Z{d2}, Z{d0}, Z{16+s}")
-    e(f"\tVADDPS Z{d2}, Z{d1}, Z{20+s}")
-    e(f"\tVSUBPS Z{d1}, Z{d2}, Z{24+s}")
-    e(f"\tVSUBPS Z{d3}, Z{d1}, Z{d3}")
-e("\t// (B^T d) B, row by row, stored at ξ = 4q+0..3.")
-e("\tMOVQ DI, BX")
-for q,base in enumerate([16,20,24,12]):
-    c0,c1,c2,c3=base,base+1,base+2,base+3
-    e(f"\tVSUBPS Z{c2}, Z{c0}, Z0")
-    e(f"\tVADDPS Z{c2}, Z{c1}, Z1")
-    e(f"\tVSUBPS Z{c1}, Z{c2}, Z2")
-    e(f"\tVSUBPS Z{c3}, Z{c1}, Z3")
-    for k in range(4):
-        e(f"\tVMOVUPS Z{k}, (BX)")
-        if not (q==3 and k==3):
-            e("\tADDQ R8, BX")
-e("\tADDQ $64, DI")
-e("\tADDQ $64, DX")
-e("\tDECQ CX")
-e("\tJNZ inloop")
-e("\tVZEROUPPER")
-e("\tRET")
-e()
-# ---------------- output
-e("// func winoOutputAVX512(y *float32, ow int, m *float32, mstride int, idx *int32, masks *uint16, groups int, bias float32)")
-e("// For each group of 16 tiles: m_ξ loaded from m + ξ*mstride bytes, the")
-e("// 2 x 2 block A^T m A + bias scattered to y[idx[t]], y[idx[t]+1],")
-e("// y[idx[t]+ow], y[idx[t]+ow+1] under masks[4g..4g+3]; m and idx advance 16.")
-e("TEXT ·winoOutputAVX512(SB), NOSPLIT, $0-60")
-e("\tMOVQ y+0(FP), SI")
-e("\tMOVQ ow+8(FP), R9")
-e("\tSHLQ $2, R9")
-e("\tLEAQ (SI)(R9*1), R10")
-e("\tMOVQ m+16(FP), DI")
-e("\tMOVQ mstride+24(FP), R8")
-e("\tMOVQ idx+32(FP), DX")
-e("\tMOVQ masks+40(FP), R13")
-e("\tMOVQ groups+48(FP), CX")
-e("\tVBROADCASTSS bias+56(FP), Z31")
-e("outloop:")
-e("\tMOVQ DI, BX")
-for k in range(16):
-    e(f"\tVMOVUPS (BX), Z{k}")
-    if k<15: e("\tADDQ R8, BX")
-for k in range(4):
-    e(f"\tVADDPS Z{4+k}, Z{k}, Z{16+k}")
-    e(f"\tVADDPS Z{8+k}, Z{16+k}, Z{16+k}")
-    e(f"\tVSUBPS Z{8+k}, Z{4+k}, Z{20+k}")
-    e(f"\tVSUBPS Z{12+k}, Z{20+k}, Z{20+k}")
-for dst,base in [(24,16),(26,20)]:
-    a0,a1,a2,a3=base,base+1,base+2,base+3
-    e(f"\tVADDPS Z{a1}, Z{a0}, Z{dst}")
-    e(f"\tVADDPS Z{a2}, Z{dst}, Z{dst}")
-    e(f"\tVADDPS Z31, Z{dst}, Z{dst}")
-    e(f"\tVSUBPS Z{a2}, Z{a1}, Z{dst+1}")
-    e(f"\tVSUBPS Z{a3}, Z{dst+1}, Z{dst+1}")
-    e(f"\tVADDPS Z31, Z{dst+1}, Z{dst+1}")
-e("\tVMOVDQU32 (DX), Z30")
-e("\tKMOVW 0(R13), K1")
-e("\tVSCATTERDPS Z24, K1, (SI)(Z30*4)")
-e("\tKMOVW 2(R13), K2")
-e("\tVSCATTERDPS Z25, K2, 4(SI)(Z30*4)")
-e("\tKMOVW 4(R13), K3")
-e("\tVSCATTERDPS Z26, K3, (R10)(Z30*4)")
-e("\tKMOVW 6(R13), K4")
-e("\tVSCATTERDPS Z27, K4, 4(R10)(Z30*4)")
-e("\tADDQ $64, DI")
-e("\tADDQ $64, DX")
-e("\tADDQ $8, R13")
-e("\tDECQ CX")
-e("\tJNZ outloop")
-e("\tVZEROUPPER")
-e("\tRET")
-e()
-# ---------------- adjoint
-e("// func winoAdjointAVX512(dm *float32, dstride int, gy *float32, ow int, idx *int32, masks *uint16, groups int)")
-e("// For each group of 16 tiles: the 2 x 2 block dy gathered from g at")
-e("// idx[t], idx[t]+1, idx[t]+ow, idx[t]+ow+1 under masks[4g..4g+3] (zero")
-e("// where masked), A dy A^T stored at dm + ξ*dstride bytes; dm and idx advance 16.")
-e("TEXT ·winoAdjointAVX512(SB), NOSPLIT, $0-56")
-e("\tMOVQ dm+0(FP), DI")
-e("\tMOVQ dstride+8(FP), R8")
-e("\tMOVQ gy+16(FP), SI")
-e("\tMOVQ ow+24(FP), R9")
-e("\tSHLQ $2, R9")
-e("\tLEAQ (SI)(R9*1), R10")
-e("\tMOVQ idx+32(FP), DX")
-e("\tMOVQ masks+40(FP), R13")
-e("\tMOVQ groups+48(FP), CX")
-e("\tMOVL $0x80000000, AX")
-e("\tVPBROADCASTD AX, Z31")
-e("adjloop:")
-e("\tVMOVDQU32 (DX), Z30")
-for i,(disp,reg) in enumerate([("","SI"),("4","SI"),("","R10"),("4","R10")]):
-    e(f"\tVPXORD Z{i}, Z{i}, Z{i}")
-    e(f"\tKMOVW {2*i}(R13), K{i+1}")
-    e(f"\tVGATHERDPS {disp}({reg})(Z30*4), K{i+1}, Z{i}")
-e("\t// A dy: rows (Z0, Z1), (Z4, Z5), (Z6, Z7), (Z8, Z9).")
-e("\tVADDPS Z2, Z0, Z4")
-e("\tVADDPS Z3, Z1, Z5")
-e("\tVSUBPS Z2, Z0, Z6")
-e("\tVSUBPS Z3, Z1, Z7")
-e("\tVPXORD Z2, Z31, Z8")
-e("\tVPXORD Z3, Z31, Z9")
-e("\tMOVQ DI, BX")
-for i,(x,y) in enumerate([(0,1),(4,5),(6,7),(8,9)]):
-    e(f"\tVMOVUPS Z{x}, (BX)")
-    e("\tADDQ R8, BX")
-    e(f"\tVADDPS Z{y}, Z{x}, Z10")
-    e("\tVMOVUPS Z10, (BX)")
-    e("\tADDQ R8, BX")
-    e(f"\tVSUBPS Z{y}, Z{x}, Z11")
-    e("\tVMOVUPS Z11, (BX)")
-    e("\tADDQ R8, BX")
-    e(f"\tVPXORD Z{y}, Z31, Z12")
-    e("\tVMOVUPS Z12, (BX)")
-    if i<3: e("\tADDQ R8, BX")
-e("\tADDQ $64, DI")
-e("\tADDQ $64, DX")
-e("\tADDQ $8, R13")
-e("\tDECQ CX")
-e("\tJNZ adjloop")
-e("\tVZEROUPPER")
-e("\tRET")
-e()
-# ---------------- weights
-e("// func winoWeightsAVX512(u *float32, offs *int, w *float32, wstep int, lanes *int32, groups int)")
-e("// For each group of 16 kernels: g[k] = w[lanes[l] + k] (gathered), the")
-e("// 4 x 4 G g G^T stored at u + offs[ξ] bytes; u advances 16, w wstep bytes.")
-e("TEXT ·winoWeightsAVX512(SB), NOSPLIT, $0-48")
-e("\tMOVQ u+0(FP), DI")
-e("\tMOVQ offs+8(FP), R8")
-e("\tMOVQ w+16(FP), SI")
-e("\tMOVQ wstep+24(FP), R9")
-e("\tMOVQ lanes+32(FP), DX")
-e("\tMOVQ groups+40(FP), CX")
-e("\tVMOVDQU32 (DX), Z30")
-e("\tMOVL $0x3f000000, AX")
-e("\tVPBROADCASTD AX, Z31")
-e("wloop:")
-for k in range(9):
-    e(f"\tVPXORD Z{k}, Z{k}, Z{k}")
-    e(f"\tKXNORW K0, K0, K{1+k%4}")
-    disp="" if k==0 else str(4*k)
-    e(f"\tVGATHERDPS {disp}(SI)(Z30*4), K{1+k%4}, Z{k}")
-e("\t// G g: rows (Z0 Z1 Z2), (Z9 Z10 Z11), (Z12 Z13 Z14), (Z6 Z7 Z8).")
-for j in range(3):
-    g0,g1,g2=j,3+j,6+j
-    e(f"\tVADDPS Z{g1}, Z{g0}, Z{9+j}")
-    e(f"\tVADDPS Z{g2}, Z{9+j}, Z{9+j}")
-    e(f"\tVMULPS Z31, Z{9+j}, Z{9+j}")
-    e(f"\tVSUBPS Z{g1}, Z{g0}, Z{12+j}")
-    e(f"\tVADDPS Z{g2}, Z{12+j}, Z{12+j}")
-    e(f"\tVMULPS Z31, Z{12+j}, Z{12+j}")
-for i,base in enumerate([0,9,12,6]):
-    h0,h1,h2=base,base+1,base+2
-    e(f"\tVADDPS Z{h1}, Z{h0}, Z16")
-    e(f"\tVADDPS Z{h2}, Z16, Z16")
-    e(f"\tVMULPS Z31, Z16, Z16")
-    e(f"\tVSUBPS Z{h1}, Z{h0}, Z17")
-    e(f"\tVADDPS Z{h2}, Z17, Z17")
-    e(f"\tVMULPS Z31, Z17, Z17")
-    for k,z in enumerate([h0,16,17,h2]):
-        e(f"\tMOVQ {8*(4*i+k)}(R8), BX")
-        e(f"\tVMOVUPS Z{z}, (DI)(BX*1)")
-e("\tADDQ $64, DI")
-e("\tADDQ R9, SI")
-e("\tDECQ CX")
-e("\tJNZ wloop")
-e("\tVZEROUPPER")
-e("\tRET")
-e()
-# ---------------- weight grad
-e("// func winoWeightGradAVX512(gw *float32, du *float32, dstride int, lanes *int32, groups int)")
-e("// For each group of 16 kernels: d_ξ loaded from du + ξ*dstride bytes, the")
-e("// 3 x 3 G^T d G scattered to gw[lanes[l] + k]; du")
-e("// advances 16 floats, gw 16 kernels (576 bytes).")
-e("TEXT ·winoWeightGradAVX512(SB), NOSPLIT, $0-40")
-e("\tMOVQ gw+0(FP), SI")
-e("\tMOVQ du+8(FP), DI")
-e("\tMOVQ dstride+16(FP), R8")
-e("\tMOVQ lanes+24(FP), DX")
-e("\tMOVQ groups+32(FP), CX")
-e("\tVMOVDQU32 (DX), Z30")
-e("\tMOVL $0x3f000000, AX")
-e("\tVPBROADCASTD AX, Z31")
-e("gloop:")
-e("\tMOVQ DI, BX")
-for k in range(16):
-    e(f"\tVMOVUPS (BX), Z{k}")
-    if k<15: e("\tADDQ R8, BX")
-e("\t// G^T d: rows i = 0, 1, 2 in Z16+4i .. Z19+4i.")
-for j in range(4):
-    d0,d1,d2,d3=j,4+j,8+j,12+j
-    e(f"\tVADDPS Z{d2}, Z{d1}, Z28")
-    e(f"\tVMULPS Z31, Z28, Z28")
-    e(f"\tVADDPS Z28, Z{d0}, Z{16+j}")
-    e(f"\tVSUBPS Z{d2}, Z{d1}, Z{20+j}")
-    e(f"\tVMULPS Z31, Z{20+j}, Z{20+j}")
-    e(f"\tVADDPS Z{d3}, Z28, Z{24+j}")
-e("\t// (G^T d) G, stored into the kernels.")
-for i in range(3):
-    h0,h1,h2,h3=16+4*i,17+4*i,18+4*i,19+4*i
-    outs=[]
-    # k[3i] = h0 + (h1+h2)/2 ; k[3i+1] = (h1-h2)/2 ; k[3i+2] = (h1+h2)/2 + h3
-    e(f"\tVADDPS Z{h2}, Z{h1}, Z28")
-    e(f"\tVMULPS Z31, Z28, Z28")
-    e(f"\tVADDPS Z28, Z{h0}, Z0")
-    e(f"\tVSUBPS Z{h2}, Z{h1}, Z1")
-    e(f"\tVMULPS Z31, Z1, Z1")
-    e(f"\tVADDPS Z{h3}, Z28, Z2")
-    for k in range(3):
-        disp = "" if 3*i+k==0 else str(4*(3*i+k))
-        e(f"\tKXNORW K0, K0, K{k+1}")
-        e(f"\tVSCATTERDPS Z{k}, K{k+1}, {disp}(SI)(Z30*4)")
-e("\tADDQ $64, DI")
-e("\tADDQ $576, SI")
-e("\tDECQ CX")
-e("\tJNZ gloop")
-e("\tVZEROUPPER")
-e("\tRET")
-
-# F(3x3, 3x3) and F(4x4, 3x3): appended to L (asm lines) and G (Go lines).
+# F(2x2, 3x3), F(3x3, 3x3) and F(4x4, 3x3): appended to L (asm lines) and G (Go lines).
 from fractions import Fraction as Fr
 import struct
 
@@ -282,7 +25,8 @@ import struct
 # = p_j^k / prod over l != j of (p_j - p_l), the rows for infinity picking
 # the last element, and B^T solved exactly from the identity y_i = sum_k
 # g_k d_(i+k) for every basis g and d. The F(4x4) points give Lavin and
-# Gray's published matrices, checked below.
+# Gray's published matrices, checked below (for F(2x2) these points give
+# theirs up to the signs of some rows, an equivalent choice).
 def solve(A, b):
     "Exact Gaussian elimination of a consistent, possibly overdetermined system."
     n=len(A[0]); rows=[r[:]+[bv] for r,bv in zip(A,b)]
@@ -326,7 +70,7 @@ def derive(m, r, pts):
     return BT,G,AT
 
 VARIANTS = {}
-for m, pts in ((3, [0, 1, -1, 2]), (4, [0, 1, -1, 2, -2])):
+for m, pts in ((2, [0, 1, -1]), (3, [0, 1, -1, 2]), (4, [0, 1, -1, 2, -2])):
     BT, Gd, AT = derive(m, 3, pts)
     VARIANTS[m] = dict(BT=BT, G=Gd, AT=AT)
 assert VARIANTS[4]["BT"] == [[4,0,-5,0,1,0],[0,-4,-4,1,1,0],[0,4,-4,-1,1,0],[0,-2,-1,2,1,0],[0,2,-1,-2,1,0],[0,4,0,-5,0,1]]
@@ -350,7 +94,7 @@ G.append("// Code generated by scripts/gen_winograd.py; DO NOT EDIT.")
 G.append("")
 G.append("package tensor")
 G.append("")
-G.append("// The F(3x3, 3x3) and F(4x4, 3x3) transforms of one tile, in the")
+G.append("// The F(2x2, 3x3), F(3x3, 3x3) and F(4x4, 3x3) transforms of one tile, in the")
 G.append("// operation order of the AVX-512 kernels of winograd_amd64.s: each sum in")
 G.append("// ascending order of its terms, products rounded before they are added")
 G.append("// (the conversions to T keep the compiler from fusing them).")
@@ -445,9 +189,11 @@ for m, V in VARIANTS.items():
                 store(i*p+j, f"Z{8+j}")
 
     frame = 64*max(len(M)*q for M,q in ((BT,a),(AT,a),(A,m),(Gm,3),(GT,a)))
-    e(f"// F({m}x{m}, 3x3): the same contracts on {a} x {a} input windows and {m} x {m}")
-    e(f"// output blocks ({a*a} products), with the Go loops of winograd_gen.go; the")
-    e("// first pass of each two-sided transform goes through the stack frame.")
+    e(f"// F({m}x{m}, 3x3) on {a} x {a} input windows and {m} x {m} output blocks ({a*a}")
+    e("// products), on 16 lanes, with the operations of the Go loops of")
+    e("// winograd_gen.go in the same order (so the same bits); the first pass of")
+    e("// each two-sided transform goes through the stack frame. Strides and")
+    e("// offsets are in bytes, ξ numbers the products row by row.")
     e()
     for i,c in enumerate(consts):
         e(f"DATA {ctab}<>+{4*i}(SB)/4, ${f32bits(c):#010x} // {c!r}")
@@ -455,6 +201,9 @@ for m, V in VARIANTS.items():
     e()
     # input
     e(f"// func wino{m}InputAVX512(v *float32, vstride int, xp *float32, pw int, idx *int32, groups int)")
+    e(f"// For each group of 16 tiles: d[r][s] = xp[idx[t] + r*pw + s] (gathered from")
+    e("// the padded planes), V_ξ = (B^T d B)_ξ stored at v + ξ*vstride; v and idx")
+    e("// advance 16.")
     e(f"TEXT ·wino{m}InputAVX512(SB), 0, ${frame}-48")
     e("\tMOVQ v+0(FP), DI")
     e("\tMOVQ vstride+8(FP), R8")
@@ -489,6 +238,9 @@ for m, V in VARIANTS.items():
     e()
     # output
     e(f"// func wino{m}OutputAVX512(y *float32, ow int, m *float32, mstride int, idx *int32, masks *uint16, groups int, bias float32)")
+    e("// For each group of 16 tiles: s_ξ loaded from m + ξ*mstride, the block")
+    e(f"// A^T s A + bias scattered to y[idx[t] + i*ow + j] under masks[{m*m}g + {m}i + j];")
+    e(f"// m and idx advance 16, masks {m*m}.")
     e(f"TEXT ·wino{m}OutputAVX512(SB), 0, ${frame}-60")
     e("\tMOVQ y+0(FP), SI")
     e("\tMOVQ ow+8(FP), R9")
@@ -522,6 +274,9 @@ for m, V in VARIANTS.items():
     e()
     # adjoint
     e(f"// func wino{m}AdjointAVX512(dm *float32, dstride int, gy *float32, ow int, idx *int32, masks *uint16, groups int)")
+    e(f"// For each group of 16 tiles: the block dy gathered from gy[idx[t] + i*ow + j]")
+    e(f"// under masks[{m*m}g + {m}i + j] (zero where masked), A dy A^T stored at dm +")
+    e(f"// ξ*dstride; dm and idx advance 16, masks {m*m}.")
     e(f"TEXT ·wino{m}AdjointAVX512(SB), 0, ${frame}-56")
     e("\tMOVQ dm+0(FP), DI")
     e("\tMOVQ dstride+8(FP), R8")
@@ -556,6 +311,8 @@ for m, V in VARIANTS.items():
     # weights, plain and flipped
     for name,flip in ((f"wino{m}WeightsAVX512",False),(f"wino{m}WeightsFlipAVX512",True)):
         e(f"// func {name}(u *float32, offs *int, w *float32, wstep int, lanes *[16]int32, groups int)")
+        e("// For each group of 16 kernels: g[k] = w[lanes[l] + k] (gathered), G g G^T")
+        e("// stored at u + offs[ξ]; u advances 16 floats, w wstep.")
         if flip: e("// The kernels turned by 180 degrees: element k read from 8-k.")
         e(f"TEXT ·{name}(SB), 0, ${frame}-48")
         e("\tMOVQ u+0(FP), DI")
@@ -589,6 +346,8 @@ for m, V in VARIANTS.items():
         e()
     # weight grad
     e(f"// func wino{m}WeightGradAVX512(gw *float32, du *float32, dstride int, lanes *[16]int32, groups int)")
+    e("// For each group of 16 kernels: d_ξ loaded from du + ξ*dstride, G^T d G")
+    e("// scattered to gw[lanes[l] + k]; du advances 16 floats, gw 16 kernels.")
     e(f"TEXT ·wino{m}WeightGradAVX512(SB), 0, ${frame}-40")
     e("\tMOVQ gw+0(FP), SI")
     e("\tMOVQ du+8(FP), DI")

@@ -4,55 +4,55 @@ import "slices"
 
 //go:generate sh -c "python3 ../scripts/gen_winograd.py && gofmt -w winograd_gen.go"
 
-// Winograd's minimal filtering F(2x2, 3x3) for 3 x 3, stride-1
+// Winograd's minimal filtering F(m x m, 3 x 3) for 3 x 3, stride-1
 // convolutions (Lavin and Gray, "Fast Algorithms for Convolutional Neural
-// Networks", 2015). A 2 x 2 block of outputs of one input channel is
+// Networks", 2015), with m = 2, 3 or 4. An m x m block of outputs of one
+// input channel is
 //
 //	Y = A^T [ (G g G^T) ⊙ (B^T d B) ] A
 //
-// where g is the 3 x 3 kernel, d the 4 x 4 input tile the block reads,
-// ⊙ the elementwise product and
+// where g is the 3 x 3 kernel, d the (m+2) x (m+2) input tile the block
+// reads, ⊙ the elementwise product, and B^T, G, A^T the Toom-Cook matrices
+// of m+1 interpolation points and infinity (0, +-1 for m = 2; 0, +-1, 2
+// for m = 3; 0, +-1, +-2 for m = 4, whose matrices are Lavin and Gray's).
+// For m = 2, for example,
 //
-//	B^T = | 1  0 -1  0 |    G = | 1    0    0   |    A^T = | 1  1  1  0 |
-//	      | 0  1  1  0 |        | 1/2  1/2  1/2 |          | 0  1 -1 -1 |
-//	      | 0 -1  1  0 |        | 1/2 -1/2  1/2 |
-//	      | 0  1  0 -1 |        | 0    0    1   |
+//	B^T = | -1  0  1  0 |    G = | -1    0    0   |    A^T = | 1  1  1  0 |
+//	      |  0  1  1  0 |        |  1/2  1/2  1/2 |          | 0  1 -1  1 |
+//	      |  0 -1  1  0 |        |  1/2 -1/2  1/2 |
+//	      |  0 -1  0  1 |        |  0    0    1   |
 //
-// Summed over input channels, each of the 16 positions ξ of the 4 x 4
+// scripts/gen_winograd.py derives them, and writes the transforms as Go
+// loops (winograd_gen.go) and AVX-512 kernels (winograd_amd64.s) with the
+// same operations in the same order.
+//
+// Summed over input channels, each of the (m+2)^2 positions ξ of the
 // products is a matrix product over the channels,
 //
 //	M_ξ [OC, T] = U_ξ [OC, C] x V_ξ [C, T]
 //
 // with U_ξ the transformed kernels, V_ξ the transformed input tiles and T
-// the tiles of a chunk of images: 16 GEMMs of 16*OC*C*T multiply-adds
-// where im2col's one GEMM does 36*OC*C*T (2.25 times as many), and the
-// input is expanded 4 times instead of 9.
+// the tiles of a chunk of images: (m+2)^2/m^2 multiplies per output (4,
+// 2.8, 2.25) where im2col's one GEMM does 9.
 //
 // The gradient is the adjoint of the same chain. With dY the gradient of a
-// 2 x 2 block and dM = A dY A^T,
+// block and dM = A dY A^T,
 //
 //	dU_ξ = sum over tiles of dM_ξ V_ξ^T      ([OC, T] x [T, C], one GEMM per ξ)
-//	dW   = G^T dU G                          (per kernel, 4 x 4 -> 3 x 3)
+//	dW   = G^T dU G                          (per kernel)
 //
 // and the input gradient is itself a 3 x 3 stride-1 convolution of dY
 // (padding 2 - p) with the kernels turned by 180 degrees and their two
-// channel axes swapped, whose transforms are U's with rows and columns 0
-// and 3 exchanged (G J = P G for J the reversal and P that exchange), so
-// it runs through the same forward code and needs no col2im.
+// channel axes swapped, so it runs through the same forward code and
+// needs no col2im.
 //
-// F(3x3, 3x3) and F(4x4, 3x3) work the same way on 5 x 5 and 6 x 6 input
-// tiles with 25 and 36 products (2.8 and 2.25 multiplies per output
-// instead of 4 for F(2x2, 3x3) and 9 for im2col), at the price of
-// transforms with larger coefficients (for F(4x4) the B^T, G and A^T of
-// Lavin and Gray, interpolation points 0, +-1, +-2 and infinity; for
-// F(3x3) points 0, +-1, 2 and infinity; see scripts/gen_winograd.py and
-// winograd_gen.go) and so of more rounding: in float32 about 5e-7 of the
-// largest output for F(2x2), 3-6e-6 for F(3x3) and up to 1e-5 for F(4x4)
-// (winograd_test.go), far below what training notices. Their turned kernels are not a permutation
-// of U, so the input gradient's are transformed from the turned kernels
-// directly. winoTile picks, per layer, the tile with the fewest products
-// over its output: for ResNet-18 at 96 x 96, 4 x 4 for the 24 x 24 and 12
-// x 12 planes, 3 x 3 for the 6 x 6 and 3 x 3 ones.
+// Larger tiles multiply less but their transforms have larger
+// coefficients, so they round more: in float32 about 5e-7 of the largest
+// output for F(2x2), 3-6e-6 for F(3x3) and up to 1e-5 for F(4x4)
+// (winograd_test.go), far below what training notices. winoTile picks,
+// per layer, the tile with the fewest products over its output: for
+// ResNet-18 at 96 x 96, 4 x 4 for the 24 x 24 and 12 x 12 planes, 3 x 3
+// for the 6 x 6 and 3 x 3 ones.
 //
 // Every sum runs in a fixed order that depends only on the shapes and
 // GOMAXPROCS (the weight gradient's per-worker partial sums are added in
@@ -335,23 +335,14 @@ func winoConv[T float](par bool, q winoGrid, ch *winoChunk, oc int, u, x, v, m, 
 // F(m x m, 3 x 3): with dgrad unset U [a*a, OC, C], U_ξ[o][c] = (G
 // w[o][c] G^T)_ξ; with dgrad set those of the input gradient's
 // convolution, [a*a, C, OC], the kernel w[o][c] turned by 180 degrees at
-// [ξ][c][o] (for m = 2, U with ξ's row and column indices 0 and 3
-// exchanged).
+// [ξ][c][o].
 func winoWeights[T float](m int, u, w []T, oc, c int, dgrad bool) {
 	np := (m + 2) * (m + 2)
 	plane := oc * c
-	perm := make([]int, np) // where position ξ of the transform goes
-	offs := make([]int, np) // the same in bytes from a float32 U_0 element
-	var lanes [16]int32     // kernel l of a group of 16, in elements of w
-	for xi := range perm {
-		perm[xi] = xi
-		if dgrad && m == 2 {
-			swap := [4]int{3, 1, 2, 0}
-			perm[xi] = 4*swap[xi/4] + swap[xi%4]
-		}
-		offs[xi] = 4 * perm[xi] * plane
+	offs := make([]int, np) // where product ξ goes, in bytes from a float32 U_0 element
+	for xi := range offs {
+		offs[xi] = 4 * xi * plane
 	}
-	flip := dgrad && m != 2
 	// Kernels in the order of U's rows: (o, c) with c fastest, or with
 	// dgrad (c, o) with o fastest; rows of n kernels, kernel j of row r
 	// at w[r*rowStep + j*step].
@@ -359,6 +350,7 @@ func winoWeights[T float](m int, u, w []T, oc, c int, dgrad bool) {
 	if dgrad {
 		rows, n, rowStep, step = c, oc, 9, 9*c
 	}
+	var lanes [16]int32 // kernel l of a group of 16, in elements of w
 	for l := range lanes {
 		lanes[l] = int32(l * step)
 	}
@@ -368,17 +360,17 @@ func winoWeights[T float](m int, u, w []T, oc, c int, dgrad bool) {
 		for r := lo; r < hi; r++ {
 			at := r * n // U's elements for the row: U_ξ[at .. at+n)
 			j := 0
-			if groups := n / 16; groups > 0 && winoWeightsVec(m, flip, u[at:], offs, w[r*rowStep:], 16*step, &lanes, groups) {
+			if groups := n / 16; groups > 0 && winoWeightsVec(m, dgrad, u[at:], offs, w[r*rowStep:], 16*step, &lanes, groups) {
 				j = 16 * groups
 			}
 			for ; j < n; j++ {
 				copy(k[:], w[r*rowStep+j*step:][:9])
-				if flip {
+				if dgrad {
 					slices.Reverse(k[:])
 				}
 				winoKernelTile(m, &k, &t)
 				for xi, v := range t[:np] {
-					u[perm[xi]*plane+at+j] = v
+					u[xi*plane+at+j] = v
 				}
 			}
 		}
@@ -522,121 +514,60 @@ func winoOutputAdjoint[T float](par bool, q winoGrid, ch *winoChunk, oc int, dm,
 	})
 }
 
-// The per-tile transforms of F(2x2, 3x3), F(3x3, 3x3) and F(4x4, 3x3)
-// (winograd_gen.go), on arrays large enough for any.
+// The per-tile transforms (winograd_gen.go), on arrays large enough for
+// any tile size.
 
 func winoInputTile[T float](m int, d, out *[36]T) {
 	switch m {
+	case 2:
+		wino2InputTile((*[16]T)(d[:16]), (*[16]T)(out[:16]))
 	case 3:
 		wino3InputTile((*[25]T)(d[:25]), (*[25]T)(out[:25]))
-		return
-	case 4:
+	default:
 		wino4InputTile(d, out)
-		return
-	}
-	// B^T d, one column at a time, then (B^T d) B one row at a time.
-	var e [16]T
-	for s := range 4 {
-		d0, d1, d2, d3 := d[s], d[4+s], d[8+s], d[12+s]
-		e[s] = d0 - d2
-		e[4+s] = d1 + d2
-		e[8+s] = d2 - d1
-		e[12+s] = d1 - d3
-	}
-	for i := range 4 {
-		e0, e1, e2, e3 := e[4*i], e[4*i+1], e[4*i+2], e[4*i+3]
-		out[4*i] = e0 - e2
-		out[4*i+1] = e1 + e2
-		out[4*i+2] = e2 - e1
-		out[4*i+3] = e1 - e3
 	}
 }
 
 func winoOutputTile[T float](m int, s *[36]T, out *[16]T) {
 	switch m {
+	case 2:
+		wino2OutputTile((*[16]T)(s[:16]), (*[4]T)(out[:4]))
 	case 3:
 		wino3OutputTile((*[25]T)(s[:25]), (*[9]T)(out[:9]))
-		return
-	case 4:
+	default:
 		wino4OutputTile(s, out)
-		return
 	}
-	// A^T s: two rows of four; then (A^T s) A.
-	var a, c [4]T
-	for k := range 4 {
-		a[k] = s[k] + s[4+k] + s[8+k]
-		c[k] = s[4+k] - s[8+k] - s[12+k]
-	}
-	out[0], out[1] = a[0]+a[1]+a[2], a[1]-a[2]-a[3]
-	out[2], out[3] = c[0]+c[1]+c[2], c[1]-c[2]-c[3]
 }
 
 func winoAdjointTile[T float](m int, dy *[16]T, out *[36]T) {
 	switch m {
+	case 2:
+		wino2AdjointTile((*[4]T)(dy[:4]), (*[16]T)(out[:16]))
 	case 3:
 		wino3AdjointTile((*[9]T)(dy[:9]), (*[25]T)(out[:25]))
-		return
-	case 4:
+	default:
 		wino4AdjointTile(dy, out)
-		return
-	}
-	d00, d01, d10, d11 := dy[0], dy[1], dy[2], dy[3]
-	// A dy: four rows of two; then (A dy) A^T.
-	r := [4][2]T{{d00, d01}, {d00 + d10, d01 + d11}, {d00 - d10, d01 - d11}, {-d10, -d11}}
-	for i, ri := range r {
-		out[4*i] = ri[0]
-		out[4*i+1] = ri[0] + ri[1]
-		out[4*i+2] = ri[0] - ri[1]
-		out[4*i+3] = -ri[1]
 	}
 }
 
 func winoKernelTile[T float](m int, g *[9]T, out *[36]T) {
 	switch m {
+	case 2:
+		wino2KernelTile(g, (*[16]T)(out[:16]))
 	case 3:
 		wino3KernelTile(g, (*[25]T)(out[:25]))
-		return
-	case 4:
+	default:
 		wino4KernelTile(g, out)
-		return
-	}
-	var h [12]T // G g, 4 x 3
-	for j := range 3 {
-		g0, g1, g2 := g[j], g[3+j], g[6+j]
-		h[j] = g0
-		h[3+j] = (g0 + g1 + g2) / 2
-		h[6+j] = (g0 - g1 + g2) / 2
-		h[9+j] = g2
-	}
-	for i := range 4 { // (G g) G^T, 4 x 4
-		h0, h1, h2 := h[3*i], h[3*i+1], h[3*i+2]
-		out[4*i] = h0
-		out[4*i+1] = (h0 + h1 + h2) / 2
-		out[4*i+2] = (h0 - h1 + h2) / 2
-		out[4*i+3] = h2
 	}
 }
 
 func winoKernelGradTile[T float](m int, d *[36]T, out *[9]T) {
 	switch m {
+	case 2:
+		wino2KernelGradTile((*[16]T)(d[:16]), out)
 	case 3:
 		wino3KernelGradTile((*[25]T)(d[:25]), out)
-		return
-	case 4:
+	default:
 		wino4KernelGradTile(d, out)
-		return
-	}
-	var h [12]T // G^T dU, 3 x 4
-	for j := range 4 {
-		d0, d1, d2, d3 := d[j], d[4+j], d[8+j], d[12+j]
-		h[j] = d0 + (d1+d2)/2
-		h[4+j] = (d1 - d2) / 2
-		h[8+j] = (d1+d2)/2 + d3
-	}
-	for i := range 3 {
-		h0, h1, h2, h3 := h[4*i], h[4*i+1], h[4*i+2], h[4*i+3]
-		out[3*i] = h0 + (h1+h2)/2
-		out[3*i+1] = (h1 - h2) / 2
-		out[3*i+2] = (h1+h2)/2 + h3
 	}
 }

@@ -9,19 +9,22 @@ package tensor
 // AVX-512; strides are in elements.
 
 //go:noescape
-func winoInputAVX512(v *float32, vstride int, xp *float32, pw int, idx *int32, groups int)
+func wino2InputAVX512(v *float32, vstride int, xp *float32, pw int, idx *int32, groups int)
 
 //go:noescape
-func winoOutputAVX512(y *float32, ow int, m *float32, mstride int, idx *int32, masks *uint16, groups int, bias float32)
+func wino2OutputAVX512(y *float32, ow int, m *float32, mstride int, idx *int32, masks *uint16, groups int, bias float32)
 
 //go:noescape
-func winoAdjointAVX512(dm *float32, dstride int, gy *float32, ow int, idx *int32, masks *uint16, groups int)
+func wino2AdjointAVX512(dm *float32, dstride int, gy *float32, ow int, idx *int32, masks *uint16, groups int)
 
 //go:noescape
-func winoWeightsAVX512(u *float32, offs *int, w *float32, wstep int, lanes *[16]int32, groups int)
+func wino2WeightsAVX512(u *float32, offs *int, w *float32, wstep int, lanes *[16]int32, groups int)
 
 //go:noescape
-func winoWeightGradAVX512(gw *float32, du *float32, dstride int, lanes *[16]int32, groups int)
+func wino2WeightsFlipAVX512(u *float32, offs *int, w *float32, wstep int, lanes *[16]int32, groups int)
+
+//go:noescape
+func wino2WeightGradAVX512(gw *float32, du *float32, dstride int, lanes *[16]int32, groups int)
 
 //go:noescape
 func wino3InputAVX512(v *float32, vstride int, xp *float32, pw int, idx *int32, groups int)
@@ -74,13 +77,7 @@ func winoInputVec[T float](m int, v []T, vstride int, xp []T, pw int, idx []int3
 		return false
 	}
 	x32 := any(xp).([]float32)
-	f := winoInputAVX512
-	switch m {
-	case 3:
-		f = wino3InputAVX512
-	case 4:
-		f = wino4InputAVX512
-	}
+	f := [...]func(*float32, int, *float32, int, *int32, int){wino2InputAVX512, wino3InputAVX512, wino4InputAVX512}[m-2]
 	f(&v32[0], 4*vstride, &x32[0], pw, &idx[0], len(idx)/16)
 	return true
 }
@@ -91,13 +88,7 @@ func winoOutputVec[T float](m int, y []T, ow int, s []T, mstride int, idx []int3
 		return false
 	}
 	s32 := any(s).([]float32)
-	f := winoOutputAVX512
-	switch m {
-	case 3:
-		f = wino3OutputAVX512
-	case 4:
-		f = wino4OutputAVX512
-	}
+	f := [...]func(*float32, int, *float32, int, *int32, *uint16, int, float32){wino2OutputAVX512, wino3OutputAVX512, wino4OutputAVX512}[m-2]
 	f(&y32[0], ow, &s32[0], 4*mstride, &idx[0], &masks[0], len(idx)/16, float32(bias))
 	return true
 }
@@ -108,38 +99,25 @@ func winoAdjointVec[T float](m int, dm []T, dstride int, g []T, ow int, idx []in
 		return false
 	}
 	g32 := any(g).([]float32)
-	f := winoAdjointAVX512
-	switch m {
-	case 3:
-		f = wino3AdjointAVX512
-	case 4:
-		f = wino4AdjointAVX512
-	}
+	f := [...]func(*float32, int, *float32, int, *int32, *uint16, int){wino2AdjointAVX512, wino3AdjointAVX512, wino4AdjointAVX512}[m-2]
 	f(&d32[0], 4*dstride, &g32[0], ow, &idx[0], &masks[0], len(idx)/16)
 	return true
 }
 
 // winoWeightsVec transforms groups*16 kernels: group g's kernel l at
 // w[g*wstep + lanes[l]] (wstep in elements), its product ξ written at byte
-// offs[ξ] from u[16*g + l]; flip (m = 3 or 4) turns the kernels by 180
-// degrees first.
+// offs[ξ] from u[16*g + l]; flip turns the kernels by 180 degrees first.
 func winoWeightsVec[T float](m int, flip bool, u []T, offs []int, w []T, wstep int, lanes *[16]int32, groups int) bool {
 	u32, ok := winoVec32(u)
 	if !ok {
 		return false
 	}
 	w32 := any(w).([]float32)
-	f := winoWeightsAVX512
-	switch {
-	case m == 3 && flip:
-		f = wino3WeightsFlipAVX512
-	case m == 3:
-		f = wino3WeightsAVX512
-	case m == 4 && flip:
-		f = wino4WeightsFlipAVX512
-	case m == 4:
-		f = wino4WeightsAVX512
+	kernels := [...]func(*float32, *int, *float32, int, *[16]int32, int){wino2WeightsAVX512, wino3WeightsAVX512, wino4WeightsAVX512}
+	if flip {
+		kernels = [...]func(*float32, *int, *float32, int, *[16]int32, int){wino2WeightsFlipAVX512, wino3WeightsFlipAVX512, wino4WeightsFlipAVX512}
 	}
+	f := kernels[m-2]
 	f(&u32[0], &offs[0], &w32[0], 4*wstep, lanes, groups)
 	return true
 }
@@ -150,13 +128,7 @@ func winoWeightGradVec[T float](m int, gw, du []T, dstride int, lanes *[16]int32
 		return false
 	}
 	d32 := any(du).([]float32)
-	f := winoWeightGradAVX512
-	switch m {
-	case 3:
-		f = wino3WeightGradAVX512
-	case 4:
-		f = wino4WeightGradAVX512
-	}
+	f := [...]func(*float32, *float32, int, *[16]int32, int){wino2WeightGradAVX512, wino3WeightGradAVX512, wino4WeightGradAVX512}[m-2]
 	f(&g32[0], &d32[0], 4*dstride, lanes, groups)
 	return true
 }

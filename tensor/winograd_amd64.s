@@ -4,15 +4,21 @@
 
 #include "textflag.h"
 
-// The Winograd F(2x2, 3x3) transforms of winograd.go on 16 lanes: the same
-// operations in the same order as the Go loops (winograd.go), so
-// the same bits. Multiplying by 0.5 is dividing by 2 exactly.
+// F(2x2, 3x3) on 4 x 4 input windows and 2 x 2 output blocks (16
+// products), on 16 lanes, with the operations of the Go loops of
+// winograd_gen.go in the same order (so the same bits); the first pass of
+// each two-sided transform goes through the stack frame. Strides and
+// offsets are in bytes, ξ numbers the products row by row.
 
-// func winoInputAVX512(v *float32, vstride int, xp *float32, pw int, idx *int32, groups int)
+DATA wino2c<>+0(SB)/4, $0x3f000000 // 0.5
+DATA wino2c<>+4(SB)/4, $0xbf000000 // -0.5
+GLOBL wino2c<>(SB), RODATA|NOPTR, $8
+
+// func wino2InputAVX512(v *float32, vstride int, xp *float32, pw int, idx *int32, groups int)
 // For each group of 16 tiles: d[r][s] = xp[idx[t] + r*pw + s] (gathered from
-// the padded planes), V_ξ = (B^T d B)_ξ stored at v + ξ*vstride bytes; v
-// and idx advance 16.
-TEXT ·winoInputAVX512(SB), NOSPLIT, $0-48
+// the padded planes), V_ξ = (B^T d B)_ξ stored at v + ξ*vstride; v and idx
+// advance 16.
+TEXT ·wino2InputAVX512(SB), 0, $1024-48
 	MOVQ v+0(FP), DI
 	MOVQ vstride+8(FP), R8
 	MOVQ xp+16(FP), SI
@@ -20,318 +26,459 @@ TEXT ·winoInputAVX512(SB), NOSPLIT, $0-48
 	SHLQ $2, R9
 	MOVQ idx+32(FP), DX
 	MOVQ groups+40(FP), CX
+	MOVL $0x80000000, BX
+	VPBROADCASTD BX, Z31
 	LEAQ (SI)(R9*1), R10
 	LEAQ (R10)(R9*1), R11
 	LEAQ (R11)(R9*1), R12
-inloop:
+in2loop:
 	VMOVDQU32 (DX), Z30
+	MOVQ DI, BX
 	VPXORD Z0, Z0, Z0
 	KXNORW K0, K0, K1
 	VGATHERDPS (SI)(Z30*4), K1, Z0
 	VPXORD Z1, Z1, Z1
 	KXNORW K0, K0, K2
-	VGATHERDPS 4(SI)(Z30*4), K2, Z1
+	VGATHERDPS (R10)(Z30*4), K2, Z1
 	VPXORD Z2, Z2, Z2
 	KXNORW K0, K0, K3
-	VGATHERDPS 8(SI)(Z30*4), K3, Z2
+	VGATHERDPS (R11)(Z30*4), K3, Z2
 	VPXORD Z3, Z3, Z3
 	KXNORW K0, K0, K4
-	VGATHERDPS 12(SI)(Z30*4), K4, Z3
-	VPXORD Z4, Z4, Z4
+	VGATHERDPS (R12)(Z30*4), K4, Z3
+	VPXORD Z0, Z31, Z8
+	VADDPS Z2, Z8, Z8
+	VMOVUPS Z8, 0(SP)
+	VMOVAPS Z1, Z9
+	VADDPS Z2, Z9, Z9
+	VMOVUPS Z9, 256(SP)
+	VPXORD Z1, Z31, Z10
+	VADDPS Z2, Z10, Z10
+	VMOVUPS Z10, 512(SP)
+	VPXORD Z1, Z31, Z11
+	VADDPS Z3, Z11, Z11
+	VMOVUPS Z11, 768(SP)
+	VPXORD Z0, Z0, Z0
 	KXNORW K0, K0, K1
-	VGATHERDPS (R10)(Z30*4), K1, Z4
-	VPXORD Z5, Z5, Z5
+	VGATHERDPS 4(SI)(Z30*4), K1, Z0
+	VPXORD Z1, Z1, Z1
 	KXNORW K0, K0, K2
-	VGATHERDPS 4(R10)(Z30*4), K2, Z5
-	VPXORD Z6, Z6, Z6
+	VGATHERDPS 4(R10)(Z30*4), K2, Z1
+	VPXORD Z2, Z2, Z2
 	KXNORW K0, K0, K3
-	VGATHERDPS 8(R10)(Z30*4), K3, Z6
-	VPXORD Z7, Z7, Z7
+	VGATHERDPS 4(R11)(Z30*4), K3, Z2
+	VPXORD Z3, Z3, Z3
 	KXNORW K0, K0, K4
-	VGATHERDPS 12(R10)(Z30*4), K4, Z7
-	VPXORD Z8, Z8, Z8
+	VGATHERDPS 4(R12)(Z30*4), K4, Z3
+	VPXORD Z0, Z31, Z8
+	VADDPS Z2, Z8, Z8
+	VMOVUPS Z8, 64(SP)
+	VMOVAPS Z1, Z9
+	VADDPS Z2, Z9, Z9
+	VMOVUPS Z9, 320(SP)
+	VPXORD Z1, Z31, Z10
+	VADDPS Z2, Z10, Z10
+	VMOVUPS Z10, 576(SP)
+	VPXORD Z1, Z31, Z11
+	VADDPS Z3, Z11, Z11
+	VMOVUPS Z11, 832(SP)
+	VPXORD Z0, Z0, Z0
 	KXNORW K0, K0, K1
-	VGATHERDPS (R11)(Z30*4), K1, Z8
-	VPXORD Z9, Z9, Z9
+	VGATHERDPS 8(SI)(Z30*4), K1, Z0
+	VPXORD Z1, Z1, Z1
 	KXNORW K0, K0, K2
-	VGATHERDPS 4(R11)(Z30*4), K2, Z9
-	VPXORD Z10, Z10, Z10
+	VGATHERDPS 8(R10)(Z30*4), K2, Z1
+	VPXORD Z2, Z2, Z2
 	KXNORW K0, K0, K3
-	VGATHERDPS 8(R11)(Z30*4), K3, Z10
-	VPXORD Z11, Z11, Z11
+	VGATHERDPS 8(R11)(Z30*4), K3, Z2
+	VPXORD Z3, Z3, Z3
 	KXNORW K0, K0, K4
-	VGATHERDPS 12(R11)(Z30*4), K4, Z11
-	VPXORD Z12, Z12, Z12
+	VGATHERDPS 8(R12)(Z30*4), K4, Z3
+	VPXORD Z0, Z31, Z8
+	VADDPS Z2, Z8, Z8
+	VMOVUPS Z8, 128(SP)
+	VMOVAPS Z1, Z9
+	VADDPS Z2, Z9, Z9
+	VMOVUPS Z9, 384(SP)
+	VPXORD Z1, Z31, Z10
+	VADDPS Z2, Z10, Z10
+	VMOVUPS Z10, 640(SP)
+	VPXORD Z1, Z31, Z11
+	VADDPS Z3, Z11, Z11
+	VMOVUPS Z11, 896(SP)
+	VPXORD Z0, Z0, Z0
 	KXNORW K0, K0, K1
-	VGATHERDPS (R12)(Z30*4), K1, Z12
-	VPXORD Z13, Z13, Z13
+	VGATHERDPS 12(SI)(Z30*4), K1, Z0
+	VPXORD Z1, Z1, Z1
 	KXNORW K0, K0, K2
-	VGATHERDPS 4(R12)(Z30*4), K2, Z13
-	VPXORD Z14, Z14, Z14
+	VGATHERDPS 12(R10)(Z30*4), K2, Z1
+	VPXORD Z2, Z2, Z2
 	KXNORW K0, K0, K3
-	VGATHERDPS 8(R12)(Z30*4), K3, Z14
-	VPXORD Z15, Z15, Z15
+	VGATHERDPS 12(R11)(Z30*4), K3, Z2
+	VPXORD Z3, Z3, Z3
 	KXNORW K0, K0, K4
-	VGATHERDPS 12(R12)(Z30*4), K4, Z15
-	// B^T d, column s: rows 0, 1, 2, 3 in Z16+s, Z20+s, Z24+s, Z12+s.
-	VSUBPS Z8, Z0, Z16
-	VADDPS Z8, Z4, Z20
-	VSUBPS Z4, Z8, Z24
-	VSUBPS Z12, Z4, Z12
-	VSUBPS Z9, Z1, Z17
-	VADDPS Z9, Z5, Z21
-	VSUBPS Z5, Z9, Z25
-	VSUBPS Z13, Z5, Z13
-	VSUBPS Z10, Z2, Z18
-	VADDPS Z10, Z6, Z22
-	VSUBPS Z6, Z10, Z26
-	VSUBPS Z14, Z6, Z14
-	VSUBPS Z11, Z3, Z19
-	VADDPS Z11, Z7, Z23
-	VSUBPS Z7, Z11, Z27
-	VSUBPS Z15, Z7, Z15
-	// (B^T d) B, row by row, stored at ξ = 4q+0..3.
-	MOVQ DI, BX
-	VSUBPS Z18, Z16, Z0
-	VADDPS Z18, Z17, Z1
-	VSUBPS Z17, Z18, Z2
-	VSUBPS Z19, Z17, Z3
-	VMOVUPS Z0, (BX)
+	VGATHERDPS 12(R12)(Z30*4), K4, Z3
+	VPXORD Z0, Z31, Z8
+	VADDPS Z2, Z8, Z8
+	VMOVUPS Z8, 192(SP)
+	VMOVAPS Z1, Z9
+	VADDPS Z2, Z9, Z9
+	VMOVUPS Z9, 448(SP)
+	VPXORD Z1, Z31, Z10
+	VADDPS Z2, Z10, Z10
+	VMOVUPS Z10, 704(SP)
+	VPXORD Z1, Z31, Z11
+	VADDPS Z3, Z11, Z11
+	VMOVUPS Z11, 960(SP)
+	VMOVUPS 0(SP), Z0
+	VMOVUPS 64(SP), Z1
+	VMOVUPS 128(SP), Z2
+	VMOVUPS 192(SP), Z3
+	VPXORD Z0, Z31, Z8
+	VADDPS Z2, Z8, Z8
+	VMOVUPS Z8, (BX)
 	ADDQ R8, BX
-	VMOVUPS Z1, (BX)
+	VMOVAPS Z1, Z9
+	VADDPS Z2, Z9, Z9
+	VMOVUPS Z9, (BX)
 	ADDQ R8, BX
-	VMOVUPS Z2, (BX)
+	VPXORD Z1, Z31, Z10
+	VADDPS Z2, Z10, Z10
+	VMOVUPS Z10, (BX)
 	ADDQ R8, BX
-	VMOVUPS Z3, (BX)
+	VPXORD Z1, Z31, Z11
+	VADDPS Z3, Z11, Z11
+	VMOVUPS Z11, (BX)
 	ADDQ R8, BX
-	VSUBPS Z22, Z20, Z0
-	VADDPS Z22, Z21, Z1
-	VSUBPS Z21, Z22, Z2
-	VSUBPS Z23, Z21, Z3
-	VMOVUPS Z0, (BX)
+	VMOVUPS 256(SP), Z0
+	VMOVUPS 320(SP), Z1
+	VMOVUPS 384(SP), Z2
+	VMOVUPS 448(SP), Z3
+	VPXORD Z0, Z31, Z8
+	VADDPS Z2, Z8, Z8
+	VMOVUPS Z8, (BX)
 	ADDQ R8, BX
-	VMOVUPS Z1, (BX)
+	VMOVAPS Z1, Z9
+	VADDPS Z2, Z9, Z9
+	VMOVUPS Z9, (BX)
 	ADDQ R8, BX
-	VMOVUPS Z2, (BX)
+	VPXORD Z1, Z31, Z10
+	VADDPS Z2, Z10, Z10
+	VMOVUPS Z10, (BX)
 	ADDQ R8, BX
-	VMOVUPS Z3, (BX)
+	VPXORD Z1, Z31, Z11
+	VADDPS Z3, Z11, Z11
+	VMOVUPS Z11, (BX)
 	ADDQ R8, BX
-	VSUBPS Z26, Z24, Z0
-	VADDPS Z26, Z25, Z1
-	VSUBPS Z25, Z26, Z2
-	VSUBPS Z27, Z25, Z3
-	VMOVUPS Z0, (BX)
+	VMOVUPS 512(SP), Z0
+	VMOVUPS 576(SP), Z1
+	VMOVUPS 640(SP), Z2
+	VMOVUPS 704(SP), Z3
+	VPXORD Z0, Z31, Z8
+	VADDPS Z2, Z8, Z8
+	VMOVUPS Z8, (BX)
 	ADDQ R8, BX
-	VMOVUPS Z1, (BX)
+	VMOVAPS Z1, Z9
+	VADDPS Z2, Z9, Z9
+	VMOVUPS Z9, (BX)
 	ADDQ R8, BX
-	VMOVUPS Z2, (BX)
+	VPXORD Z1, Z31, Z10
+	VADDPS Z2, Z10, Z10
+	VMOVUPS Z10, (BX)
 	ADDQ R8, BX
-	VMOVUPS Z3, (BX)
+	VPXORD Z1, Z31, Z11
+	VADDPS Z3, Z11, Z11
+	VMOVUPS Z11, (BX)
 	ADDQ R8, BX
-	VSUBPS Z14, Z12, Z0
-	VADDPS Z14, Z13, Z1
-	VSUBPS Z13, Z14, Z2
-	VSUBPS Z15, Z13, Z3
-	VMOVUPS Z0, (BX)
+	VMOVUPS 768(SP), Z0
+	VMOVUPS 832(SP), Z1
+	VMOVUPS 896(SP), Z2
+	VMOVUPS 960(SP), Z3
+	VPXORD Z0, Z31, Z8
+	VADDPS Z2, Z8, Z8
+	VMOVUPS Z8, (BX)
 	ADDQ R8, BX
-	VMOVUPS Z1, (BX)
+	VMOVAPS Z1, Z9
+	VADDPS Z2, Z9, Z9
+	VMOVUPS Z9, (BX)
 	ADDQ R8, BX
-	VMOVUPS Z2, (BX)
+	VPXORD Z1, Z31, Z10
+	VADDPS Z2, Z10, Z10
+	VMOVUPS Z10, (BX)
 	ADDQ R8, BX
-	VMOVUPS Z3, (BX)
+	VPXORD Z1, Z31, Z11
+	VADDPS Z3, Z11, Z11
+	VMOVUPS Z11, (BX)
+	ADDQ R8, BX
 	ADDQ $64, DI
 	ADDQ $64, DX
 	DECQ CX
-	JNZ inloop
+	JNZ in2loop
 	VZEROUPPER
 	RET
 
-// func winoOutputAVX512(y *float32, ow int, m *float32, mstride int, idx *int32, masks *uint16, groups int, bias float32)
-// For each group of 16 tiles: m_ξ loaded from m + ξ*mstride bytes, the
-// 2 x 2 block A^T m A + bias scattered to y[idx[t]], y[idx[t]+1],
-// y[idx[t]+ow], y[idx[t]+ow+1] under masks[4g..4g+3]; m and idx advance 16.
-TEXT ·winoOutputAVX512(SB), NOSPLIT, $0-60
+// func wino2OutputAVX512(y *float32, ow int, m *float32, mstride int, idx *int32, masks *uint16, groups int, bias float32)
+// For each group of 16 tiles: s_ξ loaded from m + ξ*mstride, the block
+// A^T s A + bias scattered to y[idx[t] + i*ow + j] under masks[4g + 2i + j];
+// m and idx advance 16, masks 4.
+TEXT ·wino2OutputAVX512(SB), 0, $1024-60
 	MOVQ y+0(FP), SI
 	MOVQ ow+8(FP), R9
 	SHLQ $2, R9
-	LEAQ (SI)(R9*1), R10
 	MOVQ m+16(FP), DI
 	MOVQ mstride+24(FP), R8
 	MOVQ idx+32(FP), DX
 	MOVQ masks+40(FP), R13
 	MOVQ groups+48(FP), CX
 	VBROADCASTSS bias+56(FP), Z31
-outloop:
-	MOVQ DI, BX
-	VMOVUPS (BX), Z0
-	ADDQ R8, BX
-	VMOVUPS (BX), Z1
-	ADDQ R8, BX
-	VMOVUPS (BX), Z2
-	ADDQ R8, BX
-	VMOVUPS (BX), Z3
-	ADDQ R8, BX
-	VMOVUPS (BX), Z4
-	ADDQ R8, BX
-	VMOVUPS (BX), Z5
-	ADDQ R8, BX
-	VMOVUPS (BX), Z6
-	ADDQ R8, BX
-	VMOVUPS (BX), Z7
-	ADDQ R8, BX
-	VMOVUPS (BX), Z8
-	ADDQ R8, BX
-	VMOVUPS (BX), Z9
-	ADDQ R8, BX
-	VMOVUPS (BX), Z10
-	ADDQ R8, BX
-	VMOVUPS (BX), Z11
-	ADDQ R8, BX
-	VMOVUPS (BX), Z12
-	ADDQ R8, BX
-	VMOVUPS (BX), Z13
-	ADDQ R8, BX
-	VMOVUPS (BX), Z14
-	ADDQ R8, BX
-	VMOVUPS (BX), Z15
-	VADDPS Z4, Z0, Z16
-	VADDPS Z8, Z16, Z16
-	VSUBPS Z8, Z4, Z20
-	VSUBPS Z12, Z20, Z20
-	VADDPS Z5, Z1, Z17
-	VADDPS Z9, Z17, Z17
-	VSUBPS Z9, Z5, Z21
-	VSUBPS Z13, Z21, Z21
-	VADDPS Z6, Z2, Z18
-	VADDPS Z10, Z18, Z18
-	VSUBPS Z10, Z6, Z22
-	VSUBPS Z14, Z22, Z22
-	VADDPS Z7, Z3, Z19
-	VADDPS Z11, Z19, Z19
-	VSUBPS Z11, Z7, Z23
-	VSUBPS Z15, Z23, Z23
-	VADDPS Z17, Z16, Z24
-	VADDPS Z18, Z24, Z24
-	VADDPS Z31, Z24, Z24
-	VSUBPS Z18, Z17, Z25
-	VSUBPS Z19, Z25, Z25
-	VADDPS Z31, Z25, Z25
-	VADDPS Z21, Z20, Z26
-	VADDPS Z22, Z26, Z26
-	VADDPS Z31, Z26, Z26
-	VSUBPS Z22, Z21, Z27
-	VSUBPS Z23, Z27, Z27
-	VADDPS Z31, Z27, Z27
+	LEAQ (SI)(R9*1), R10
+out2loop:
 	VMOVDQU32 (DX), Z30
+	MOVQ $0, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z0
+	MOVQ $4, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z1
+	MOVQ $8, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z2
+	MOVQ $12, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z3
+	VMOVAPS Z0, Z8
+	VADDPS Z1, Z8, Z8
+	VADDPS Z2, Z8, Z8
+	VMOVUPS Z8, 0(SP)
+	VMOVAPS Z1, Z9
+	VSUBPS Z2, Z9, Z9
+	VADDPS Z3, Z9, Z9
+	VMOVUPS Z9, 256(SP)
+	MOVQ $1, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z0
+	MOVQ $5, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z1
+	MOVQ $9, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z2
+	MOVQ $13, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z3
+	VMOVAPS Z0, Z8
+	VADDPS Z1, Z8, Z8
+	VADDPS Z2, Z8, Z8
+	VMOVUPS Z8, 64(SP)
+	VMOVAPS Z1, Z9
+	VSUBPS Z2, Z9, Z9
+	VADDPS Z3, Z9, Z9
+	VMOVUPS Z9, 320(SP)
+	MOVQ $2, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z0
+	MOVQ $6, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z1
+	MOVQ $10, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z2
+	MOVQ $14, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z3
+	VMOVAPS Z0, Z8
+	VADDPS Z1, Z8, Z8
+	VADDPS Z2, Z8, Z8
+	VMOVUPS Z8, 128(SP)
+	VMOVAPS Z1, Z9
+	VSUBPS Z2, Z9, Z9
+	VADDPS Z3, Z9, Z9
+	VMOVUPS Z9, 384(SP)
+	MOVQ $3, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z0
+	MOVQ $7, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z1
+	MOVQ $11, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z2
+	MOVQ $15, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z3
+	VMOVAPS Z0, Z8
+	VADDPS Z1, Z8, Z8
+	VADDPS Z2, Z8, Z8
+	VMOVUPS Z8, 192(SP)
+	VMOVAPS Z1, Z9
+	VSUBPS Z2, Z9, Z9
+	VADDPS Z3, Z9, Z9
+	VMOVUPS Z9, 448(SP)
+	VMOVUPS 0(SP), Z0
+	VMOVUPS 64(SP), Z1
+	VMOVUPS 128(SP), Z2
+	VMOVUPS 192(SP), Z3
+	VMOVAPS Z0, Z8
+	VADDPS Z1, Z8, Z8
+	VADDPS Z2, Z8, Z8
+	VADDPS Z31, Z8, Z8
 	KMOVW 0(R13), K1
-	VSCATTERDPS Z24, K1, (SI)(Z30*4)
-	KMOVW 2(R13), K2
-	VSCATTERDPS Z25, K2, 4(SI)(Z30*4)
-	KMOVW 4(R13), K3
-	VSCATTERDPS Z26, K3, (R10)(Z30*4)
-	KMOVW 6(R13), K4
-	VSCATTERDPS Z27, K4, 4(R10)(Z30*4)
+	VSCATTERDPS Z8, K1, (SI)(Z30*4)
+	VMOVAPS Z1, Z9
+	VSUBPS Z2, Z9, Z9
+	VADDPS Z3, Z9, Z9
+	VADDPS Z31, Z9, Z9
+	KMOVW 2(R13), K1
+	VSCATTERDPS Z9, K1, 4(SI)(Z30*4)
+	VMOVUPS 256(SP), Z0
+	VMOVUPS 320(SP), Z1
+	VMOVUPS 384(SP), Z2
+	VMOVUPS 448(SP), Z3
+	VMOVAPS Z0, Z8
+	VADDPS Z1, Z8, Z8
+	VADDPS Z2, Z8, Z8
+	VADDPS Z31, Z8, Z8
+	KMOVW 4(R13), K1
+	VSCATTERDPS Z8, K1, (R10)(Z30*4)
+	VMOVAPS Z1, Z9
+	VSUBPS Z2, Z9, Z9
+	VADDPS Z3, Z9, Z9
+	VADDPS Z31, Z9, Z9
+	KMOVW 6(R13), K1
+	VSCATTERDPS Z9, K1, 4(R10)(Z30*4)
 	ADDQ $64, DI
 	ADDQ $64, DX
 	ADDQ $8, R13
 	DECQ CX
-	JNZ outloop
+	JNZ out2loop
 	VZEROUPPER
 	RET
 
-// func winoAdjointAVX512(dm *float32, dstride int, gy *float32, ow int, idx *int32, masks *uint16, groups int)
-// For each group of 16 tiles: the 2 x 2 block dy gathered from g at
-// idx[t], idx[t]+1, idx[t]+ow, idx[t]+ow+1 under masks[4g..4g+3] (zero
-// where masked), A dy A^T stored at dm + ξ*dstride bytes; dm and idx advance 16.
-TEXT ·winoAdjointAVX512(SB), NOSPLIT, $0-56
+// func wino2AdjointAVX512(dm *float32, dstride int, gy *float32, ow int, idx *int32, masks *uint16, groups int)
+// For each group of 16 tiles: the block dy gathered from gy[idx[t] + i*ow + j]
+// under masks[4g + 2i + j] (zero where masked), A dy A^T stored at dm +
+// ξ*dstride; dm and idx advance 16, masks 4.
+TEXT ·wino2AdjointAVX512(SB), 0, $1024-56
 	MOVQ dm+0(FP), DI
 	MOVQ dstride+8(FP), R8
 	MOVQ gy+16(FP), SI
 	MOVQ ow+24(FP), R9
 	SHLQ $2, R9
-	LEAQ (SI)(R9*1), R10
 	MOVQ idx+32(FP), DX
 	MOVQ masks+40(FP), R13
 	MOVQ groups+48(FP), CX
-	MOVL $0x80000000, AX
-	VPBROADCASTD AX, Z31
-adjloop:
+	LEAQ (SI)(R9*1), R10
+adj2loop:
 	VMOVDQU32 (DX), Z30
+	MOVQ DI, BX
 	VPXORD Z0, Z0, Z0
 	KMOVW 0(R13), K1
 	VGATHERDPS (SI)(Z30*4), K1, Z0
 	VPXORD Z1, Z1, Z1
-	KMOVW 2(R13), K2
-	VGATHERDPS 4(SI)(Z30*4), K2, Z1
-	VPXORD Z2, Z2, Z2
-	KMOVW 4(R13), K3
-	VGATHERDPS (R10)(Z30*4), K3, Z2
-	VPXORD Z3, Z3, Z3
-	KMOVW 6(R13), K4
-	VGATHERDPS 4(R10)(Z30*4), K4, Z3
-	// A dy: rows (Z0, Z1), (Z4, Z5), (Z6, Z7), (Z8, Z9).
-	VADDPS Z2, Z0, Z4
-	VADDPS Z3, Z1, Z5
-	VSUBPS Z2, Z0, Z6
-	VSUBPS Z3, Z1, Z7
-	VPXORD Z2, Z31, Z8
-	VPXORD Z3, Z31, Z9
-	MOVQ DI, BX
-	VMOVUPS Z0, (BX)
-	ADDQ R8, BX
-	VADDPS Z1, Z0, Z10
-	VMOVUPS Z10, (BX)
-	ADDQ R8, BX
-	VSUBPS Z1, Z0, Z11
-	VMOVUPS Z11, (BX)
-	ADDQ R8, BX
-	VPXORD Z1, Z31, Z12
-	VMOVUPS Z12, (BX)
-	ADDQ R8, BX
-	VMOVUPS Z4, (BX)
-	ADDQ R8, BX
-	VADDPS Z5, Z4, Z10
-	VMOVUPS Z10, (BX)
-	ADDQ R8, BX
-	VSUBPS Z5, Z4, Z11
-	VMOVUPS Z11, (BX)
-	ADDQ R8, BX
-	VPXORD Z5, Z31, Z12
-	VMOVUPS Z12, (BX)
-	ADDQ R8, BX
-	VMOVUPS Z6, (BX)
-	ADDQ R8, BX
-	VADDPS Z7, Z6, Z10
-	VMOVUPS Z10, (BX)
-	ADDQ R8, BX
-	VSUBPS Z7, Z6, Z11
-	VMOVUPS Z11, (BX)
-	ADDQ R8, BX
-	VPXORD Z7, Z31, Z12
-	VMOVUPS Z12, (BX)
-	ADDQ R8, BX
+	KMOVW 4(R13), K2
+	VGATHERDPS (R10)(Z30*4), K2, Z1
+	VMOVAPS Z0, Z8
+	VMOVUPS Z8, 0(SP)
+	VMOVAPS Z0, Z9
+	VADDPS Z1, Z9, Z9
+	VMOVUPS Z9, 128(SP)
+	VMOVAPS Z0, Z10
+	VSUBPS Z1, Z10, Z10
+	VMOVUPS Z10, 256(SP)
+	VMOVAPS Z1, Z11
+	VMOVUPS Z11, 384(SP)
+	VPXORD Z0, Z0, Z0
+	KMOVW 2(R13), K1
+	VGATHERDPS 4(SI)(Z30*4), K1, Z0
+	VPXORD Z1, Z1, Z1
+	KMOVW 6(R13), K2
+	VGATHERDPS 4(R10)(Z30*4), K2, Z1
+	VMOVAPS Z0, Z8
+	VMOVUPS Z8, 64(SP)
+	VMOVAPS Z0, Z9
+	VADDPS Z1, Z9, Z9
+	VMOVUPS Z9, 192(SP)
+	VMOVAPS Z0, Z10
+	VSUBPS Z1, Z10, Z10
+	VMOVUPS Z10, 320(SP)
+	VMOVAPS Z1, Z11
+	VMOVUPS Z11, 448(SP)
+	VMOVUPS 0(SP), Z0
+	VMOVUPS 64(SP), Z1
+	VMOVAPS Z0, Z8
 	VMOVUPS Z8, (BX)
 	ADDQ R8, BX
-	VADDPS Z9, Z8, Z10
+	VMOVAPS Z0, Z9
+	VADDPS Z1, Z9, Z9
+	VMOVUPS Z9, (BX)
+	ADDQ R8, BX
+	VMOVAPS Z0, Z10
+	VSUBPS Z1, Z10, Z10
 	VMOVUPS Z10, (BX)
 	ADDQ R8, BX
-	VSUBPS Z9, Z8, Z11
+	VMOVAPS Z1, Z11
 	VMOVUPS Z11, (BX)
 	ADDQ R8, BX
-	VPXORD Z9, Z31, Z12
-	VMOVUPS Z12, (BX)
+	VMOVUPS 128(SP), Z0
+	VMOVUPS 192(SP), Z1
+	VMOVAPS Z0, Z8
+	VMOVUPS Z8, (BX)
+	ADDQ R8, BX
+	VMOVAPS Z0, Z9
+	VADDPS Z1, Z9, Z9
+	VMOVUPS Z9, (BX)
+	ADDQ R8, BX
+	VMOVAPS Z0, Z10
+	VSUBPS Z1, Z10, Z10
+	VMOVUPS Z10, (BX)
+	ADDQ R8, BX
+	VMOVAPS Z1, Z11
+	VMOVUPS Z11, (BX)
+	ADDQ R8, BX
+	VMOVUPS 256(SP), Z0
+	VMOVUPS 320(SP), Z1
+	VMOVAPS Z0, Z8
+	VMOVUPS Z8, (BX)
+	ADDQ R8, BX
+	VMOVAPS Z0, Z9
+	VADDPS Z1, Z9, Z9
+	VMOVUPS Z9, (BX)
+	ADDQ R8, BX
+	VMOVAPS Z0, Z10
+	VSUBPS Z1, Z10, Z10
+	VMOVUPS Z10, (BX)
+	ADDQ R8, BX
+	VMOVAPS Z1, Z11
+	VMOVUPS Z11, (BX)
+	ADDQ R8, BX
+	VMOVUPS 384(SP), Z0
+	VMOVUPS 448(SP), Z1
+	VMOVAPS Z0, Z8
+	VMOVUPS Z8, (BX)
+	ADDQ R8, BX
+	VMOVAPS Z0, Z9
+	VADDPS Z1, Z9, Z9
+	VMOVUPS Z9, (BX)
+	ADDQ R8, BX
+	VMOVAPS Z0, Z10
+	VSUBPS Z1, Z10, Z10
+	VMOVUPS Z10, (BX)
+	ADDQ R8, BX
+	VMOVAPS Z1, Z11
+	VMOVUPS Z11, (BX)
+	ADDQ R8, BX
 	ADDQ $64, DI
 	ADDQ $64, DX
 	ADDQ $8, R13
 	DECQ CX
-	JNZ adjloop
+	JNZ adj2loop
 	VZEROUPPER
 	RET
 
-// func winoWeightsAVX512(u *float32, offs *int, w *float32, wstep int, lanes *int32, groups int)
-// For each group of 16 kernels: g[k] = w[lanes[l] + k] (gathered), the
-// 4 x 4 G g G^T stored at u + offs[ξ] bytes; u advances 16, w wstep bytes.
-TEXT ·winoWeightsAVX512(SB), NOSPLIT, $0-48
+// func wino2WeightsAVX512(u *float32, offs *int, w *float32, wstep int, lanes *[16]int32, groups int)
+// For each group of 16 kernels: g[k] = w[lanes[l] + k] (gathered), G g G^T
+// stored at u + offs[ξ]; u advances 16 floats, w wstep.
+TEXT ·wino2WeightsAVX512(SB), 0, $1024-48
 	MOVQ u+0(FP), DI
 	MOVQ offs+8(FP), R8
 	MOVQ w+16(FP), SI
@@ -339,235 +486,571 @@ TEXT ·winoWeightsAVX512(SB), NOSPLIT, $0-48
 	MOVQ lanes+32(FP), DX
 	MOVQ groups+40(FP), CX
 	VMOVDQU32 (DX), Z30
-	MOVL $0x3f000000, AX
-	VPBROADCASTD AX, Z31
-wloop:
+	MOVL $0x80000000, BX
+	VPBROADCASTD BX, Z31
+w2loop:
 	VPXORD Z0, Z0, Z0
 	KXNORW K0, K0, K1
 	VGATHERDPS (SI)(Z30*4), K1, Z0
 	VPXORD Z1, Z1, Z1
-	KXNORW K0, K0, K2
-	VGATHERDPS 4(SI)(Z30*4), K2, Z1
+	KXNORW K0, K0, K4
+	VGATHERDPS 12(SI)(Z30*4), K4, Z1
 	VPXORD Z2, Z2, Z2
 	KXNORW K0, K0, K3
-	VGATHERDPS 8(SI)(Z30*4), K3, Z2
-	VPXORD Z3, Z3, Z3
-	KXNORW K0, K0, K4
-	VGATHERDPS 12(SI)(Z30*4), K4, Z3
-	VPXORD Z4, Z4, Z4
-	KXNORW K0, K0, K1
-	VGATHERDPS 16(SI)(Z30*4), K1, Z4
-	VPXORD Z5, Z5, Z5
+	VGATHERDPS 24(SI)(Z30*4), K3, Z2
+	VPXORD Z0, Z31, Z8
+	VMOVUPS Z8, 0(SP)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z16
+	VADDPS Z16, Z9, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z9, Z9
+	VMOVUPS Z9, 192(SP)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z10
+	VMULPS.BCST wino2c<>+4(SB), Z1, Z16
+	VADDPS Z16, Z10, Z10
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z10, Z10
+	VMOVUPS Z10, 384(SP)
+	VMOVAPS Z2, Z11
+	VMOVUPS Z11, 576(SP)
+	VPXORD Z0, Z0, Z0
 	KXNORW K0, K0, K2
-	VGATHERDPS 20(SI)(Z30*4), K2, Z5
-	VPXORD Z6, Z6, Z6
-	KXNORW K0, K0, K3
-	VGATHERDPS 24(SI)(Z30*4), K3, Z6
-	VPXORD Z7, Z7, Z7
-	KXNORW K0, K0, K4
-	VGATHERDPS 28(SI)(Z30*4), K4, Z7
-	VPXORD Z8, Z8, Z8
+	VGATHERDPS 4(SI)(Z30*4), K2, Z0
+	VPXORD Z1, Z1, Z1
 	KXNORW K0, K0, K1
-	VGATHERDPS 32(SI)(Z30*4), K1, Z8
-	// G g: rows (Z0 Z1 Z2), (Z9 Z10 Z11), (Z12 Z13 Z14), (Z6 Z7 Z8).
-	VADDPS Z3, Z0, Z9
-	VADDPS Z6, Z9, Z9
-	VMULPS Z31, Z9, Z9
-	VSUBPS Z3, Z0, Z12
-	VADDPS Z6, Z12, Z12
-	VMULPS Z31, Z12, Z12
-	VADDPS Z4, Z1, Z10
-	VADDPS Z7, Z10, Z10
-	VMULPS Z31, Z10, Z10
-	VSUBPS Z4, Z1, Z13
-	VADDPS Z7, Z13, Z13
-	VMULPS Z31, Z13, Z13
-	VADDPS Z5, Z2, Z11
-	VADDPS Z8, Z11, Z11
-	VMULPS Z31, Z11, Z11
-	VSUBPS Z5, Z2, Z14
-	VADDPS Z8, Z14, Z14
-	VMULPS Z31, Z14, Z14
-	VADDPS Z1, Z0, Z16
-	VADDPS Z2, Z16, Z16
-	VMULPS Z31, Z16, Z16
-	VSUBPS Z1, Z0, Z17
-	VADDPS Z2, Z17, Z17
-	VMULPS Z31, Z17, Z17
+	VGATHERDPS 16(SI)(Z30*4), K1, Z1
+	VPXORD Z2, Z2, Z2
+	KXNORW K0, K0, K4
+	VGATHERDPS 28(SI)(Z30*4), K4, Z2
+	VPXORD Z0, Z31, Z8
+	VMOVUPS Z8, 64(SP)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z16
+	VADDPS Z16, Z9, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z9, Z9
+	VMOVUPS Z9, 256(SP)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z10
+	VMULPS.BCST wino2c<>+4(SB), Z1, Z16
+	VADDPS Z16, Z10, Z10
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z10, Z10
+	VMOVUPS Z10, 448(SP)
+	VMOVAPS Z2, Z11
+	VMOVUPS Z11, 640(SP)
+	VPXORD Z0, Z0, Z0
+	KXNORW K0, K0, K3
+	VGATHERDPS 8(SI)(Z30*4), K3, Z0
+	VPXORD Z1, Z1, Z1
+	KXNORW K0, K0, K2
+	VGATHERDPS 20(SI)(Z30*4), K2, Z1
+	VPXORD Z2, Z2, Z2
+	KXNORW K0, K0, K1
+	VGATHERDPS 32(SI)(Z30*4), K1, Z2
+	VPXORD Z0, Z31, Z8
+	VMOVUPS Z8, 128(SP)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z16
+	VADDPS Z16, Z9, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z9, Z9
+	VMOVUPS Z9, 320(SP)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z10
+	VMULPS.BCST wino2c<>+4(SB), Z1, Z16
+	VADDPS Z16, Z10, Z10
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z10, Z10
+	VMOVUPS Z10, 512(SP)
+	VMOVAPS Z2, Z11
+	VMOVUPS Z11, 704(SP)
+	VMOVUPS 0(SP), Z0
+	VMOVUPS 64(SP), Z1
+	VMOVUPS 128(SP), Z2
+	VPXORD Z0, Z31, Z8
 	MOVQ 0(R8), BX
-	VMOVUPS Z0, (DI)(BX*1)
+	VMOVUPS Z8, (DI)(BX*1)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z16
+	VADDPS Z16, Z9, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z9, Z9
 	MOVQ 8(R8), BX
-	VMOVUPS Z16, (DI)(BX*1)
-	MOVQ 16(R8), BX
-	VMOVUPS Z17, (DI)(BX*1)
-	MOVQ 24(R8), BX
-	VMOVUPS Z2, (DI)(BX*1)
-	VADDPS Z10, Z9, Z16
-	VADDPS Z11, Z16, Z16
-	VMULPS Z31, Z16, Z16
-	VSUBPS Z10, Z9, Z17
-	VADDPS Z11, Z17, Z17
-	VMULPS Z31, Z17, Z17
-	MOVQ 32(R8), BX
 	VMOVUPS Z9, (DI)(BX*1)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z10
+	VMULPS.BCST wino2c<>+4(SB), Z1, Z16
+	VADDPS Z16, Z10, Z10
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z10, Z10
+	MOVQ 16(R8), BX
+	VMOVUPS Z10, (DI)(BX*1)
+	VMOVAPS Z2, Z11
+	MOVQ 24(R8), BX
+	VMOVUPS Z11, (DI)(BX*1)
+	VMOVUPS 192(SP), Z0
+	VMOVUPS 256(SP), Z1
+	VMOVUPS 320(SP), Z2
+	VPXORD Z0, Z31, Z8
+	MOVQ 32(R8), BX
+	VMOVUPS Z8, (DI)(BX*1)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z16
+	VADDPS Z16, Z9, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z9, Z9
 	MOVQ 40(R8), BX
-	VMOVUPS Z16, (DI)(BX*1)
+	VMOVUPS Z9, (DI)(BX*1)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z10
+	VMULPS.BCST wino2c<>+4(SB), Z1, Z16
+	VADDPS Z16, Z10, Z10
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z10, Z10
 	MOVQ 48(R8), BX
-	VMOVUPS Z17, (DI)(BX*1)
+	VMOVUPS Z10, (DI)(BX*1)
+	VMOVAPS Z2, Z11
 	MOVQ 56(R8), BX
 	VMOVUPS Z11, (DI)(BX*1)
-	VADDPS Z13, Z12, Z16
-	VADDPS Z14, Z16, Z16
-	VMULPS Z31, Z16, Z16
-	VSUBPS Z13, Z12, Z17
-	VADDPS Z14, Z17, Z17
-	VMULPS Z31, Z17, Z17
+	VMOVUPS 384(SP), Z0
+	VMOVUPS 448(SP), Z1
+	VMOVUPS 512(SP), Z2
+	VPXORD Z0, Z31, Z8
 	MOVQ 64(R8), BX
-	VMOVUPS Z12, (DI)(BX*1)
-	MOVQ 72(R8), BX
-	VMOVUPS Z16, (DI)(BX*1)
-	MOVQ 80(R8), BX
-	VMOVUPS Z17, (DI)(BX*1)
-	MOVQ 88(R8), BX
-	VMOVUPS Z14, (DI)(BX*1)
-	VADDPS Z7, Z6, Z16
-	VADDPS Z8, Z16, Z16
-	VMULPS Z31, Z16, Z16
-	VSUBPS Z7, Z6, Z17
-	VADDPS Z8, Z17, Z17
-	VMULPS Z31, Z17, Z17
-	MOVQ 96(R8), BX
-	VMOVUPS Z6, (DI)(BX*1)
-	MOVQ 104(R8), BX
-	VMOVUPS Z16, (DI)(BX*1)
-	MOVQ 112(R8), BX
-	VMOVUPS Z17, (DI)(BX*1)
-	MOVQ 120(R8), BX
 	VMOVUPS Z8, (DI)(BX*1)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z16
+	VADDPS Z16, Z9, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z9, Z9
+	MOVQ 72(R8), BX
+	VMOVUPS Z9, (DI)(BX*1)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z10
+	VMULPS.BCST wino2c<>+4(SB), Z1, Z16
+	VADDPS Z16, Z10, Z10
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z10, Z10
+	MOVQ 80(R8), BX
+	VMOVUPS Z10, (DI)(BX*1)
+	VMOVAPS Z2, Z11
+	MOVQ 88(R8), BX
+	VMOVUPS Z11, (DI)(BX*1)
+	VMOVUPS 576(SP), Z0
+	VMOVUPS 640(SP), Z1
+	VMOVUPS 704(SP), Z2
+	VPXORD Z0, Z31, Z8
+	MOVQ 96(R8), BX
+	VMOVUPS Z8, (DI)(BX*1)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z16
+	VADDPS Z16, Z9, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z9, Z9
+	MOVQ 104(R8), BX
+	VMOVUPS Z9, (DI)(BX*1)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z10
+	VMULPS.BCST wino2c<>+4(SB), Z1, Z16
+	VADDPS Z16, Z10, Z10
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z10, Z10
+	MOVQ 112(R8), BX
+	VMOVUPS Z10, (DI)(BX*1)
+	VMOVAPS Z2, Z11
+	MOVQ 120(R8), BX
+	VMOVUPS Z11, (DI)(BX*1)
 	ADDQ $64, DI
 	ADDQ R9, SI
 	DECQ CX
-	JNZ wloop
+	JNZ w2loop
 	VZEROUPPER
 	RET
 
-// func winoWeightGradAVX512(gw *float32, du *float32, dstride int, lanes *int32, groups int)
-// For each group of 16 kernels: d_ξ loaded from du + ξ*dstride bytes, the
-// 3 x 3 G^T d G scattered to gw[lanes[l] + k]; du
-// advances 16 floats, gw 16 kernels (576 bytes).
-TEXT ·winoWeightGradAVX512(SB), NOSPLIT, $0-40
+// func wino2WeightsFlipAVX512(u *float32, offs *int, w *float32, wstep int, lanes *[16]int32, groups int)
+// For each group of 16 kernels: g[k] = w[lanes[l] + k] (gathered), G g G^T
+// stored at u + offs[ξ]; u advances 16 floats, w wstep.
+// The kernels turned by 180 degrees: element k read from 8-k.
+TEXT ·wino2WeightsFlipAVX512(SB), 0, $1024-48
+	MOVQ u+0(FP), DI
+	MOVQ offs+8(FP), R8
+	MOVQ w+16(FP), SI
+	MOVQ wstep+24(FP), R9
+	MOVQ lanes+32(FP), DX
+	MOVQ groups+40(FP), CX
+	VMOVDQU32 (DX), Z30
+	MOVL $0x80000000, BX
+	VPBROADCASTD BX, Z31
+w2floop:
+	VPXORD Z0, Z0, Z0
+	KXNORW K0, K0, K1
+	VGATHERDPS 32(SI)(Z30*4), K1, Z0
+	VPXORD Z1, Z1, Z1
+	KXNORW K0, K0, K4
+	VGATHERDPS 20(SI)(Z30*4), K4, Z1
+	VPXORD Z2, Z2, Z2
+	KXNORW K0, K0, K3
+	VGATHERDPS 8(SI)(Z30*4), K3, Z2
+	VPXORD Z0, Z31, Z8
+	VMOVUPS Z8, 0(SP)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z16
+	VADDPS Z16, Z9, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z9, Z9
+	VMOVUPS Z9, 192(SP)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z10
+	VMULPS.BCST wino2c<>+4(SB), Z1, Z16
+	VADDPS Z16, Z10, Z10
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z10, Z10
+	VMOVUPS Z10, 384(SP)
+	VMOVAPS Z2, Z11
+	VMOVUPS Z11, 576(SP)
+	VPXORD Z0, Z0, Z0
+	KXNORW K0, K0, K2
+	VGATHERDPS 28(SI)(Z30*4), K2, Z0
+	VPXORD Z1, Z1, Z1
+	KXNORW K0, K0, K1
+	VGATHERDPS 16(SI)(Z30*4), K1, Z1
+	VPXORD Z2, Z2, Z2
+	KXNORW K0, K0, K4
+	VGATHERDPS 4(SI)(Z30*4), K4, Z2
+	VPXORD Z0, Z31, Z8
+	VMOVUPS Z8, 64(SP)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z16
+	VADDPS Z16, Z9, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z9, Z9
+	VMOVUPS Z9, 256(SP)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z10
+	VMULPS.BCST wino2c<>+4(SB), Z1, Z16
+	VADDPS Z16, Z10, Z10
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z10, Z10
+	VMOVUPS Z10, 448(SP)
+	VMOVAPS Z2, Z11
+	VMOVUPS Z11, 640(SP)
+	VPXORD Z0, Z0, Z0
+	KXNORW K0, K0, K3
+	VGATHERDPS 24(SI)(Z30*4), K3, Z0
+	VPXORD Z1, Z1, Z1
+	KXNORW K0, K0, K2
+	VGATHERDPS 12(SI)(Z30*4), K2, Z1
+	VPXORD Z2, Z2, Z2
+	KXNORW K0, K0, K1
+	VGATHERDPS (SI)(Z30*4), K1, Z2
+	VPXORD Z0, Z31, Z8
+	VMOVUPS Z8, 128(SP)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z16
+	VADDPS Z16, Z9, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z9, Z9
+	VMOVUPS Z9, 320(SP)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z10
+	VMULPS.BCST wino2c<>+4(SB), Z1, Z16
+	VADDPS Z16, Z10, Z10
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z10, Z10
+	VMOVUPS Z10, 512(SP)
+	VMOVAPS Z2, Z11
+	VMOVUPS Z11, 704(SP)
+	VMOVUPS 0(SP), Z0
+	VMOVUPS 64(SP), Z1
+	VMOVUPS 128(SP), Z2
+	VPXORD Z0, Z31, Z8
+	MOVQ 0(R8), BX
+	VMOVUPS Z8, (DI)(BX*1)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z16
+	VADDPS Z16, Z9, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z9, Z9
+	MOVQ 8(R8), BX
+	VMOVUPS Z9, (DI)(BX*1)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z10
+	VMULPS.BCST wino2c<>+4(SB), Z1, Z16
+	VADDPS Z16, Z10, Z10
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z10, Z10
+	MOVQ 16(R8), BX
+	VMOVUPS Z10, (DI)(BX*1)
+	VMOVAPS Z2, Z11
+	MOVQ 24(R8), BX
+	VMOVUPS Z11, (DI)(BX*1)
+	VMOVUPS 192(SP), Z0
+	VMOVUPS 256(SP), Z1
+	VMOVUPS 320(SP), Z2
+	VPXORD Z0, Z31, Z8
+	MOVQ 32(R8), BX
+	VMOVUPS Z8, (DI)(BX*1)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z16
+	VADDPS Z16, Z9, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z9, Z9
+	MOVQ 40(R8), BX
+	VMOVUPS Z9, (DI)(BX*1)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z10
+	VMULPS.BCST wino2c<>+4(SB), Z1, Z16
+	VADDPS Z16, Z10, Z10
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z10, Z10
+	MOVQ 48(R8), BX
+	VMOVUPS Z10, (DI)(BX*1)
+	VMOVAPS Z2, Z11
+	MOVQ 56(R8), BX
+	VMOVUPS Z11, (DI)(BX*1)
+	VMOVUPS 384(SP), Z0
+	VMOVUPS 448(SP), Z1
+	VMOVUPS 512(SP), Z2
+	VPXORD Z0, Z31, Z8
+	MOVQ 64(R8), BX
+	VMOVUPS Z8, (DI)(BX*1)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z16
+	VADDPS Z16, Z9, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z9, Z9
+	MOVQ 72(R8), BX
+	VMOVUPS Z9, (DI)(BX*1)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z10
+	VMULPS.BCST wino2c<>+4(SB), Z1, Z16
+	VADDPS Z16, Z10, Z10
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z10, Z10
+	MOVQ 80(R8), BX
+	VMOVUPS Z10, (DI)(BX*1)
+	VMOVAPS Z2, Z11
+	MOVQ 88(R8), BX
+	VMOVUPS Z11, (DI)(BX*1)
+	VMOVUPS 576(SP), Z0
+	VMOVUPS 640(SP), Z1
+	VMOVUPS 704(SP), Z2
+	VPXORD Z0, Z31, Z8
+	MOVQ 96(R8), BX
+	VMOVUPS Z8, (DI)(BX*1)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z16
+	VADDPS Z16, Z9, Z9
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z9, Z9
+	MOVQ 104(R8), BX
+	VMOVUPS Z9, (DI)(BX*1)
+	VMULPS.BCST wino2c<>+0(SB), Z0, Z10
+	VMULPS.BCST wino2c<>+4(SB), Z1, Z16
+	VADDPS Z16, Z10, Z10
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z10, Z10
+	MOVQ 112(R8), BX
+	VMOVUPS Z10, (DI)(BX*1)
+	VMOVAPS Z2, Z11
+	MOVQ 120(R8), BX
+	VMOVUPS Z11, (DI)(BX*1)
+	ADDQ $64, DI
+	ADDQ R9, SI
+	DECQ CX
+	JNZ w2floop
+	VZEROUPPER
+	RET
+
+// func wino2WeightGradAVX512(gw *float32, du *float32, dstride int, lanes *[16]int32, groups int)
+// For each group of 16 kernels: d_ξ loaded from du + ξ*dstride, G^T d G
+// scattered to gw[lanes[l] + k]; du advances 16 floats, gw 16 kernels.
+TEXT ·wino2WeightGradAVX512(SB), 0, $1024-40
 	MOVQ gw+0(FP), SI
 	MOVQ du+8(FP), DI
 	MOVQ dstride+16(FP), R8
 	MOVQ lanes+24(FP), DX
 	MOVQ groups+32(FP), CX
 	VMOVDQU32 (DX), Z30
-	MOVL $0x3f000000, AX
-	VPBROADCASTD AX, Z31
-gloop:
-	MOVQ DI, BX
-	VMOVUPS (BX), Z0
-	ADDQ R8, BX
-	VMOVUPS (BX), Z1
-	ADDQ R8, BX
-	VMOVUPS (BX), Z2
-	ADDQ R8, BX
-	VMOVUPS (BX), Z3
-	ADDQ R8, BX
-	VMOVUPS (BX), Z4
-	ADDQ R8, BX
-	VMOVUPS (BX), Z5
-	ADDQ R8, BX
-	VMOVUPS (BX), Z6
-	ADDQ R8, BX
-	VMOVUPS (BX), Z7
-	ADDQ R8, BX
-	VMOVUPS (BX), Z8
-	ADDQ R8, BX
-	VMOVUPS (BX), Z9
-	ADDQ R8, BX
-	VMOVUPS (BX), Z10
-	ADDQ R8, BX
-	VMOVUPS (BX), Z11
-	ADDQ R8, BX
-	VMOVUPS (BX), Z12
-	ADDQ R8, BX
-	VMOVUPS (BX), Z13
-	ADDQ R8, BX
-	VMOVUPS (BX), Z14
-	ADDQ R8, BX
-	VMOVUPS (BX), Z15
-	// G^T d: rows i = 0, 1, 2 in Z16+4i .. Z19+4i.
-	VADDPS Z8, Z4, Z28
-	VMULPS Z31, Z28, Z28
-	VADDPS Z28, Z0, Z16
-	VSUBPS Z8, Z4, Z20
-	VMULPS Z31, Z20, Z20
-	VADDPS Z12, Z28, Z24
-	VADDPS Z9, Z5, Z28
-	VMULPS Z31, Z28, Z28
-	VADDPS Z28, Z1, Z17
-	VSUBPS Z9, Z5, Z21
-	VMULPS Z31, Z21, Z21
-	VADDPS Z13, Z28, Z25
-	VADDPS Z10, Z6, Z28
-	VMULPS Z31, Z28, Z28
-	VADDPS Z28, Z2, Z18
-	VSUBPS Z10, Z6, Z22
-	VMULPS Z31, Z22, Z22
-	VADDPS Z14, Z28, Z26
-	VADDPS Z11, Z7, Z28
-	VMULPS Z31, Z28, Z28
-	VADDPS Z28, Z3, Z19
-	VSUBPS Z11, Z7, Z23
-	VMULPS Z31, Z23, Z23
-	VADDPS Z15, Z28, Z27
-	// (G^T d) G, stored into the kernels.
-	VADDPS Z18, Z17, Z28
-	VMULPS Z31, Z28, Z28
-	VADDPS Z28, Z16, Z0
-	VSUBPS Z18, Z17, Z1
-	VMULPS Z31, Z1, Z1
-	VADDPS Z19, Z28, Z2
+	MOVL $0x80000000, BX
+	VPBROADCASTD BX, Z31
+wg2loop:
+	MOVQ $0, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z0
+	MOVQ $4, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z1
+	MOVQ $8, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z2
+	MOVQ $12, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z3
+	VPXORD Z0, Z31, Z8
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z16
+	VADDPS Z16, Z8, Z8
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z8, Z8
+	VMOVUPS Z8, 0(SP)
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z9
+	VMULPS.BCST wino2c<>+4(SB), Z2, Z16
+	VADDPS Z16, Z9, Z9
+	VMOVUPS Z9, 256(SP)
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z10
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z10, Z10
+	VADDPS Z3, Z10, Z10
+	VMOVUPS Z10, 512(SP)
+	MOVQ $1, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z0
+	MOVQ $5, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z1
+	MOVQ $9, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z2
+	MOVQ $13, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z3
+	VPXORD Z0, Z31, Z8
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z16
+	VADDPS Z16, Z8, Z8
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z8, Z8
+	VMOVUPS Z8, 64(SP)
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z9
+	VMULPS.BCST wino2c<>+4(SB), Z2, Z16
+	VADDPS Z16, Z9, Z9
+	VMOVUPS Z9, 320(SP)
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z10
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z10, Z10
+	VADDPS Z3, Z10, Z10
+	VMOVUPS Z10, 576(SP)
+	MOVQ $2, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z0
+	MOVQ $6, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z1
+	MOVQ $10, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z2
+	MOVQ $14, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z3
+	VPXORD Z0, Z31, Z8
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z16
+	VADDPS Z16, Z8, Z8
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z8, Z8
+	VMOVUPS Z8, 128(SP)
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z9
+	VMULPS.BCST wino2c<>+4(SB), Z2, Z16
+	VADDPS Z16, Z9, Z9
+	VMOVUPS Z9, 384(SP)
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z10
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z10, Z10
+	VADDPS Z3, Z10, Z10
+	VMOVUPS Z10, 640(SP)
+	MOVQ $3, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z0
+	MOVQ $7, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z1
+	MOVQ $11, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z2
+	MOVQ $15, BX
+	IMULQ R8, BX
+	VMOVUPS (DI)(BX*1), Z3
+	VPXORD Z0, Z31, Z8
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z16
+	VADDPS Z16, Z8, Z8
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z8, Z8
+	VMOVUPS Z8, 192(SP)
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z9
+	VMULPS.BCST wino2c<>+4(SB), Z2, Z16
+	VADDPS Z16, Z9, Z9
+	VMOVUPS Z9, 448(SP)
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z10
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z10, Z10
+	VADDPS Z3, Z10, Z10
+	VMOVUPS Z10, 704(SP)
+	VMOVUPS 0(SP), Z0
+	VMOVUPS 64(SP), Z1
+	VMOVUPS 128(SP), Z2
+	VMOVUPS 192(SP), Z3
+	VPXORD Z0, Z31, Z8
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z16
+	VADDPS Z16, Z8, Z8
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z8, Z8
 	KXNORW K0, K0, K1
-	VSCATTERDPS Z0, K1, (SI)(Z30*4)
-	KXNORW K0, K0, K2
-	VSCATTERDPS Z1, K2, 4(SI)(Z30*4)
-	KXNORW K0, K0, K3
-	VSCATTERDPS Z2, K3, 8(SI)(Z30*4)
-	VADDPS Z22, Z21, Z28
-	VMULPS Z31, Z28, Z28
-	VADDPS Z28, Z20, Z0
-	VSUBPS Z22, Z21, Z1
-	VMULPS Z31, Z1, Z1
-	VADDPS Z23, Z28, Z2
+	VSCATTERDPS Z8, K1, (SI)(Z30*4)
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z9
+	VMULPS.BCST wino2c<>+4(SB), Z2, Z16
+	VADDPS Z16, Z9, Z9
 	KXNORW K0, K0, K1
-	VSCATTERDPS Z0, K1, 12(SI)(Z30*4)
-	KXNORW K0, K0, K2
-	VSCATTERDPS Z1, K2, 16(SI)(Z30*4)
-	KXNORW K0, K0, K3
-	VSCATTERDPS Z2, K3, 20(SI)(Z30*4)
-	VADDPS Z26, Z25, Z28
-	VMULPS Z31, Z28, Z28
-	VADDPS Z28, Z24, Z0
-	VSUBPS Z26, Z25, Z1
-	VMULPS Z31, Z1, Z1
-	VADDPS Z27, Z28, Z2
+	VSCATTERDPS Z9, K1, 4(SI)(Z30*4)
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z10
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z10, Z10
+	VADDPS Z3, Z10, Z10
 	KXNORW K0, K0, K1
-	VSCATTERDPS Z0, K1, 24(SI)(Z30*4)
-	KXNORW K0, K0, K2
-	VSCATTERDPS Z1, K2, 28(SI)(Z30*4)
-	KXNORW K0, K0, K3
-	VSCATTERDPS Z2, K3, 32(SI)(Z30*4)
+	VSCATTERDPS Z10, K1, 8(SI)(Z30*4)
+	VMOVUPS 256(SP), Z0
+	VMOVUPS 320(SP), Z1
+	VMOVUPS 384(SP), Z2
+	VMOVUPS 448(SP), Z3
+	VPXORD Z0, Z31, Z8
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z16
+	VADDPS Z16, Z8, Z8
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z8, Z8
+	KXNORW K0, K0, K1
+	VSCATTERDPS Z8, K1, 12(SI)(Z30*4)
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z9
+	VMULPS.BCST wino2c<>+4(SB), Z2, Z16
+	VADDPS Z16, Z9, Z9
+	KXNORW K0, K0, K1
+	VSCATTERDPS Z9, K1, 16(SI)(Z30*4)
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z10
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z10, Z10
+	VADDPS Z3, Z10, Z10
+	KXNORW K0, K0, K1
+	VSCATTERDPS Z10, K1, 20(SI)(Z30*4)
+	VMOVUPS 512(SP), Z0
+	VMOVUPS 576(SP), Z1
+	VMOVUPS 640(SP), Z2
+	VMOVUPS 704(SP), Z3
+	VPXORD Z0, Z31, Z8
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z16
+	VADDPS Z16, Z8, Z8
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z8, Z8
+	KXNORW K0, K0, K1
+	VSCATTERDPS Z8, K1, 24(SI)(Z30*4)
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z9
+	VMULPS.BCST wino2c<>+4(SB), Z2, Z16
+	VADDPS Z16, Z9, Z9
+	KXNORW K0, K0, K1
+	VSCATTERDPS Z9, K1, 28(SI)(Z30*4)
+	VMULPS.BCST wino2c<>+0(SB), Z1, Z10
+	VMULPS.BCST wino2c<>+0(SB), Z2, Z16
+	VADDPS Z16, Z10, Z10
+	VADDPS Z3, Z10, Z10
+	KXNORW K0, K0, K1
+	VSCATTERDPS Z10, K1, 32(SI)(Z30*4)
 	ADDQ $64, DI
 	ADDQ $576, SI
 	DECQ CX
-	JNZ gloop
+	JNZ wg2loop
 	VZEROUPPER
 	RET
-// F(3x3, 3x3): the same contracts on 5 x 5 input windows and 3 x 3
-// output blocks (25 products), with the Go loops of winograd_gen.go; the
-// first pass of each two-sided transform goes through the stack frame.
+
+// F(3x3, 3x3) on 5 x 5 input windows and 3 x 3 output blocks (25
+// products), on 16 lanes, with the operations of the Go loops of
+// winograd_gen.go in the same order (so the same bits); the first pass of
+// each two-sided transform goes through the stack frame. Strides and
+// offsets are in bytes, ξ numbers the products row by row.
 
 DATA wino3c<>+0(SB)/4, $0x40000000 // 2.0
 DATA wino3c<>+4(SB)/4, $0xc0000000 // -2.0
@@ -582,6 +1065,9 @@ DATA wino3c<>+36(SB)/4, $0x40800000 // 4.0
 GLOBL wino3c<>(SB), RODATA|NOPTR, $40
 
 // func wino3InputAVX512(v *float32, vstride int, xp *float32, pw int, idx *int32, groups int)
+// For each group of 16 tiles: d[r][s] = xp[idx[t] + r*pw + s] (gathered from
+// the padded planes), V_ξ = (B^T d B)_ξ stored at v + ξ*vstride; v and idx
+// advance 16.
 TEXT ·wino3InputAVX512(SB), 0, $1600-48
 	MOVQ v+0(FP), DI
 	MOVQ vstride+8(FP), R8
@@ -972,6 +1458,9 @@ in3loop:
 	RET
 
 // func wino3OutputAVX512(y *float32, ow int, m *float32, mstride int, idx *int32, masks *uint16, groups int, bias float32)
+// For each group of 16 tiles: s_ξ loaded from m + ξ*mstride, the block
+// A^T s A + bias scattered to y[idx[t] + i*ow + j] under masks[9g + 3i + j];
+// m and idx advance 16, masks 9.
 TEXT ·wino3OutputAVX512(SB), 0, $1600-60
 	MOVQ y+0(FP), SI
 	MOVQ ow+8(FP), R9
@@ -1231,6 +1720,9 @@ out3loop:
 	RET
 
 // func wino3AdjointAVX512(dm *float32, dstride int, gy *float32, ow int, idx *int32, masks *uint16, groups int)
+// For each group of 16 tiles: the block dy gathered from gy[idx[t] + i*ow + j]
+// under masks[9g + 3i + j] (zero where masked), A dy A^T stored at dm +
+// ξ*dstride; dm and idx advance 16, masks 9.
 TEXT ·wino3AdjointAVX512(SB), 0, $1600-56
 	MOVQ dm+0(FP), DI
 	MOVQ dstride+8(FP), R8
@@ -1465,6 +1957,8 @@ adj3loop:
 	RET
 
 // func wino3WeightsAVX512(u *float32, offs *int, w *float32, wstep int, lanes *[16]int32, groups int)
+// For each group of 16 kernels: g[k] = w[lanes[l] + k] (gathered), G g G^T
+// stored at u + offs[ξ]; u advances 16 floats, w wstep.
 TEXT ·wino3WeightsAVX512(SB), 0, $1600-48
 	MOVQ u+0(FP), DI
 	MOVQ offs+8(FP), R8
@@ -1725,6 +2219,8 @@ w3loop:
 	RET
 
 // func wino3WeightsFlipAVX512(u *float32, offs *int, w *float32, wstep int, lanes *[16]int32, groups int)
+// For each group of 16 kernels: g[k] = w[lanes[l] + k] (gathered), G g G^T
+// stored at u + offs[ξ]; u advances 16 floats, w wstep.
 // The kernels turned by 180 degrees: element k read from 8-k.
 TEXT ·wino3WeightsFlipAVX512(SB), 0, $1600-48
 	MOVQ u+0(FP), DI
@@ -1986,6 +2482,8 @@ w3floop:
 	RET
 
 // func wino3WeightGradAVX512(gw *float32, du *float32, dstride int, lanes *[16]int32, groups int)
+// For each group of 16 kernels: d_ξ loaded from du + ξ*dstride, G^T d G
+// scattered to gw[lanes[l] + k]; du advances 16 floats, gw 16 kernels.
 TEXT ·wino3WeightGradAVX512(SB), 0, $1600-40
 	MOVQ gw+0(FP), SI
 	MOVQ du+8(FP), DI
@@ -2268,9 +2766,11 @@ wg3loop:
 	VZEROUPPER
 	RET
 
-// F(4x4, 3x3): the same contracts on 6 x 6 input windows and 4 x 4
-// output blocks (36 products), with the Go loops of winograd_gen.go; the
-// first pass of each two-sided transform goes through the stack frame.
+// F(4x4, 3x3) on 6 x 6 input windows and 4 x 4 output blocks (36
+// products), on 16 lanes, with the operations of the Go loops of
+// winograd_gen.go in the same order (so the same bits); the first pass of
+// each two-sided transform goes through the stack frame. Strides and
+// offsets are in bytes, ξ numbers the products row by row.
 
 DATA wino4c<>+0(SB)/4, $0x40800000 // 4.0
 DATA wino4c<>+4(SB)/4, $0xc0a00000 // -5.0
@@ -2288,6 +2788,9 @@ DATA wino4c<>+48(SB)/4, $0xc1000000 // -8.0
 GLOBL wino4c<>(SB), RODATA|NOPTR, $52
 
 // func wino4InputAVX512(v *float32, vstride int, xp *float32, pw int, idx *int32, groups int)
+// For each group of 16 tiles: d[r][s] = xp[idx[t] + r*pw + s] (gathered from
+// the padded planes), V_ξ = (B^T d B)_ξ stored at v + ξ*vstride; v and idx
+// advance 16.
 TEXT ·wino4InputAVX512(SB), 0, $2304-48
 	MOVQ v+0(FP), DI
 	MOVQ vstride+8(FP), R8
@@ -2900,6 +3403,9 @@ in4loop:
 	RET
 
 // func wino4OutputAVX512(y *float32, ow int, m *float32, mstride int, idx *int32, masks *uint16, groups int, bias float32)
+// For each group of 16 tiles: s_ξ loaded from m + ξ*mstride, the block
+// A^T s A + bias scattered to y[idx[t] + i*ow + j] under masks[16g + 4i + j];
+// m and idx advance 16, masks 16.
 TEXT ·wino4OutputAVX512(SB), 0, $2304-60
 	MOVQ y+0(FP), SI
 	MOVQ ow+8(FP), R9
@@ -3368,6 +3874,9 @@ out4loop:
 	RET
 
 // func wino4AdjointAVX512(dm *float32, dstride int, gy *float32, ow int, idx *int32, masks *uint16, groups int)
+// For each group of 16 tiles: the block dy gathered from gy[idx[t] + i*ow + j]
+// under masks[16g + 4i + j] (zero where masked), A dy A^T stored at dm +
+// ξ*dstride; dm and idx advance 16, masks 16.
 TEXT ·wino4AdjointAVX512(SB), 0, $2304-56
 	MOVQ dm+0(FP), DI
 	MOVQ dstride+8(FP), R8
@@ -3800,6 +4309,8 @@ adj4loop:
 	RET
 
 // func wino4WeightsAVX512(u *float32, offs *int, w *float32, wstep int, lanes *[16]int32, groups int)
+// For each group of 16 kernels: g[k] = w[lanes[l] + k] (gathered), G g G^T
+// stored at u + offs[ξ]; u advances 16 floats, w wstep.
 TEXT ·wino4WeightsAVX512(SB), 0, $2304-48
 	MOVQ u+0(FP), DI
 	MOVQ offs+8(FP), R8
@@ -4150,6 +4661,8 @@ w4loop:
 	RET
 
 // func wino4WeightsFlipAVX512(u *float32, offs *int, w *float32, wstep int, lanes *[16]int32, groups int)
+// For each group of 16 kernels: g[k] = w[lanes[l] + k] (gathered), G g G^T
+// stored at u + offs[ξ]; u advances 16 floats, w wstep.
 // The kernels turned by 180 degrees: element k read from 8-k.
 TEXT ·wino4WeightsFlipAVX512(SB), 0, $2304-48
 	MOVQ u+0(FP), DI
@@ -4501,6 +5014,8 @@ w4floop:
 	RET
 
 // func wino4WeightGradAVX512(gw *float32, du *float32, dstride int, lanes *[16]int32, groups int)
+// For each group of 16 kernels: d_ξ loaded from du + ξ*dstride, G^T d G
+// scattered to gw[lanes[l] + k]; du advances 16 floats, gw 16 kernels.
 TEXT ·wino4WeightGradAVX512(SB), 0, $2304-40
 	MOVQ gw+0(FP), SI
 	MOVQ du+8(FP), DI

@@ -2,10 +2,301 @@
 
 package tensor
 
-// The F(3x3, 3x3) and F(4x4, 3x3) transforms of one tile, in the
+// The F(2x2, 3x3), F(3x3, 3x3) and F(4x4, 3x3) transforms of one tile, in the
 // operation order of the AVX-512 kernels of winograd_amd64.s: each sum in
 // ascending order of its terms, products rounded before they are added
 // (the conversions to T keep the compiler from fusing them).
+
+// wino2C are the coefficients of F(2x2, 3x3) other than 0 and +-1,
+// rounded to float64 (and from there to float32 for float32 tensors).
+var wino2C = [...]float64{0.5, -0.5}
+
+func wino2Consts[T float]() (c [len(wino2C)]T) {
+	for i, v := range wino2C {
+		c[i] = T(v)
+	}
+	return c
+}
+
+// wino2InputTile is B^T d B for a 4 x 4 input window d.
+// B^T = [-1 0 1 0]; [0 1 1 0]; [0 -1 1 0]; [0 -1 0 1]
+func wino2InputTile[T float](x *[16]T, out *[16]T) {
+	var t [16]T
+	t[0] = -x[0]
+	t[0] = t[0] + x[8]
+	t[4] = x[4]
+	t[4] = t[4] + x[8]
+	t[8] = -x[4]
+	t[8] = t[8] + x[8]
+	t[12] = -x[4]
+	t[12] = t[12] + x[12]
+	t[1] = -x[1]
+	t[1] = t[1] + x[9]
+	t[5] = x[5]
+	t[5] = t[5] + x[9]
+	t[9] = -x[5]
+	t[9] = t[9] + x[9]
+	t[13] = -x[5]
+	t[13] = t[13] + x[13]
+	t[2] = -x[2]
+	t[2] = t[2] + x[10]
+	t[6] = x[6]
+	t[6] = t[6] + x[10]
+	t[10] = -x[6]
+	t[10] = t[10] + x[10]
+	t[14] = -x[6]
+	t[14] = t[14] + x[14]
+	t[3] = -x[3]
+	t[3] = t[3] + x[11]
+	t[7] = x[7]
+	t[7] = t[7] + x[11]
+	t[11] = -x[7]
+	t[11] = t[11] + x[11]
+	t[15] = -x[7]
+	t[15] = t[15] + x[15]
+	out[0] = -t[0]
+	out[0] = out[0] + t[2]
+	out[1] = t[1]
+	out[1] = out[1] + t[2]
+	out[2] = -t[1]
+	out[2] = out[2] + t[2]
+	out[3] = -t[1]
+	out[3] = out[3] + t[3]
+	out[4] = -t[4]
+	out[4] = out[4] + t[6]
+	out[5] = t[5]
+	out[5] = out[5] + t[6]
+	out[6] = -t[5]
+	out[6] = out[6] + t[6]
+	out[7] = -t[5]
+	out[7] = out[7] + t[7]
+	out[8] = -t[8]
+	out[8] = out[8] + t[10]
+	out[9] = t[9]
+	out[9] = out[9] + t[10]
+	out[10] = -t[9]
+	out[10] = out[10] + t[10]
+	out[11] = -t[9]
+	out[11] = out[11] + t[11]
+	out[12] = -t[12]
+	out[12] = out[12] + t[14]
+	out[13] = t[13]
+	out[13] = out[13] + t[14]
+	out[14] = -t[13]
+	out[14] = out[14] + t[14]
+	out[15] = -t[13]
+	out[15] = out[15] + t[15]
+}
+
+// wino2OutputTile is A^T s A for the 4 x 4 products s of a tile.
+// A^T = [1 1 1 0]; [0 1 -1 1]
+func wino2OutputTile[T float](x *[16]T, out *[4]T) {
+	var t [8]T
+	t[0] = x[0]
+	t[0] = t[0] + x[4]
+	t[0] = t[0] + x[8]
+	t[4] = x[4]
+	t[4] = t[4] - x[8]
+	t[4] = t[4] + x[12]
+	t[1] = x[1]
+	t[1] = t[1] + x[5]
+	t[1] = t[1] + x[9]
+	t[5] = x[5]
+	t[5] = t[5] - x[9]
+	t[5] = t[5] + x[13]
+	t[2] = x[2]
+	t[2] = t[2] + x[6]
+	t[2] = t[2] + x[10]
+	t[6] = x[6]
+	t[6] = t[6] - x[10]
+	t[6] = t[6] + x[14]
+	t[3] = x[3]
+	t[3] = t[3] + x[7]
+	t[3] = t[3] + x[11]
+	t[7] = x[7]
+	t[7] = t[7] - x[11]
+	t[7] = t[7] + x[15]
+	out[0] = t[0]
+	out[0] = out[0] + t[1]
+	out[0] = out[0] + t[2]
+	out[1] = t[1]
+	out[1] = out[1] - t[2]
+	out[1] = out[1] + t[3]
+	out[2] = t[4]
+	out[2] = out[2] + t[5]
+	out[2] = out[2] + t[6]
+	out[3] = t[5]
+	out[3] = out[3] - t[6]
+	out[3] = out[3] + t[7]
+}
+
+// wino2AdjointTile is A dy A^T for the gradient dy of a 2 x 2 block.
+func wino2AdjointTile[T float](x *[4]T, out *[16]T) {
+	var t [8]T
+	t[0] = x[0]
+	t[2] = x[0]
+	t[2] = t[2] + x[2]
+	t[4] = x[0]
+	t[4] = t[4] - x[2]
+	t[6] = x[2]
+	t[1] = x[1]
+	t[3] = x[1]
+	t[3] = t[3] + x[3]
+	t[5] = x[1]
+	t[5] = t[5] - x[3]
+	t[7] = x[3]
+	out[0] = t[0]
+	out[1] = t[0]
+	out[1] = out[1] + t[1]
+	out[2] = t[0]
+	out[2] = out[2] - t[1]
+	out[3] = t[1]
+	out[4] = t[2]
+	out[5] = t[2]
+	out[5] = out[5] + t[3]
+	out[6] = t[2]
+	out[6] = out[6] - t[3]
+	out[7] = t[3]
+	out[8] = t[4]
+	out[9] = t[4]
+	out[9] = out[9] + t[5]
+	out[10] = t[4]
+	out[10] = out[10] - t[5]
+	out[11] = t[5]
+	out[12] = t[6]
+	out[13] = t[6]
+	out[13] = out[13] + t[7]
+	out[14] = t[6]
+	out[14] = out[14] - t[7]
+	out[15] = t[7]
+}
+
+// wino2KernelTile is G g G^T for a 3 x 3 kernel g.
+// G = [-1 0 0]; [1/2 1/2 1/2]; [1/2 -1/2 1/2]; [0 0 1]
+func wino2KernelTile[T float](x *[9]T, out *[16]T) {
+	c := wino2Consts[T]()
+	c0, c1 := c[0], c[1]
+	var t [12]T
+	t[0] = -x[0]
+	t[3] = T(c0 * x[0])
+	t[3] = t[3] + T(c0*x[3])
+	t[3] = t[3] + T(c0*x[6])
+	t[6] = T(c0 * x[0])
+	t[6] = t[6] + T(c1*x[3])
+	t[6] = t[6] + T(c0*x[6])
+	t[9] = x[6]
+	t[1] = -x[1]
+	t[4] = T(c0 * x[1])
+	t[4] = t[4] + T(c0*x[4])
+	t[4] = t[4] + T(c0*x[7])
+	t[7] = T(c0 * x[1])
+	t[7] = t[7] + T(c1*x[4])
+	t[7] = t[7] + T(c0*x[7])
+	t[10] = x[7]
+	t[2] = -x[2]
+	t[5] = T(c0 * x[2])
+	t[5] = t[5] + T(c0*x[5])
+	t[5] = t[5] + T(c0*x[8])
+	t[8] = T(c0 * x[2])
+	t[8] = t[8] + T(c1*x[5])
+	t[8] = t[8] + T(c0*x[8])
+	t[11] = x[8]
+	out[0] = -t[0]
+	out[1] = T(c0 * t[0])
+	out[1] = out[1] + T(c0*t[1])
+	out[1] = out[1] + T(c0*t[2])
+	out[2] = T(c0 * t[0])
+	out[2] = out[2] + T(c1*t[1])
+	out[2] = out[2] + T(c0*t[2])
+	out[3] = t[2]
+	out[4] = -t[3]
+	out[5] = T(c0 * t[3])
+	out[5] = out[5] + T(c0*t[4])
+	out[5] = out[5] + T(c0*t[5])
+	out[6] = T(c0 * t[3])
+	out[6] = out[6] + T(c1*t[4])
+	out[6] = out[6] + T(c0*t[5])
+	out[7] = t[5]
+	out[8] = -t[6]
+	out[9] = T(c0 * t[6])
+	out[9] = out[9] + T(c0*t[7])
+	out[9] = out[9] + T(c0*t[8])
+	out[10] = T(c0 * t[6])
+	out[10] = out[10] + T(c1*t[7])
+	out[10] = out[10] + T(c0*t[8])
+	out[11] = t[8]
+	out[12] = -t[9]
+	out[13] = T(c0 * t[9])
+	out[13] = out[13] + T(c0*t[10])
+	out[13] = out[13] + T(c0*t[11])
+	out[14] = T(c0 * t[9])
+	out[14] = out[14] + T(c1*t[10])
+	out[14] = out[14] + T(c0*t[11])
+	out[15] = t[11]
+}
+
+// wino2KernelGradTile is G^T du G for the gradient du of a kernel's 4 x 4 products.
+func wino2KernelGradTile[T float](x *[16]T, out *[9]T) {
+	c := wino2Consts[T]()
+	c0, c1 := c[0], c[1]
+	var t [12]T
+	t[0] = -x[0]
+	t[0] = t[0] + T(c0*x[4])
+	t[0] = t[0] + T(c0*x[8])
+	t[4] = T(c0 * x[4])
+	t[4] = t[4] + T(c1*x[8])
+	t[8] = T(c0 * x[4])
+	t[8] = t[8] + T(c0*x[8])
+	t[8] = t[8] + x[12]
+	t[1] = -x[1]
+	t[1] = t[1] + T(c0*x[5])
+	t[1] = t[1] + T(c0*x[9])
+	t[5] = T(c0 * x[5])
+	t[5] = t[5] + T(c1*x[9])
+	t[9] = T(c0 * x[5])
+	t[9] = t[9] + T(c0*x[9])
+	t[9] = t[9] + x[13]
+	t[2] = -x[2]
+	t[2] = t[2] + T(c0*x[6])
+	t[2] = t[2] + T(c0*x[10])
+	t[6] = T(c0 * x[6])
+	t[6] = t[6] + T(c1*x[10])
+	t[10] = T(c0 * x[6])
+	t[10] = t[10] + T(c0*x[10])
+	t[10] = t[10] + x[14]
+	t[3] = -x[3]
+	t[3] = t[3] + T(c0*x[7])
+	t[3] = t[3] + T(c0*x[11])
+	t[7] = T(c0 * x[7])
+	t[7] = t[7] + T(c1*x[11])
+	t[11] = T(c0 * x[7])
+	t[11] = t[11] + T(c0*x[11])
+	t[11] = t[11] + x[15]
+	out[0] = -t[0]
+	out[0] = out[0] + T(c0*t[1])
+	out[0] = out[0] + T(c0*t[2])
+	out[1] = T(c0 * t[1])
+	out[1] = out[1] + T(c1*t[2])
+	out[2] = T(c0 * t[1])
+	out[2] = out[2] + T(c0*t[2])
+	out[2] = out[2] + t[3]
+	out[3] = -t[4]
+	out[3] = out[3] + T(c0*t[5])
+	out[3] = out[3] + T(c0*t[6])
+	out[4] = T(c0 * t[5])
+	out[4] = out[4] + T(c1*t[6])
+	out[5] = T(c0 * t[5])
+	out[5] = out[5] + T(c0*t[6])
+	out[5] = out[5] + t[7]
+	out[6] = -t[8]
+	out[6] = out[6] + T(c0*t[9])
+	out[6] = out[6] + T(c0*t[10])
+	out[7] = T(c0 * t[9])
+	out[7] = out[7] + T(c1*t[10])
+	out[8] = T(c0 * t[9])
+	out[8] = out[8] + T(c0*t[10])
+	out[8] = out[8] + t[11]
+}
 
 // wino3C are the coefficients of F(3x3, 3x3) other than 0 and +-1,
 // rounded to float64 (and from there to float32 for float32 tensors).
