@@ -169,10 +169,14 @@ const convChunkCols = 512
 // chunk images.
 type convPlan struct{ workers, chunk int }
 
-func (g convGeom) plan() convPlan {
-	chunk := min(max(1, (convChunkCols+g.ohw-1)/g.ohw), max(g.n, 1))
-	workers := splitWorkers(g.n, g.imageFlops)
-	if per := (g.n + workers - 1) / max(workers, 1); workers > 1 && per < chunk {
+func (g convGeom) plan() convPlan { return newConvPlan(g.n, g.ohw, convChunkCols, g.imageFlops) }
+
+// newConvPlan shares out n images of colsPerImage GEMM columns each in
+// chunks of about chunkCols columns (Winograd counts tiles as columns).
+func newConvPlan(n, colsPerImage, chunkCols, imageFlops int) convPlan {
+	chunk := min(max(1, (chunkCols+colsPerImage-1)/colsPerImage), max(n, 1))
+	workers := splitWorkers(n, imageFlops)
+	if per := (n + workers - 1) / max(workers, 1); workers > 1 && per < chunk {
 		// Too few images for a chunk per goroutine: one range, parallel GEMMs.
 		workers = 1
 	}

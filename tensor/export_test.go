@@ -4,9 +4,9 @@ package tensor
 // most 2 use Winograd, float64 ones included, until the returned function
 // restores the defaults.
 func ForceWinograd() (restore func()) {
-	minC, f64 := winoMinChannels, winoFloat64
-	winoMinChannels, winoFloat64 = 1, true
-	return func() { winoMinChannels, winoFloat64 = minC, f64 }
+	minC, anyKind := winoMinChannels, winoAnyKind
+	winoMinChannels, winoAnyKind = 1, true
+	return func() { winoMinChannels, winoAnyKind = minC, anyKind }
 }
 
 // WinogradGoLoops makes the Winograd transforms run their Go loops instead

@@ -68,10 +68,11 @@ import "slices"
 // and the transforms dominate. Tests lower it to reach small shapes.
 var winoMinChannels = 16
 
-// winoFloat64 lets float64 convolutions, and float32 ones without vector
-// transforms, use Winograd too (tests only: the float64 path is the
-// engine's reference for gradient checks).
-var winoFloat64 = false
+// winoAnyKind lets every 3 x 3 stride-1 convolution of enough channels
+// use Winograd: float64 ones and float32 ones without vector transforms
+// too (tests only: float64 im2col is the engine's reference for gradient
+// checks, and the Go loops are slower than im2col).
+var winoAnyKind = false
 
 // winoGoLoops makes the Winograd transforms run the Go loops even where
 // vector kernels exist (tests compare the two).
@@ -94,7 +95,7 @@ const winoChunkTiles = 512
 // examples/s with them), so the convolution stays im2col; tests force the
 // Go loops (ForceWinograd) to check them on every build.
 func (g convGeom) useWinograd(dtype DType) bool {
-	if !winoFloat64 && (dtype != Float32 || !winoVectorKernels()) {
+	if !winoAnyKind && (dtype != Float32 || !winoVectorKernels()) {
 		return false
 	}
 	return g.k == 3 && g.s == 1 && g.p <= 2 && g.c >= winoMinChannels && g.oc >= winoMinChannels
@@ -138,17 +139,6 @@ func (q winoGrid) tiles() int { return q.th * q.tw }
 // products is the number of positions ξ (of GEMMs): (m+2)^2.
 func (q winoGrid) products() int { return (q.m + 2) * (q.m + 2) }
 
-// winoPlan shares out a convolution's images like convGeom.plan, with
-// chunks of about winoChunkTiles tiles.
-func winoPlan(n, tilesPerImage, imageFlops int) convPlan {
-	chunk := min(max(1, (winoChunkTiles+tilesPerImage-1)/tilesPerImage), max(n, 1))
-	workers := splitWorkers(n, imageFlops)
-	if per := (n + workers - 1) / max(workers, 1); workers > 1 && per < chunk {
-		workers = 1
-	}
-	return convPlan{workers: workers, chunk: chunk}
-}
-
 // winoForward is conv2dForward by Winograd.
 func winoForward[T float](g convGeom, y, x, w, b []T) {
 	grid := newWinoGrid(winoTile(g.oh, g.ow), g.c, g.h, g.w, g.p, g.oh, g.ow)
@@ -157,7 +147,7 @@ func winoForward[T float](g convGeom, y, x, w, b []T) {
 	defer putScratch(u)
 	winoWeights(grid.m, u, w, g.oc, g.c, false)
 	tpi := grid.tiles()
-	p := winoPlan(g.n, tpi, g.imageFlops)
+	p := newConvPlan(g.n, tpi, winoChunkTiles, g.imageFlops)
 	serial := p.workers > 1
 	ntp := roundUp16(p.chunk * tpi)
 	p.forEach(g.n, func(_, lo, hi int) {
@@ -188,7 +178,7 @@ func winoBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 		winoWeights(bwd.m, ud, w, g.oc, g.c, true)
 	}
 	tpi := max(fwd.tiles(), bwd.tiles())
-	p := winoPlan(g.n, tpi, g.imageFlops)
+	p := newConvPlan(g.n, tpi, winoChunkTiles, g.imageFlops)
 	serial := p.workers > 1
 	// Per-worker partial sums of dU and db, added in worker order.
 	pu := make([][]T, p.workers)
