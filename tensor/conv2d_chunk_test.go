@@ -62,41 +62,59 @@ func TestConv2dChunkedMatchesNaive(t *testing.T) {
 				name := fmt.Sprintf("procs%d/case%d/n%d", procs, ci, n)
 				xs := append([]int{n}, tc.x[1:]...)
 				x, w, b := convRand(uint64(100*ci+n), xs...), convRand(uint64(100*ci+n+1), tc.w...), convRand(uint64(100*ci+n+2), tc.w[0])
-				want := convNaive(x, w, b, tc.s, tc.p)
-				gy := tensor.RandUniform(tensor.NewRNG(uint64(n)), tensor.Float64, -1, 1, want.Shape()...)
-				wgx, wgw, wgb := convNaiveBackward(x, w, gy, tc.s, tc.p)
-				y := tensor.Conv2d(x, w, b, tc.s, tc.p)
-				if d := convMaxDiff(t, y, want); d > 1e-12 {
-					t.Errorf("%s: forward differs from the direct loops by %g", name, d)
-				}
-				y.BackwardWith(gy)
-				for _, g := range [][2]*tensor.Tensor{{x.Grad(), wgx}, {w.Grad(), wgw}, {b.Grad(), wgb}} {
-					if d := convMaxDiff(t, g[0], g[1]); d > 1e-12 {
-						t.Errorf("%s: gradient of shape %v differs from the direct loops by %g", name, g[1].Shape(), d)
-					}
-				}
-				// float32, twice: within rounding of the float64 result, and
-				// bitwise reproducible.
-				var runs [2][]float64
-				for r := range runs {
-					x32 := x.Detach().To(tensor.Float32).SetRequiresGrad(true)
-					w32 := w.Detach().To(tensor.Float32).SetRequiresGrad(true)
-					b32 := b.Detach().To(tensor.Float32).SetRequiresGrad(true)
-					y32 := tensor.Conv2d(x32, w32, b32, tc.s, tc.p)
-					y32.BackwardWith(gy.To(tensor.Float32))
-					if d := convMaxDiff(t, y32, want); d > 1e-5 {
-						t.Errorf("%s: float32 forward differs by %g", name, d)
-					}
-					if d := convMaxDiff(t, w32.Grad(), wgw); d > 1e-4*float64(n) {
-						t.Errorf("%s: float32 weight gradient differs by %g", name, d)
-					}
-					runs[r] = slices.Concat(y32.Float64s(), x32.Grad().Float64s(), w32.Grad().Float64s(), b32.Grad().Float64s())
-				}
-				if !slices.Equal(runs[0], runs[1]) {
-					t.Errorf("%s: two float32 runs differ", name)
-				}
+				checkConvAgainstNaive(t, name, x, w, b, uint64(n), tc.s, tc.p, convTol{f64: 1e-12, grad64: 1e-12, f32: 1e-5, gw32: 1e-4 * float64(n)})
 			}
 		}
 		runtime.GOMAXPROCS(old)
+	}
+}
+
+// convTol bounds the differences checkConvAgainstNaive accepts: float64
+// forward and gradients, float32 forward, input gradient (0: not
+// checked) and weight gradient.
+type convTol struct{ f64, grad64, f32, gx32, gw32 float64 }
+
+// checkConvAgainstNaive compares Conv2d with the direct loops for x, w, b
+// (float64, requiring gradients) and a random output gradient from
+// gySeed: forward and the three gradients in float64, then twice in
+// float32, which must agree with the float64 loops within tol and give the
+// same bits both times.
+func checkConvAgainstNaive(t *testing.T, name string, x, w, b *tensor.Tensor, gySeed uint64, s, p int, tol convTol) {
+	t.Helper()
+	want := convNaive(x, w, b, s, p)
+	gy := tensor.RandUniform(tensor.NewRNG(gySeed), tensor.Float64, -1, 1, want.Shape()...)
+	wgx, wgw, wgb := convNaiveBackward(x, w, gy, s, p)
+	y := tensor.Conv2d(x, w, b, s, p)
+	if d := convMaxDiff(t, y, want); d > tol.f64 {
+		t.Errorf("%s: forward differs from the direct loops by %g", name, d)
+	}
+	y.BackwardWith(gy)
+	for _, g := range [][2]*tensor.Tensor{{x.Grad(), wgx}, {w.Grad(), wgw}, {b.Grad(), wgb}} {
+		if d := convMaxDiff(t, g[0], g[1]); d > tol.grad64 {
+			t.Errorf("%s: gradient of shape %v differs from the direct loops by %g", name, g[1].Shape(), d)
+		}
+	}
+	// float32, twice: within rounding of the float64 result, and bitwise
+	// reproducible.
+	var runs [2][]float64
+	for r := range runs {
+		x32 := x.Detach().To(tensor.Float32).SetRequiresGrad(true)
+		w32 := w.Detach().To(tensor.Float32).SetRequiresGrad(true)
+		b32 := b.Detach().To(tensor.Float32).SetRequiresGrad(true)
+		y32 := tensor.Conv2d(x32, w32, b32, s, p)
+		y32.BackwardWith(gy.To(tensor.Float32))
+		if d := convMaxDiff(t, y32, want); d > tol.f32 {
+			t.Errorf("%s: float32 forward differs by %g", name, d)
+		}
+		if d := convMaxDiff(t, x32.Grad(), wgx); tol.gx32 > 0 && d > tol.gx32 {
+			t.Errorf("%s: float32 input gradient differs by %g", name, d)
+		}
+		if d := convMaxDiff(t, w32.Grad(), wgw); d > tol.gw32 {
+			t.Errorf("%s: float32 weight gradient differs by %g", name, d)
+		}
+		runs[r] = slices.Concat(y32.Float64s(), x32.Grad().Float64s(), w32.Grad().Float64s(), b32.Grad().Float64s())
+	}
+	if !slices.Equal(runs[0], runs[1]) {
+		t.Errorf("%s: two float32 runs differ", name)
 	}
 }

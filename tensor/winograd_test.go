@@ -44,40 +44,10 @@ func TestWinogradMatchesNaive(t *testing.T) {
 					name := fmt.Sprintf("procs%d/F%d/%dx%dx%dx%d_pad%d_oc%d", procs, tile, n, tc.c, tc.h, tc.w, tc.p, tc.oc)
 					seed := uint64(1000*ci + n)
 					x, w, b := convRand(seed, n, tc.c, tc.h, tc.w), convRand(seed+1, tc.oc, tc.c, 3, 3), convRand(seed+2, tc.oc)
-					want := convNaive(x, w, b, 1, tc.p)
-					gy := tensor.RandUniform(tensor.NewRNG(seed+3), tensor.Float64, -1, 1, want.Shape()...)
-					wgx, wgw, wgb := convNaiveBackward(x, w, gy, 1, tc.p)
-					y := tensor.Conv2d(x, w, b, 1, tc.p)
-					if d := convMaxDiff(t, y, want); d > 1e-12 {
-						t.Errorf("%s: forward differs from the direct loops by %g", name, d)
-					}
-					y.BackwardWith(gy)
-					for _, g := range [][2]*tensor.Tensor{{x.Grad(), wgx}, {w.Grad(), wgw}, {b.Grad(), wgb}} {
-						if d := convMaxDiff(t, g[0], g[1]); d > 1e-11 {
-							t.Errorf("%s: gradient of shape %v differs from the direct loops by %g", name, g[1].Shape(), d)
-						}
-					}
-					var runs [2][]float64
-					for r := range runs {
-						x32 := x.Detach().To(tensor.Float32).SetRequiresGrad(true)
-						w32 := w.Detach().To(tensor.Float32).SetRequiresGrad(true)
-						b32 := b.Detach().To(tensor.Float32).SetRequiresGrad(true)
-						y32 := tensor.Conv2d(x32, w32, b32, 1, tc.p)
-						y32.BackwardWith(gy.To(tensor.Float32))
-						if d := convMaxDiff(t, y32, want); d > 1e-5*float64(tc.c) {
-							t.Errorf("%s: float32 forward differs by %g", name, d)
-						}
-						if d := convMaxDiff(t, x32.Grad(), wgx); d > 1e-5*float64(tc.oc) {
-							t.Errorf("%s: float32 input gradient differs by %g", name, d)
-						}
-						if d := convMaxDiff(t, w32.Grad(), wgw); d > 1e-5*float64(n*tc.h*tc.w) {
-							t.Errorf("%s: float32 weight gradient differs by %g", name, d)
-						}
-						runs[r] = slices.Concat(y32.Float64s(), x32.Grad().Float64s(), w32.Grad().Float64s(), b32.Grad().Float64s())
-					}
-					if !slices.Equal(runs[0], runs[1]) {
-						t.Errorf("%s: two float32 runs differ", name)
-					}
+					checkConvAgainstNaive(t, name, x, w, b, seed+3, 1, tc.p, convTol{
+						f64: 1e-12, grad64: 1e-11,
+						f32: 1e-5 * float64(tc.c), gx32: 1e-5 * float64(tc.oc), gw32: 1e-5 * float64(n*tc.h*tc.w),
+					})
 				}
 			}
 			runtime.GOMAXPROCS(old)
