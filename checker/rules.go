@@ -16,10 +16,12 @@ import (
 	"nnkit/checker/gen"
 )
 
-// pkgSource is a student's package as go/parser sees it.
+// pkgSource is a student's package as go/parser sees it, with what else
+// its folder holds that the go command would build or that the rules
+// refuse (see rules_folder.go).
 type pkgSource struct {
 	dir   string
-	name  string // package clause
+	name  string // package clause of the first file, by name
 	fset  *token.FileSet
 	files map[string]*srcFile // by base name; test files excluded
 	tests []string            // base names of _test.go files (left out of the build)
@@ -28,6 +30,15 @@ type pkgSource struct {
 	// declKey); only their positions are used, to charge a compile
 	// error inside one to the items that grade it.
 	methods map[string]*funcDecl
+	// inits are the package's init functions: there may be several, and
+	// nothing can call them, so they are not in funcs.
+	inits []*funcDecl
+	// ignored are .go files whose names start with "_" or ".", which go
+	// build skips (so does the checker).
+	ignored []string
+	// strays are folder entries the rules refuse: non-Go sources,
+	// go.mod, vendor/, links.
+	strays []stray
 }
 
 type srcFile struct {
@@ -42,32 +53,57 @@ type funcDecl struct {
 	file *srcFile
 	decl *ast.FuncDecl
 	line int
-	pkgs map[string]bool // import paths its body refers to
 	refs map[string]bool // package-level functions it refers to
 }
 
-// violation is one broken rule, charged to the graded functions it
-// touches.
+// violation is one broken rule. It costs the items whose graded
+// functions (funcs) or graded methods (methods) it names, or every item
+// when wholeTask is set; one that costs nothing is a 0-point note.
 type violation struct {
 	status Status
 	reason string
 	funcs  []string // graded functions it costs; empty: a 0-point note
+	// methods are the graded methods it costs, as "T.M" (Item.Methods).
+	methods []string
+	// wholeTask: the package as a whole breaks the rules (code that runs
+	// whatever is graded, directives, foreign files...), so every item
+	// scores 0 with status RuleBroken and nothing of it may be built or
+	// run. funcs then lists every graded function, so that a caller that
+	// only reads funcs charges every item too.
+	wholeTask bool
+	// stub names the declarations ("F", or "T.M" for a method) that use
+	// what the rule forbids: whoever builds the package must stub them out
+	// (gen.StubFuncs) and drop the import, since another item's function
+	// may still call them.
+	stub []string
+}
+
+// costs reports whether v takes the points of item it.
+func (v violation) costs(it Item) bool {
+	shared := func(a, b []string) bool {
+		return slices.ContainsFunc(a, func(x string) bool { return slices.Contains(b, x) })
+	}
+	return v.wholeTask || shared(it.Uses, v.funcs) || shared(it.Methods, v.methods)
+}
+
+// note reports whether v costs no item (it is reported at 0 points).
+func (v violation) note() bool {
+	return !v.wholeTask && len(v.funcs) == 0 && len(v.methods) == 0
 }
 
 func parsePackage(dir string) (*pkgSource, error) {
-	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
 	p := &pkgSource{dir: dir, fset: token.NewFileSet(), files: map[string]*srcFile{}, funcs: map[string]*funcDecl{}, methods: map[string]*funcDecl{}}
 	var syntax []string
-	for _, n := range names {
-		base := filepath.Base(n)
-		if strings.HasSuffix(base, "_test.go") {
-			p.tests = append(p.tests, base)
+	for _, e := range entries { // sorted by name
+		base := e.Name()
+		if !p.sortEntry(e) {
 			continue
 		}
-		src, err := os.ReadFile(n)
+		src, err := os.ReadFile(filepath.Join(dir, base))
 		if err != nil {
 			return nil, err
 		}
@@ -99,7 +135,7 @@ func parsePackage(dir string) (*pkgSource, error) {
 	top := map[string]bool{}
 	for _, f := range p.files {
 		for _, d := range f.ast.Decls {
-			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name != "init" {
 				top[fd.Name.Name] = true
 			}
 		}
@@ -115,22 +151,17 @@ func parsePackage(dir string) (*pkgSource, error) {
 				p.methods[k] = &funcDecl{name: k, file: f, decl: fd, line: p.fset.Position(fd.Pos()).Line}
 				continue
 			}
-			fn := &funcDecl{name: fd.Name.Name, file: f, decl: fd, line: p.fset.Position(fd.Pos()).Line, pkgs: map[string]bool{}, refs: map[string]bool{}}
+			fn := &funcDecl{name: fd.Name.Name, file: f, decl: fd, line: p.fset.Position(fd.Pos()).Line, refs: map[string]bool{}}
 			ast.Inspect(fd, func(n ast.Node) bool {
-				switch n := n.(type) {
-				case *ast.SelectorExpr:
-					if id, ok := n.X.(*ast.Ident); ok {
-						if path, ok := f.imports[id.Name]; ok {
-							fn.pkgs[path] = true
-						}
-					}
-				case *ast.Ident:
-					if top[n.Name] && n.Name != fd.Name.Name {
-						fn.refs[n.Name] = true
-					}
+				if id, ok := n.(*ast.Ident); ok && top[id.Name] && id.Name != fd.Name.Name {
+					fn.refs[id.Name] = true
 				}
 				return true
 			})
+			if fn.name == "init" {
+				p.inits = append(p.inits, fn)
+				continue
+			}
 			p.funcs[fn.name] = fn
 		}
 	}
@@ -173,9 +204,13 @@ func (p *pkgSource) reach(name string, stop func(string) bool) map[string]bool {
 func (p *pkgSource) pos(fn *funcDecl) string { return fmt.Sprintf("%s:%d", fn.file.name, fn.line) }
 
 // checkRules checks the task's rules on the student's source: every
-// graded function declared with its exact signature, and only allowed
-// imports. It returns the violations and the graded functions that are
-// well formed (safe to bind).
+// graded function declared with its exact signature, and, over the whole
+// package (every file, import, init, package variable, method and
+// directive, and what else the folder holds), nothing that could run
+// outside the graded functions or change what gets built. It returns
+// the violations, those that cost the whole task first, and the graded
+// functions that are well formed (safe to bind); after a whole-task
+// violation none is.
 func checkRules(t *Task, p *pkgSource) (vs []violation, ok map[string]bool) {
 	ok = map[string]bool{}
 	for _, name := range t.Funcs() {
@@ -198,46 +233,37 @@ func checkRules(t *Task, p *pkgSource) (vs []violation, ok map[string]bool) {
 		}
 		ok[name] = true
 	}
-	allowed := map[string]bool{}
-	for _, a := range t.Allowed {
-		allowed[a] = true
-	}
-	var fileNames []string
-	for n := range p.files {
-		fileNames = append(fileNames, n)
-	}
-	sort.Strings(fileNames)
-	for _, fname := range fileNames {
-		f := p.files[fname]
-		for _, is := range f.ast.Imports {
-			path, _ := strconv.Unquote(is.Path.Value)
-			if allowed[path] {
-				continue
-			}
-			var touched []string
-			for _, g := range t.Funcs() {
-				// A graded function's own imports do not make its callers
-				// break the rule.
-				graded := func(n string) bool { return t.FuncType(n) != nil }
-				for r := range p.reach(g, graded) {
-					if fn := p.funcs[r]; fn != nil && fn.pkgs[path] && (r == g || !graded(r)) {
-						touched = append(touched, g)
-						break
-					}
-				}
-			}
-			reason := fmt.Sprintf("import %q at %s:%d is not allowed (allowed: %s)", path, fname, p.fset.Position(is.Pos()).Line, strings.Join(t.Allowed, ", "))
-			if len(touched) > 0 {
-				reason += "; used by " + strings.Join(touched, ", ")
-			} else {
-				reason += "; no graded function uses it, so it costs nothing, but remove it"
-			}
-			vs = append(vs, violation{status: RuleBroken, reason: reason, funcs: touched})
-			for _, g := range touched {
-				delete(ok, g)
-			}
+	vs = append(vs, checkFolder(t, p)...)
+	vs = append(vs, checkFiles(t, p)...)
+	vs = append(vs, checkImports(t, p)...)
+	whole := false
+	for i := range vs {
+		if vs[i].wholeTask {
+			whole = true
+			vs[i].status = RuleBroken
+			vs[i].funcs = t.Funcs()
+		}
+		for _, g := range vs[i].funcs {
+			delete(ok, g)
 		}
 	}
+	if whole {
+		clear(ok)
+	}
+	// Whole-task reasons first: a caller that keeps the first reason for
+	// each item then shows the one that decided it.
+	slices.SortStableFunc(vs, func(a, b violation) int {
+		rank := func(v violation) int {
+			switch {
+			case v.wholeTask:
+				return 0
+			case v.note():
+				return 2
+			}
+			return 1
+		}
+		return rank(a) - rank(b)
+	})
 	return vs, ok
 }
 

@@ -78,25 +78,9 @@ func FindRoot(dir string) (string, error) {
 	}
 }
 
-// TaskOf says which task the package in dir is: its package clause, or
-// the directory's name.
-func TaskOf(dir string) (*Task, error) {
-	p, err := parsePackage(dir)
-	if p == nil {
-		return nil, err
-	}
-	if t := LookupTask(p.name); t != nil {
-		return t, nil
-	}
-	if t := LookupTask(filepath.Base(dir)); t != nil {
-		return t, nil
-	}
-	var names []string
-	for _, t := range Tasks() {
-		names = append(names, t.Name)
-	}
-	return nil, fmt.Errorf("%s: package %s is not a task (expected one of %s)", dir, p.name, strings.Join(names, ", "))
-}
+// TaskOf says which task the package in dir is: the folder's name when it
+// is a task's, else the package clause (see taskOf in rules_task.go).
+func TaskOf(dir string) (*Task, error) { return taskOf(dir) }
 
 // Check grades the task package in dir: the rules on its source first,
 // then every item in a child process of the package's test binary. Only
