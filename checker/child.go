@@ -2,11 +2,8 @@ package checker
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
@@ -14,9 +11,9 @@ import (
 	"sync"
 )
 
-// runItem runs one item in a child process of the test binary and reads
-// its result. A crash, os.Exit, a time-out or a bad result file costs the
-// item only.
+// runItem starts a student process, runs the item's check here against
+// it, and stops it. Whatever the process does (crash, exit, loop, lie)
+// costs the item only; the score is the check's, computed here.
 func (r *run) runItem(ctx context.Context, bin string, it Item) Result {
 	r.logf("running %s %s", r.task.Name, it.Name)
 	fail := func(st Status, reason, details string) Result {
@@ -26,34 +23,32 @@ func (r *run) runItem(ctx context.Context, bin string, it Item) Result {
 	if err != nil {
 		return fail(Fail, "checker error: "+err.Error(), "")
 	}
-	outFile := filepath.Join(work, "result.json")
+	itemMu.Lock()
+	defer itemMu.Unlock()
 	ictx, cancel := context.WithTimeout(ctx, r.opt.Timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ictx, bin)
-	cmd.Dir = work
-	cmd.Env = append(os.Environ(), envItem+"="+it.Name, envOut+"="+outFile, envPkgDir+"="+r.vdir)
-	out := &capWriter{max: r.opt.OutputCap}
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.WaitDelay = 2 * r.opt.Timeout
-	err = cmd.Run()
-	raw := out.String()
-	output := r.unvirtual(raw)
-	if ictx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
-		return fail(TimedOut, fmt.Sprintf("did not finish in %v: an endless loop, or far too much work?", r.opt.Timeout), outputDetails(output))
+	p, err := startStudent(ictx, bin, work, studentEnv(work), r.opt.OutputCap)
+	if err != nil {
+		return fail(Fail, "checker error: "+err.Error(), "")
 	}
-	if ctx.Err() != nil {
-		return fail(Fail, "interrupted", "")
-	}
-	b, rerr := os.ReadFile(outFile)
-	if err != nil || rerr != nil {
-		var ee *exec.ExitError
-		code := -1
-		if errors.As(err, &ee) {
-			code = ee.ExitCode()
+	defer p.stop()
+	res := r.task.runItem(it.Name, srcDirOf(r.vdir), func(c *Ctx) any {
+		p.hello()
+		c.install = p.install
+		return p.bind(r.task, r.bound)
+	}, func(g studentGone) Result {
+		output := r.unvirtual(p.output.String())
+		switch {
+		case ctx.Err() != nil:
+			return fail(Fail, "interrupted", "")
+		case g.timedOut:
+			return fail(TimedOut, fmt.Sprintf("did not finish in %v: an endless loop, or far too much work?", r.opt.Timeout), outputDetails(output))
+		case !g.crashed:
+			return fail(Fail, g.reason, outputDetails(output))
 		}
 		if m := panicRE.FindStringSubmatch(output); m != nil {
 			reason := "crashed: panic: " + m[1]
-			if loc := studentFrame(raw, r.vdir); loc != "" {
+			if loc := studentFrame(p.output.String(), r.vdir); loc != "" {
 				reason += " at " + loc
 			}
 			return fail(Panicked, reason+" (in a goroutine the checker cannot recover)", outputDetails(output))
@@ -61,18 +56,32 @@ func (r *run) runItem(ctx context.Context, bin string, it Item) Result {
 		if m := fatalRE.FindStringSubmatch(output); m != nil {
 			return fail(Panicked, "crashed: fatal error: "+m[1], outputDetails(output))
 		}
-		return fail(Fail, fmt.Sprintf("exited (status %d) before the check finished: does the code call os.Exit or log.Fatal?", code), outputDetails(output))
+		return fail(Fail, fmt.Sprintf("exited (status %d) before the check finished: does the code call os.Exit or log.Fatal?", p.exitCode()), outputDetails(output))
+	})
+	if res.Status != Pass && p.output.n > len(p.output.b) {
+		res.Details += fmt.Sprintf("\n(the code printed %d bytes)\n", p.output.n)
 	}
-	var res Result
-	if err := json.Unmarshal(b, &res); err != nil {
-		return fail(Fail, "checker error: bad result: "+err.Error(), outputDetails(output))
-	}
-	res.Task, res.Item, res.Max = r.task.Name, it.Name, it.Points
-	res.Score = min(max(res.Score, 0), it.Points)
-	if res.Status != Pass && out.n > 0 && out.n > len(out.b) {
-		res.Details += fmt.Sprintf("\n(the code printed %d bytes)\n", out.n)
+	if out := r.unvirtual(p.output.String()); out != "" && res.Status != Pass && !strings.Contains(res.Details, "output:\n") {
+		res.Details += "\n" + outputDetails(out)
 	}
 	return res
+}
+
+// srcDirOf is the student package's directory as the student process's
+// stack traces name it.
+func srcDirOf(vdir string) string { return vdir }
+
+// studentEnv is the whole environment of a student process: a home and a
+// temporary folder of its own, and the Go runtime's settings. Nothing of
+// the checker's (the input seed above all) is passed on.
+func studentEnv(work string) []string {
+	env := []string{"HOME=" + work, "TMPDIR=" + work, "PATH=/usr/local/bin:/usr/bin:/bin"}
+	for _, k := range []string{"GOMAXPROCS", "GOMEMLIMIT", "GOGC", "GOTRACEBACK"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
 }
 
 var (
@@ -115,41 +124,24 @@ func (w *capWriter) String() string {
 	return s
 }
 
-// ChildMain is the TestMain of the generated binding file. Started by
-// Check with an item named in the environment, it runs that item on the
-// student's functions in funcs (a pointer to the task's funcs struct),
-// writes the Result and returns the exit status. Without the
-// environment it runs the (empty) tests as usual.
-func ChildMain(m interface{ Run() int }, task string, funcs any) int {
-	item, out, dir := os.Getenv(envItem), os.Getenv(envOut), os.Getenv(envPkgDir)
-	if item == "" {
-		return m.Run()
-	}
-	os.Unsetenv(envItem)
-	os.Unsetenv(envOut)
-	t := LookupTask(task)
-	if t == nil {
-		fmt.Fprintf(os.Stderr, "checker: no task %q\n", task)
-		return 3
-	}
-	res := t.RunItem(item, funcs, dir)
-	b, err := json.Marshal(res)
-	if err == nil {
-		err = os.WriteFile(out, b, 0o644)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "checker:", err)
-		return 3
-	}
-	return 0
+// RunItem grades one item in this process on the functions in student
+// (a pointer to the task's funcs struct; nil fields are missing
+// functions). A panic is recovered and reported with the first line of
+// the student's code on the stack; srcDir is the student package's
+// directory as compiled ("" matches any file outside the checker and the
+// Go runtime). Check runs every item this way, with student's functions
+// standing for the ones in a student process.
+func (t *Task) RunItem(name string, student any, srcDir string) Result {
+	return t.runItem(name, srcDir, func(*Ctx) any { return student }, func(g studentGone) Result {
+		return Result{Task: t.Name, Item: name, Status: Fail, Reason: "checker error: " + g.reason}
+	})
 }
 
-// RunItem grades one item in this process: student is a pointer to the
-// task's funcs struct (nil fields are missing functions). A panic is
-// recovered and reported with the first line of the student's code on
-// the stack; srcDir is the student's package directory as compiled
-// ("" matches any file outside the checker and the Go runtime).
-func (t *Task) RunItem(name string, student any, srcDir string) (res Result) {
+// runItem runs the item's check on the functions setup returns (it is
+// called inside the recover, as talking to a student process may fail,
+// and may give the Ctx what the process offers besides calls); gone
+// turns a student process that failed the protocol into the result.
+func (t *Task) runItem(name, srcDir string, setup func(*Ctx) any, gone func(studentGone) Result) (res Result) {
 	var it *Item
 	for i := range t.Items {
 		if t.Items[i].Name == name {
@@ -159,28 +151,42 @@ func (t *Task) RunItem(name string, student any, srcDir string) (res Result) {
 	if it == nil {
 		return Result{Task: t.Name, Item: name, Status: Fail, Reason: "checker error: no such item"}
 	}
-	sv := valueOfFuncs(student)
+	c := newCtx(it.Points)
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		if g, ok := v.(studentGone); ok {
+			res = gone(g)
+			res.Task, res.Item, res.Max = t.Name, name, it.Points
+			return
+		}
+		stack := string(debug.Stack())
+		msg := fmt.Sprint(v)
+		if sp, ok := v.(studentPanic); ok {
+			stack, msg = sp.stack, sp.msg
+		}
+		reason := "panic: " + msg
+		if loc := studentFrame(stack, srcDir); loc != "" {
+			reason += " at " + loc
+		}
+		if len(c.reasons) > 0 {
+			reason += " (after: " + strings.Join(c.reasons, "; ") + ")"
+		}
+		res = Result{Task: t.Name, Item: name, Max: it.Points, Status: Panicked, Reason: reason, Details: c.details.String() + "\n" + stack}
+	}()
+	funcs := setup(c)
+	sv := valueOfFuncs(funcs)
 	for _, u := range it.Uses {
 		if sv.FieldByName(u).IsNil() {
 			return Result{Task: t.Name, Item: name, Max: it.Points, Status: NotDone, Reason: "missing: " + u + " is not bound"}
 		}
 	}
-	c := newCtx(it.Points)
-	defer func() {
-		if v := recover(); v != nil {
-			stack := string(debug.Stack())
-			reason := fmt.Sprintf("panic: %v", v)
-			if loc := studentFrame(stack, srcDir); loc != "" {
-				reason += " at " + loc
-			}
-			if len(c.reasons) > 0 {
-				reason += " (after: " + strings.Join(c.reasons, "; ") + ")"
-			}
-			res = Result{Task: t.Name, Item: name, Max: it.Points, Status: Panicked, Reason: reason, Details: c.details.String() + "\n" + stack}
-		}
-	}()
-	it.check(c, student, t.ref)
-	return c.result(t.Name, *it)
+	it.check(c, funcs, t.ref)
+	res = c.result(t.Name, *it)
+	res.Score = min(max(res.Score, 0), it.Points)
+	return res
 }
 
 // frameRE matches a stack frame's function line and its file line.

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"text/tabwriter"
 
+	"nnkit/checker/wire"
 	"nnkit/data"
 	"nnkit/nn"
 	"nnkit/optim"
@@ -385,28 +386,6 @@ func variantTrain(net nn.Module, train, test *data.Loader, epochs int, lr float6
 
 // ---- TrainCNN/behaviour ----
 
-// spy is a layer put in front of the network that records every forward
-// call: which data (training or test images, told apart by a marker
-// pixel), the mode, and whether gradients were on.
-type spy struct {
-	training bool
-	calls    []spyCall
-}
-
-type spyCall struct {
-	test, training, grad bool
-	n                    int
-}
-
-func (s *spy) Forward(x *tensor.Tensor) *tensor.Tensor {
-	s.calls = append(s.calls, spyCall{test: x.Numel() > 0 && x.Data32()[0] > 0.5, training: s.training, grad: tensor.GradEnabled(), n: x.Size(0)})
-	return x
-}
-func (s *spy) Parameters() []*tensor.Tensor { return nil }
-func (s *spy) SetTraining(on bool)          { s.training = on }
-func (s *spy) Training() bool               { return s.training }
-func (s *spy) Name() string                 { return "Spy" }
-
 // The behaviour run: the ReLU LeNet, 3 epochs of 960 training images in
 // batches of 64 and 300 test images (the last batch partial), lr 0.1.
 const (
@@ -435,7 +414,7 @@ func checkTrainBehaviour(c *Ctx, s, _ *Task3Funcs) {
 	ds := fashionSubset()
 	train := mustLoader(markedSplit(ds.Train, behaveTrainLimit, 0), data.LoaderConfig{BatchSize: behaveBatch, Shuffle: true, Seed: 9})
 	test := mustLoader(markedSplit(ds.Test, behaveTestLimit, 255), data.LoaderConfig{BatchSize: behaveBatch})
-	sp := &spy{training: true}
+	sp := wire.NewSpy()
 	lenet := reluLeNet(13)
 	net := nn.NewSequential(append([]nn.Module{sp}, lenet.Layers...)...)
 	before := paramsOf(net)
@@ -455,17 +434,17 @@ func checkTrainBehaviour(c *Ctx, s, _ *Task3Funcs) {
 	// example once per epoch.
 	var trainEx, testEx int
 	var evalStep, noGradStep, testTraining, testGrad bool
-	for _, call := range sp.calls {
+	for _, call := range sp.Calls {
 		switch {
-		case !call.test && call.grad:
-			trainEx += call.n
-			evalStep = evalStep || !call.training
-		case !call.test:
+		case !call.Test && call.Grad:
+			trainEx += call.N
+			evalStep = evalStep || !call.Training
+		case !call.Test:
 			noGradStep = true
 		default:
-			testEx += call.n
-			testTraining = testTraining || call.training
-			testGrad = testGrad || call.grad
+			testEx += call.N
+			testTraining = testTraining || call.Training
+			testGrad = testGrad || call.Grad
 		}
 	}
 	switch {

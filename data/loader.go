@@ -98,6 +98,13 @@ func NewFashionMNISTLoaders(ds *FashionMNIST, cfg LoaderConfig) (train, test *Lo
 // Len returns the number of examples an epoch yields.
 func (l *Loader) Len() int { return l.n }
 
+// Split returns the split the loader reads (never modified by it).
+func (l *Loader) Split() *Split { return l.split }
+
+// Config returns the configuration the loader was made with: NewLoader(
+// l.Split(), l.Config()) yields the same batches.
+func (l *Loader) Config() LoaderConfig { return l.cfg }
+
 // NumBatches returns the number of batches an epoch yields, counting a
 // last partial batch.
 func (l *Loader) NumBatches() int { return l.numBatches }

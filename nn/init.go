@@ -12,7 +12,8 @@ import (
 // The package-level generator that constructors draw default weights from.
 var (
 	defaultMu  sync.Mutex
-	defaultRNG = tensor.NewRNG(0)
+	defaultPCG = tensor.NewPCG(0)
+	defaultRNG = rand.New(defaultPCG)
 )
 
 // Seed reseeds the generator that layer constructors use for their default
@@ -22,7 +23,35 @@ var (
 func Seed(seed uint64) {
 	defaultMu.Lock()
 	defer defaultMu.Unlock()
-	defaultRNG = tensor.NewRNG(seed)
+	defaultPCG = tensor.NewPCG(seed)
+	defaultRNG = rand.New(defaultPCG)
+}
+
+// GeneratorState returns the state of the generator Seed sets, so that a
+// stream of default initialisations can go on in another process (the
+// checker builds a student's layers in the student's process, drawing the
+// weights the checker's own Seed call chose).
+func GeneratorState() []byte {
+	defaultMu.Lock()
+	defer defaultMu.Unlock()
+	b, err := defaultPCG.MarshalBinary()
+	if err != nil {
+		panic("nn: " + err.Error()) // rand.PCG never fails to marshal
+	}
+	return b
+}
+
+// SetGeneratorState restores a state GeneratorState returned. It returns an
+// error, leaving the generator as it was, when b is not such a state.
+func SetGeneratorState(b []byte) error {
+	pcg := new(rand.PCG)
+	if err := pcg.UnmarshalBinary(b); err != nil {
+		return fmt.Errorf("nn: generator state of %d bytes: %w", len(b), err)
+	}
+	defaultMu.Lock()
+	defer defaultMu.Unlock()
+	defaultPCG, defaultRNG = pcg, rand.New(pcg)
+	return nil
 }
 
 // withDefaultRNG runs f with the package generator held.

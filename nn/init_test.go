@@ -119,3 +119,24 @@ func TestSameSeedSameWeights(t *testing.T) {
 	}
 	checkUniform(t, "ResetParameters conv1", pb[0], 1/math.Sqrt(25))
 }
+
+func TestGeneratorStateContinuesTheStream(t *testing.T) {
+	nn.Seed(42)
+	nn.NewLinear(3, 4, true) // move the stream on
+	state := nn.GeneratorState()
+	want := nn.NewLinear(5, 2, true).Weight.Float64s()
+	nn.Seed(7)
+	if err := nn.SetGeneratorState(state); err != nil {
+		t.Fatal(err)
+	}
+	got := nn.NewLinear(5, 2, true).Weight.Float64s()
+	if !slices.Equal(got, want) {
+		t.Fatalf("weights after restoring the state: %v, expected %v", got, want)
+	}
+	if err := nn.SetGeneratorState([]byte("short")); err == nil {
+		t.Fatal("a 5-byte state was accepted")
+	}
+	if after := nn.NewLinear(5, 2, true).Weight.Float64s(); slices.Equal(after, want) {
+		t.Fatal("a rejected state changed the generator back to the saved one")
+	}
+}

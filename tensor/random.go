@@ -3,9 +3,11 @@ package tensor
 import "math/rand/v2"
 
 // NewRNG returns a deterministic generator for a seed (PCG).
-func NewRNG(seed uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-}
+func NewRNG(seed uint64) *rand.Rand { return rand.New(NewPCG(seed)) }
+
+// NewPCG returns the source NewRNG draws from, for callers that must save
+// and restore the generator's state (rand.PCG marshals it).
+func NewPCG(seed uint64) *rand.PCG { return rand.NewPCG(seed, seed^0x9e3779b97f4a7c15) }
 
 // RandUniform returns a tensor of values uniform in [lo, hi).
 func RandUniform(rng *rand.Rand, dtype DType, lo, hi float64, shape ...int) *Tensor {

@@ -1,0 +1,282 @@
+package checker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"reflect"
+	"sync"
+
+	"nnkit/checker/wire"
+	"nnkit/nn"
+	"nnkit/tensor"
+)
+
+// studentProc is a running student process and the checker's end of its
+// pipes. The checks call the student's functions through proxies (see
+// bind) that send each call over the pipe and decode what comes back;
+// nothing the process writes anywhere else is read, except its output,
+// which is shown to the student.
+type studentProc struct {
+	cmd    *exec.Cmd
+	req    io.WriteCloser // the process's fd 3
+	rep    io.ReadCloser  // the process's fd 4
+	output *capWriter
+	peer   wire.RemotePeer
+	waited chan struct{}
+	err    error // the process's exit, once waited
+	ctx    context.Context
+}
+
+// startStudent starts bin with the checker's pipes and says hello.
+func startStudent(ctx context.Context, bin, dir string, env []string, outputCap int) (*studentProc, error) {
+	reqR, reqW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	repR, repW, err := os.Pipe()
+	if err != nil {
+		reqR.Close()
+		reqW.Close()
+		return nil, err
+	}
+	p := &studentProc{req: reqW, rep: repR, output: &capWriter{max: outputCap}, waited: make(chan struct{}), ctx: ctx}
+	p.peer = wire.RemotePeer{Via: p}
+	cmd := exec.Command(bin)
+	cmd.Dir = dir
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = p.output, p.output
+	cmd.ExtraFiles = []*os.File{reqR, repW} // fds 3 and 4
+	cmd.SysProcAttr = studentSysProcAttr()
+	err = cmd.Start()
+	reqR.Close()
+	repW.Close()
+	if err != nil {
+		reqW.Close()
+		repR.Close()
+		return nil, fmt.Errorf("starting the student process: %w", err)
+	}
+	p.cmd = cmd
+	go func() {
+		p.err = cmd.Wait()
+		close(p.waited)
+	}()
+	go func() {
+		select {
+		case <-ctx.Done():
+			p.kill()
+		case <-p.waited:
+		}
+	}()
+	return p, nil
+}
+
+// hello checks that the process speaks the checker's protocol; it
+// panics like roundTrip when not.
+func (p *studentProc) hello() {
+	e := wire.NewEncoder(wire.OpHello, nil)
+	e.Uint(wire.Version)
+	b := p.roundTrip(e.Bytes())
+	d := wire.NewDecoder(b[1:], nil)
+	if v := d.Uint(); b[0] != wire.ReplyHello || d.Done() != nil || v != wire.Version {
+		panic(studentGone{reason: fmt.Sprintf("the student process did not answer the checker's hello (protocol %d)", wire.Version)})
+	}
+}
+
+// kill ends the process and everything it started.
+func (p *studentProc) kill() {
+	if p.cmd != nil && p.cmd.Process != nil {
+		killGroup(p.cmd.Process.Pid)
+	}
+}
+
+// stop says goodbye, then kills whatever is left, and waits.
+func (p *studentProc) stop() {
+	wire.WriteFrame(p.req, []byte{wire.OpBye})
+	p.req.Close()
+	p.kill()
+	<-p.waited
+	p.rep.Close()
+}
+
+// studentPanic is a panic in the student's code, recovered in the
+// student process and sent back with its stack.
+type studentPanic struct {
+	msg, stack string
+}
+
+// studentGone is the student process failing the protocol: it died,
+// timed out, sent garbage or could not send its results.
+type studentGone struct {
+	reason   string
+	timedOut bool
+	crashed  bool // died: the reason comes from its output
+}
+
+// roundTrip sends a frame and returns the reply; on any failure it
+// panics with a studentGone, which Task.RunItem turns into the item's
+// result.
+func (p *studentProc) roundTrip(frame []byte) []byte {
+	if err := wire.WriteFrame(p.req, frame); err == nil {
+		b, err := wire.ReadFrame(p.rep)
+		if err == nil && len(b) > 0 {
+			return b
+		}
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, os.ErrClosed) {
+			p.kill()
+			<-p.waited
+			panic(studentGone{reason: "the student process broke the checker's protocol: " + err.Error()})
+		}
+	}
+	p.kill()
+	<-p.waited
+	if errors.Is(p.ctx.Err(), context.DeadlineExceeded) {
+		panic(studentGone{timedOut: true})
+	}
+	panic(studentGone{crashed: true})
+}
+
+// exitCode is the process's exit status, or -1.
+func (p *studentProc) exitCode() int {
+	var ee *exec.ExitError
+	if errors.As(p.err, &ee) {
+		return ee.ExitCode()
+	}
+	return -1
+}
+
+// itemMu serialises the checks run in this process: the engine's layer
+// generator and gradient switch are process-wide, and a check sets both.
+var itemMu sync.Mutex
+
+// bind returns a *F (the task's funcs struct) whose bound fields call
+// the student's functions in p.
+func (p *studentProc) bind(t *Task, bound map[string]bool) any {
+	fv := reflect.New(t.funcs)
+	for _, name := range t.Funcs() {
+		if !bound[name] {
+			continue
+		}
+		f := fv.Elem().FieldByName(name)
+		ft := f.Type()
+		f.Set(reflect.MakeFunc(ft, func(args []reflect.Value) []reflect.Value { return p.call(name, ft, args) }))
+	}
+	return fv.Interface()
+}
+
+// call runs the student's function name in the student process. The
+// arguments come back after the call and are written into the checker's
+// own objects, so that a check sees what the call changed.
+func (p *studentProc) call(name string, ft reflect.Type, args []reflect.Value) []reflect.Value {
+	e := wire.NewEncoder(wire.OpCall, p.peer)
+	e.String(name)
+	e.Blob(nn.GeneratorState())
+	e.Bool(tensor.GradEnabled())
+	for i, a := range args {
+		if err := e.Value(ft.In(i), a); err != nil {
+			panic(fmt.Sprintf("checker: sending argument %d of %s: %v", i, name, err))
+		}
+	}
+	d := p.reply(p.roundTrip(e.Bytes()))
+	for i, a := range args {
+		v := reflect.New(ft.In(i)).Elem()
+		v.Set(a)
+		if d.Value(v) != nil {
+			break
+		}
+	}
+	results := make([]reflect.Value, ft.NumOut())
+	for i := range results {
+		results[i] = reflect.New(ft.Out(i)).Elem()
+		if d.Value(results[i]) != nil {
+			break
+		}
+	}
+	p.endReply(d, name)
+	return results
+}
+
+// Forward runs a module of the student's own type in the student
+// process (wire.Forwarder).
+func (p *studentProc) Forward(r *wire.RemoteModule, x *tensor.Tensor) *tensor.Tensor {
+	var m nn.Module = r
+	e := wire.NewEncoder(wire.OpForward, p.peer)
+	if err := e.Value(moduleType, reflect.ValueOf(&m).Elem()); err != nil {
+		panic(fmt.Sprintf("checker: sending a %s: %v", r.TypeName, err))
+	}
+	e.Blob(nn.GeneratorState())
+	e.Bool(tensor.GradEnabled())
+	if err := e.Value(tensorType, reflect.ValueOf(x)); err != nil {
+		panic(fmt.Sprintf("checker: sending Forward's input: %v", err))
+	}
+	d := p.reply(p.roundTrip(e.Bytes()))
+	d.Value(reflect.ValueOf(&m).Elem())
+	var y *tensor.Tensor
+	d.Value(reflect.ValueOf(&y).Elem())
+	p.endReply(d, r.TypeName+".Forward")
+	return y
+}
+
+// install asks the student process for a new block of proto's type whose
+// named fields hold the given layers.
+func (p *studentProc) install(proto nn.Module, fields []string, layers []nn.Module) (nn.Module, error) {
+	e := wire.NewEncoder(wire.OpInstall, p.peer)
+	if err := e.Value(moduleType, reflect.ValueOf(&proto).Elem()); err != nil {
+		return nil, err
+	}
+	e.Uint(uint64(len(fields)))
+	for i, f := range fields {
+		e.String(f)
+		if err := e.Value(moduleType, reflect.ValueOf(&layers[i]).Elem()); err != nil {
+			return nil, err
+		}
+	}
+	b := p.roundTrip(e.Bytes())
+	if b[0] == wire.ReplyError {
+		d := wire.NewDecoder(b[1:], nil)
+		return nil, errors.New(d.String())
+	}
+	d := p.reply(b)
+	var m nn.Module
+	d.Value(reflect.ValueOf(&m).Elem())
+	if err := d.Done(); err != nil {
+		panic(studentGone{reason: "the student process sent a malformed block: " + err.Error()})
+	}
+	return m, nil
+}
+
+// reply turns a reply frame into a decoder of an OK reply's values; a
+// panic in the student's code is raised here as a studentPanic.
+func (p *studentProc) reply(b []byte) *wire.Decoder {
+	d := wire.NewDecoder(b[1:], p.peer)
+	switch b[0] {
+	case wire.ReplyOK:
+		return d
+	case wire.ReplyPanic:
+		msg, stack := d.String(), d.String()
+		panic(studentPanic{msg: msg, stack: stack})
+	case wire.ReplyError:
+		panic(studentGone{reason: d.String()})
+	}
+	panic(studentGone{reason: fmt.Sprintf("the student process sent an unknown reply (%d)", b[0])})
+}
+
+// endReply reads the generator state that ends an OK reply and checks
+// that the frame was well formed.
+func (p *studentProc) endReply(d *wire.Decoder, what string) {
+	state := d.Blob()
+	if err := d.Done(); err != nil {
+		panic(studentGone{reason: fmt.Sprintf("the student process sent malformed results of %s: %v", what, err)})
+	}
+	if err := nn.SetGeneratorState(state); err != nil {
+		panic(studentGone{reason: fmt.Sprintf("the student process sent a malformed generator state after %s: %v", what, err)})
+	}
+}
+
+var (
+	moduleType = reflect.TypeFor[nn.Module]()
+	tensorType = reflect.TypeFor[*tensor.Tensor]()
+)
