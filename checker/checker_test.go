@@ -29,7 +29,16 @@ func TestSolutionsFullMarks(t *testing.T) {
 	for _, task := range Tasks() {
 		t.Run(task.Name, func(t *testing.T) {
 			rep := checkDir(t, "solutions/"+task.Name, Options{})
-			if !rep.Full() || len(rep.Results) != len(task.Items) {
+			items := 0
+			for _, r := range rep.Results {
+				switch {
+				case r.Max > 0:
+					items++
+				case !strings.Contains(r.Reason, "_test.go: the checker builds only the non-test files"):
+					t.Errorf("a note on the reference solution: %s", r.Reason)
+				}
+			}
+			if !rep.Full() || items != len(task.Items) {
 				logReport(t, rep)
 				t.Fatalf("solutions/%s: not full marks", task.Name)
 			}

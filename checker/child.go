@@ -23,6 +23,13 @@ func (r *run) runItem(ctx context.Context, bin string, it Item) Result {
 	if err != nil {
 		return fail(Fail, "checker error: "+err.Error(), "")
 	}
+	if r.unstartable != nil {
+		// The program never answered for an earlier item (init loops,
+		// exits or crashes): it will not answer for this one either.
+		res := *r.unstartable
+		res.Item, res.Max, res.Details = it.Name, it.Points, ""
+		return res
+	}
 	itemMu.Lock()
 	defer itemMu.Unlock()
 	ictx, cancel := context.WithTimeout(ctx, r.opt.Timeout)
@@ -32,8 +39,10 @@ func (r *run) runItem(ctx context.Context, bin string, it Item) Result {
 		return fail(Fail, "checker error: "+err.Error(), "")
 	}
 	defer p.stop()
+	helloDone := false
 	res := r.task.runItem(it.Name, srcDirOf(r.vdir), func(c *Ctx) any {
 		p.hello()
+		helloDone = true
 		c.install = p.install
 		return p.bind(r.task, r.bound)
 	}, func(g studentGone) Result {
@@ -58,6 +67,10 @@ func (r *run) runItem(ctx context.Context, bin string, it Item) Result {
 		}
 		return fail(Fail, fmt.Sprintf("exited (status %d) before the check finished: does the code call os.Exit or log.Fatal?", p.exitCode()), outputDetails(output))
 	})
+	if !helloDone && ctx.Err() == nil {
+		res.Reason = "the program did not start: " + res.Reason + " (before any graded function ran: look at init functions and package-level variables)"
+		r.unstartable = &res
+	}
 	if res.Status != Pass && p.output.n > len(p.output.b) {
 		res.Details += fmt.Sprintf("\n(the code printed %d bytes)\n", p.output.n)
 	}
@@ -200,6 +213,10 @@ func studentFrame(stack, dir string) string {
 	}
 	for _, m := range frameRE.FindAllStringSubmatch(stack, -1) {
 		fn, file, line := m[1], m[2], m[3]
+		if filepath.Base(file) == redirectFile {
+			continue
+		}
+		fn = strings.ReplaceAll(fn, ownPrefix, "")
 		if dir != "" && !strings.HasPrefix(file, dir+string(filepath.Separator)) ||
 			dir == "" && !strings.Contains(fn, "/"+virtualBase+"/") {
 			continue

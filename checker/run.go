@@ -43,6 +43,10 @@ type Options struct {
 	Go string
 	// Log, when not nil, receives one line per step.
 	Log io.Writer
+
+	// task, in tests, replaces the task TaskOf finds (to grade with the
+	// source rules relaxed and see what stands behind them).
+	task *Task
 }
 
 // virtualBase is where the student's package is placed, through
@@ -102,6 +106,9 @@ func Check(ctx context.Context, dir string, opt Options) (Report, error) {
 	if opt.Go == "" {
 		opt.Go = gotool.Command()
 	}
+	if opt.task != nil {
+		t = opt.task
+	}
 	r := &run{task: t, opt: opt, results: map[string]*Result{}}
 	return r.check(ctx, dir)
 }
@@ -116,6 +123,12 @@ type run struct {
 	bound   map[string]bool         // graded functions bound into the suite
 	broken  map[string]compileError // functions stubbed because they do not compile
 	notes   []Result
+	// ruleStubs are the declarations that use what the rules forbid:
+	// they are stubbed out before the build, so that no item runs them.
+	ruleStubs []string
+	// unstartable is the result of the first item whose student process
+	// never answered the checker's hello; later items get it too.
+	unstartable *Result
 }
 
 func (r *run) logf(format string, args ...any) {
@@ -160,17 +173,21 @@ func (r *run) check(ctx context.Context, dir string) (Report, error) {
 	// 1. The rules.
 	vs, ok := checkRules(r.task, pkg)
 	for _, v := range vs {
-		if len(v.funcs) == 0 {
+		if v.note() {
 			r.notes = append(r.notes, Result{Task: r.task.Name, Item: "(rules)", Status: v.status, Reason: v.reason})
 			continue
 		}
 		for _, it := range r.task.Items {
-			if overlaps(it.Uses, v.funcs) {
+			if v.costs(it) {
 				r.settle(it, v.status, v.reason)
 			}
 		}
+		r.ruleStubs = append(r.ruleStubs, v.stub...)
 	}
 	r.bound = ok
+	if allSettled(r) {
+		return r.report(), nil // nothing left to build for
+	}
 
 	// 2. Build the test binary, stubbing functions that do not compile.
 	r.tmp, err = os.MkdirTemp("", "nnkit-check-")
@@ -204,6 +221,16 @@ func (r *run) check(ctx context.Context, dir string) (Report, error) {
 		r.results[it.Name] = &res
 	}
 	return r.report(), nil
+}
+
+// allSettled reports whether every item already has its result.
+func allSettled(r *run) bool {
+	for _, it := range r.task.Items {
+		if r.results[it.Name] == nil {
+			return false
+		}
+	}
+	return true
 }
 
 func overlaps(a, b []string) bool {
@@ -278,6 +305,10 @@ func (r *run) build(ctx context.Context) (string, error) {
 	for name, f := range r.pkg.files {
 		sources[name] = f.src
 	}
+	if err := r.stubRuleBreakers(sources); err != nil {
+		r.failAll("the checker could not set aside the code the rules refuse: " + err.Error())
+		return "", nil
+	}
 	bin := filepath.Join(r.tmp, r.task.Name+".student")
 	mainDir := r.vdir + "main"
 	for round := 0; ; round++ {
@@ -296,7 +327,11 @@ func (r *run) build(ctx context.Context) (string, error) {
 			return "", err
 		}
 		replace := map[string]string{filepath.Join(mainDir, "main.go"): mainPath}
-		for name, src := range sources {
+		built, err := withRedirects(r.task, r.pkg.name, sources, r.redirectable())
+		if err != nil {
+			return "", err
+		}
+		for name, src := range built {
 			p := filepath.Join(r.tmp, "src", name)
 			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 				return "", err
@@ -415,6 +450,51 @@ func studentLinkAllowed(p, mainPkg string) bool {
 		"nnkit/nn", "nnkit/optim", "nnkit/data", "nnkit/progress", "nnkit/checker/wire", "nnkit/checker/harness"}, p)
 }
 
+// redirectable lists the graded functions declared with their exact
+// signatures that still compile: each gets a wrapper (see redirect.go),
+// even when its own item is settled, so that the other items that call
+// it get the reference's answers.
+func (r *run) redirectable() []string {
+	var out []string
+	for _, name := range r.task.Funcs() {
+		fn := r.pkg.funcs[name]
+		if _, broken := r.broken[name]; fn == nil || broken {
+			continue
+		}
+		if canonAST(fn.decl.Type, fn.file.imports) == canonReflect(r.task.FuncType(name)) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// stubRuleBreakers stubs out, in sources, the declarations that use
+// what the rules forbid (their imports left unused become blank).
+func (r *run) stubRuleBreakers(sources map[string][]byte) error {
+	byFile := map[string]map[string]bool{}
+	for _, name := range r.ruleStubs {
+		fn := r.pkg.funcs[name]
+		if fn == nil {
+			fn = r.pkg.methods[name]
+		}
+		if fn == nil {
+			continue
+		}
+		if byFile[fn.file.name] == nil {
+			byFile[fn.file.name] = map[string]bool{}
+		}
+		byFile[fn.file.name][name] = true
+	}
+	for file, names := range byFile {
+		src, err := gen.StubFuncs(file, sources[file], names, "// stubbed by the checker: breaks the task's rules")
+		if err != nil {
+			return err
+		}
+		sources[file] = src
+	}
+	return nil
+}
+
 var unusedImportRE = regexp.MustCompile(`^"([^"]+)" imported (?:as \w+ )?and not used`)
 
 // blankImport turns the import of path on line (1-based) into a blank
@@ -511,6 +591,7 @@ func (r *run) failAll(reason string) {
 
 // unvirtual turns paths in the virtual directory back into base names.
 func (r *run) unvirtual(s string) string {
+	s = strings.ReplaceAll(s, ownPrefix, "")
 	s = strings.ReplaceAll(s, r.vdir+string(filepath.Separator), "")
 	rel, err := filepath.Rel(r.opt.Root, r.vdir)
 	if err == nil {

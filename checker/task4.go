@@ -82,7 +82,12 @@ func checkResidualConstruction(c *Ctx, s, ref *Task4Funcs) {
 				c.Lose(g.pts, Fail, "%s returns nil", cfg)
 				break
 			}
-			if msg := residualDiff(m, ref.NewResidual(cfg.in, cfg.out, cfg.use1x1, cfg.stride)); msg != "" {
+			want := ref.NewResidual(cfg.in, cfg.out, cfg.use1x1, cfg.stride)
+			msg := residualDiff(m, want)
+			if msg == "" {
+				msg = sharedLayers(m, want)
+			}
+			if msg != "" {
 				c.Lose(g.pts, Fail, "%s: %s", cfg, msg)
 				break
 			}
@@ -130,6 +135,33 @@ func residualDiff(got, want nn.Module) string {
 		if describe(gl) != describe(wl) {
 			return fmt.Sprintf("%s is %s, expected %s", field, describe(gl), describe(wl))
 		}
+	}
+	return ""
+}
+
+// sharedLayers describes two children of m that are one object, or the
+// parameter count when it differs from want's, or returns "": one
+// BatchNorm used twice prints right but has half the parameters and one
+// set of statistics.
+func sharedLayers(m, want nn.Module) string {
+	p, ok := m.(nn.Parent)
+	if !ok {
+		return ""
+	}
+	// Distinct objects: one BatchNorm used twice has the right
+	// description but half the parameters and one set of statistics.
+	seen := map[nn.Module]string{}
+	for _, ch := range p.Children() {
+		if isNilModule(ch.Module) || reflect.TypeOf(ch.Module).Kind() != reflect.Pointer {
+			continue
+		}
+		if first, ok := seen[ch.Module]; ok {
+			return fmt.Sprintf("%s and %s are one object: create each layer with its own constructor call (they need their own parameters and statistics)", first, ch.Name)
+		}
+		seen[ch.Module] = ch.Name
+	}
+	if n, w := nn.CountParameters(m), nn.CountParameters(want); n != w {
+		return fmt.Sprintf("%d parameters, expected %d", n, w)
 	}
 	return ""
 }

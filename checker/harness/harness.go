@@ -19,6 +19,7 @@ import (
 	"os"
 	"reflect"
 	"runtime/debug"
+	"sync"
 
 	"nnkit/checker/wire"
 	"nnkit/nn"
@@ -43,6 +44,7 @@ func Serve(funcs map[string]any) {
 		os.Exit(2)
 	}
 	s := &server{funcs: funcs, in: bufio.NewReader(in), out: out, table: &table{}}
+	srv = s
 	if err := s.loop(); err != nil && err != io.EOF {
 		fmt.Fprintln(os.Stderr, "harness:", err)
 		os.Exit(3)
@@ -55,7 +57,15 @@ type server struct {
 	in    io.Reader
 	out   io.Writer
 	table *table
+
+	// mu is held while the checker's call runs and while Redirect talks
+	// to the checker, so that the two never use the pipes at once.
+	mu      sync.Mutex
+	current string // the graded function the checker called, or ""
 }
+
+// srv is the running server, for Redirect.
+var srv *server
 
 func (s *server) loop() error {
 	for {
@@ -90,6 +100,9 @@ func (s *server) loop() error {
 			return nil
 		default:
 			return fmt.Errorf("unknown op %d", b[0])
+		}
+		if len(reply) > wire.MaxFrame {
+			reply = errorReply("the reply is %d bytes, more than the checker accepts (%d): is a result far larger than it should be?", len(reply), wire.MaxFrame)
 		}
 		if err := wire.WriteFrame(s.out, reply); err != nil {
 			return err
@@ -156,7 +169,14 @@ func (s *server) call(d *wire.Decoder) []byte {
 		return errorReply("bad call of %s: %v", name, err)
 	}
 	var results []reflect.Value
-	if p := run(grad, func() { results = fv.Call(args) }); p != nil {
+	s.mu.Lock()
+	s.current = name
+	s.mu.Unlock()
+	p := run(grad, func() { results = fv.Call(args) })
+	s.mu.Lock()
+	s.current = ""
+	s.mu.Unlock()
+	if p != nil {
 		return p
 	}
 	e := wire.NewEncoder(wire.ReplyOK, s.table)
@@ -174,6 +194,70 @@ func (s *server) call(d *wire.Decoder) []byte {
 	}
 	e.Blob(nn.GeneratorState())
 	return e.Bytes()
+}
+
+// Answers to a Redirect, after OpAnswer.
+const (
+	answerResults = 0 // the reference's results follow
+	answerPanic   = 1 // the reference panicked on these arguments: a message follows
+	answerCannot  = 2 // the results cannot cross: run the student's own function
+)
+
+// Redirect is called by the generated wrapper of each graded function
+// (self is the wrapper, for its signature).
+// Called from the code of another graded function while the checker's
+// call runs, it asks the checker for the reference's results, stores
+// them through results (pointers) and returns true; otherwise (F's own
+// item, recursion, no call running, or answers that cannot cross) it
+// returns false and the wrapper runs the student's own F. So a wrong
+// DNNForward costs DNNForward's points, not also those of the Train
+// that calls it.
+func Redirect(name string, self any, args, results []any) bool {
+	s := srv
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.current == "" || s.current == name {
+		return false
+	}
+	ft := reflect.TypeOf(self)
+	if ft == nil || ft.Kind() != reflect.Func || ft.NumIn() != len(args) || ft.NumOut() != len(results) {
+		return false
+	}
+	e := wire.NewEncoder(wire.ReplyAsk, s.table)
+	e.String(name)
+	for i, a := range args {
+		v := reflect.New(ft.In(i)).Elem()
+		if a != nil {
+			v.Set(reflect.ValueOf(a))
+		}
+		if e.Value(ft.In(i), v) != nil {
+			return false
+		}
+	}
+	if wire.WriteFrame(s.out, e.Bytes()) != nil {
+		os.Exit(3)
+	}
+	b, err := wire.ReadFrame(s.in)
+	if err != nil || len(b) < 2 || b[0] != wire.OpAnswer {
+		fmt.Fprintln(os.Stderr, "harness: the checker did not answer", name)
+		os.Exit(3)
+	}
+	d := wire.NewDecoder(b[2:], s.table)
+	switch b[1] {
+	case answerResults:
+		for _, r := range results {
+			if d.Value(reflect.ValueOf(r).Elem()) != nil {
+				return false
+			}
+		}
+		return d.Done() == nil
+	case answerPanic:
+		panic(d.String())
+	}
+	return false
 }
 
 // forward runs a module's Forward: the module (a handle with its

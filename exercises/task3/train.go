@@ -7,7 +7,6 @@ package task3
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"nnkit/data"
 	"nnkit/nn"
@@ -54,7 +53,7 @@ func TrainCNN(net nn.Module, trainIter, testIter *data.Loader, numEpochs int, lr
 
 // Output is where TrainCNN and the helpers print; io.Discard silences
 // them.
-var Output io.Writer = os.Stdout
+var Output io.Writer = progress.Stdout
 
 // InitSeed seeds the generator InitWeights draws from.
 const InitSeed = 42

@@ -3,7 +3,6 @@ package task3
 import (
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"nnkit/data"
@@ -97,7 +96,7 @@ func TrainCNN(net nn.Module, trainIter, testIter *data.Loader, numEpochs int, lr
 
 // Output is where TrainCNN and the helpers print; io.Discard silences
 // them.
-var Output io.Writer = os.Stdout
+var Output io.Writer = progress.Stdout
 
 // InitSeed seeds the generator InitWeights draws from.
 const InitSeed = 42
