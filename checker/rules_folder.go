@@ -97,11 +97,6 @@ func checkFolder(t *Task, p *pkgSource) []violation {
 		}
 		vs = append(vs, violation{status: RuleBroken, reason: reason, wholeTask: true})
 	}
-	if len(p.tests) > 0 {
-		vs = append(vs, violation{status: Pass, reason: fmt.Sprintf(
-			"ignored %s: the checker builds only the non-test files, so your own tests do not run here (run them with go test)",
-			strings.Join(p.tests, ", "))})
-	}
 	if len(p.ignored) > 0 {
 		vs = append(vs, violation{status: Pass, reason: fmt.Sprintf(
 			"ignored %s: go build skips files whose names start with _ or ., and so does the checker",
@@ -150,9 +145,9 @@ func checkFiles(t *Task, p *pkgSource) []violation {
 				}
 			}
 		}
-		if got := f.ast.Name.Name; got != t.Name {
+		if got, want := f.ast.Name.Name, t.PackageName(); got != want {
 			whole("package clause at %s:%d says package %s, but every file of %s must say package %s; change the first line to: package %s",
-				name, pkgLine, got, t.Name, t.Name, t.Name)
+				name, pkgLine, got, t.Name, want, want)
 		}
 	}
 	return vs

@@ -80,14 +80,24 @@ func FindRoot(dir string) (string, error) {
 func TaskOf(dir string) (*Task, error) { return taskOf(dir) }
 
 // Check grades the task package in dir: the rules on its source first,
-// then every item in a child process of the package's test binary. Only
-// a problem with dir itself (missing, not a task) is an error; whatever
-// the student's code does ends up in the report.
+// then every item against a student process built from the package (see
+// the package doc). Only a problem with dir itself (missing, not a task)
+// is an error; whatever the student's code does ends up in the report.
 func Check(ctx context.Context, dir string, opt Options) (Report, error) {
 	t, err := TaskOf(dir)
 	if err != nil {
 		return Report{}, err
 	}
+	if opt.task != nil {
+		t = opt.task
+	}
+	return CheckTask(ctx, dir, t, opt)
+}
+
+// CheckTask grades the package in dir as task t, which need not be one of
+// Tasks(): the conceptual grader runs problem 1 this way.
+func CheckTask(ctx context.Context, dir string, t *Task, opt Options) (Report, error) {
+	var err error
 	if opt.Root == "" {
 		// The module above the package, else the one we run in (a
 		// submission folder may be anywhere).
@@ -105,9 +115,6 @@ func Check(ctx context.Context, dir string, opt Options) (Report, error) {
 	}
 	if opt.Go == "" {
 		opt.Go = gotool.Command()
-	}
-	if opt.task != nil {
-		t = opt.task
 	}
 	r := &run{task: t, opt: opt, results: map[string]*Result{}}
 	return r.check(ctx, dir)

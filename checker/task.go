@@ -1,8 +1,8 @@
 package checker
 
 import (
-	"nnkit/nn"
 	"fmt"
+	"nnkit/nn"
 	"reflect"
 	"sort"
 	"strings"
@@ -16,6 +16,9 @@ type Task struct {
 	Title   string   // one line for listings
 	Allowed []string // import paths a student's files may import
 	Items   []Item
+	// Package is the package clause the files must have; "" means Name
+	// (the conceptual answers are package answers).
+	Package string
 
 	funcs reflect.Type // the funcs struct type
 	ref   any          // *F holding the reference functions
@@ -97,6 +100,14 @@ func (t *Task) FuncType(name string) reflect.Type {
 		return nil
 	}
 	return f.Type
+}
+
+// PackageName is the package clause the task's files must have.
+func (t *Task) PackageName() string {
+	if t.Package != "" {
+		return t.Package
+	}
+	return t.Name
 }
 
 // Points returns the task's total.

@@ -226,8 +226,11 @@ func TestCheckReferenceAndStub(t *testing.T) {
 // process, panics or loops fails only its own item.
 func TestCheckBrokenAndCrashing(t *testing.T) {
 	rep := checkDir(t, filepath.Join("testdata", "broken"))
+	// DLdC does not compile: it is stubbed out, and the other two are
+	// graded (they return nil).
 	for _, r := range rep.Results[:3] {
-		if r.Status != checker.BuildFailed || !strings.Contains(r.Reason, "p1.go:5") || !strings.Contains(r.Reason, "undefined: undefinedName") {
+		if r.Item == ItemP1C && (r.Status != checker.BuildFailed || !strings.Contains(r.Reason, "p1.go:5") || !strings.Contains(r.Reason, "undefined: undefinedName")) ||
+			r.Item != ItemP1C && r.Status != checker.NotDone {
 			t.Errorf("broken %s: %v %q", r.Item, r.Status, r.Reason)
 		}
 	}
@@ -258,5 +261,22 @@ func TestCheckNotADirectory(t *testing.T) {
 	}
 	if _, err := Check(context.Background(), filepath.Join(os.TempDir(), "no-such-nnkit-dir"), Options{}); err == nil {
 		t.Error("no error for a missing folder")
+	}
+}
+
+// TestCheckForgery: a p1.go whose init writes a result of 3000 points
+// (the attack that worked when the grade was written from inside the
+// student's process) earns nothing, and no row exceeds its points.
+func TestCheckForgery(t *testing.T) {
+	rep := checkDir(t, filepath.Join("testdata", "forge"))
+	for _, r := range rep.Results {
+		if r.Score < 0 || r.Score > r.Max {
+			t.Errorf("%s: %v / %v", r.Item, r.Score, r.Max)
+		}
+	}
+	for _, r := range rep.Results[:3] {
+		if r.Score != 0 || r.Status != checker.RuleBroken || !strings.Contains(r.Reason, `import "os"`) {
+			t.Errorf("forged %s: %v %v %q, want 0 and the rule", r.Item, r.Score, r.Status, r.Reason)
+		}
 	}
 }

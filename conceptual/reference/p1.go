@@ -2,7 +2,7 @@
 // problems, in the layout of conceptual/answers: check scores it full
 // marks on every auto-graded item. It is the instructor's copy; it is not
 // part of the student distribution.
-package reference
+package answers
 
 // DLdS: s_{d,e} enters only p_{ceil(d/2),ceil(e/2)}, with weight 1/4, so
 // dL/ds_{d,e} = g_{ceil(d/2),ceil(e/2)} / 4 (0-based: g[d/2][e/2] / 4).

@@ -1,9 +1,11 @@
 package answers
 
-import "os"
-
-// DLdS exits the process: only its own item may fail.
-func DLdS(g [][]float64) [][]float64 { os.Exit(3); return nil }
+// DLdS crashes the process with a panic in a goroutine, which nothing
+// can recover: only its own item may fail.
+func DLdS(g [][]float64) [][]float64 {
+	go func() { panic("from a goroutine") }()
+	select {}
+}
 
 func DLdC(g, S [][]float64) [][]float64 { panic("oops") }
 
