@@ -34,11 +34,12 @@ func (r *run) runItem(ctx context.Context, bin string, it Item) Result {
 	defer itemMu.Unlock()
 	ictx, cancel := context.WithTimeout(ctx, r.opt.Timeout)
 	defer cancel()
-	p, err := startStudent(ictx, bin, work, studentEnv(work), r.opt.OutputCap)
+	p, err := startStudent(ictx, bin, work, studentEnv(work), r.opt)
 	if err != nil {
 		return fail(Fail, "checker error: "+err.Error(), "")
 	}
 	defer p.stop()
+	r.containment = p.containment
 	helloDone := false
 	res := r.task.runItem(it.Name, srcDirOf(r.vdir), func(c *Ctx) any {
 		p.hello()

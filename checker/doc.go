@@ -1,43 +1,66 @@
 // Package checker scores a student's task package against the reference
 // solutions and renders the rubric table.
 //
+// # The trust boundary
+//
+// The student's code is hostile, not just buggy. It runs in a student
+// process built from the student's package and a generated main calling
+// nnkit/checker/harness, and nothing else of the checker: no rubric, no
+// reference solution, no fixture, no answer (a check of `go list -deps`
+// before anything runs refuses any other package). The harness answers
+// calls that the checker sends over a pipe (nnkit/checker/wire: a
+// versioned, size-limited protocol) with what the student's function
+// returned and what became of its arguments. The checker, in its own
+// process, draws the inputs, runs the reference, compares and scores;
+// nothing the student process writes or prints becomes a score, and
+// every score is clamped to [0, max] here.
+//
 // # How a package is checked
 //
 // Check(ctx, "exercises/task1", opts) works in four steps, so that nothing
 // a student writes can stop the other items from being graded:
 //
-//  1. Rules, on the source (go/parser): every graded function must be
-//     declared with its exact signature, and every import must be in the
-//     task's allowed list. A missing or renamed function, a changed
-//     signature or a forbidden import is reported as "rule broken" with
-//     the rule and file:line, and costs only the items it touches (an
-//     import costs the graded functions that use it, directly or through
-//     helpers that are not graded).
-//  2. Build: the student's files are placed, through `go test -overlay`,
+//  1. Rules, on the whole package's source (go/parser, rules*.go): every
+//     graded function declared with its exact signature; every import of
+//     every file in the task's allowed list; no //go: directives, cgo,
+//     unsafe, assembly or other non-Go sources, go.mod, vendor/, links,
+//     build constraints; every file's package clause the task's. What a
+//     graded function or graded method reaches costs that item; what
+//     runs regardless of items (init, package-level variables, blank and
+//     dot imports, code no item owns) costs the whole task. Every
+//     message names file:line and the fix. The declarations a rule
+//     refuses are stubbed out before the build, so they never run.
+//  2. Build: the student's files are placed, through `go build -overlay`,
 //     at the virtual package checker/internal/virtual/taskN inside the
-//     module, beside a generated external test file that assigns the
-//     well-formed graded functions to the task's funcs struct (missing
-//     ones stay nil) and whose TestMain calls ChildMain. The student's own
-//     _test.go files are left out. Nothing is written to the student's
-//     folder, which may be anywhere.
-//  3. `go test -c` compiles the binary once. When it fails, each compiler
-//     error is mapped to the function around it (or the method, when an
-//     item lists it in Item.Methods, as Residual.Forward); those are
-//     stubbed out (gen.StubFuncs keeps every other line where it was) and
-//     the build is retried, so a compile error in one function costs
-//     the items that reach that function and names it. An error outside
-//     any function fails every item with its position.
-//  4. Every item runs in its own child process of that binary
-//     (NNKIT_CHECK_ITEM names it, NNKIT_CHECK_OUT the result file), with
-//     a time limit (Options.Timeout, DefaultTimeout) and capped output. A
-//     panic is recovered and located in the student's file:line; a crash,
-//     os.Exit, an endless loop or megabytes of output cost that item only.
+//     module, with the generated main beside it. Every graded function
+//     declared with its signature is renamed and wrapped (redirect.go):
+//     called from another graded function's code, the wrapper asks the
+//     checker, which answers with the reference's result, so a mistake
+//     costs points once. The student's own _test.go files are left out;
+//     nothing is written to the student's folder.
+//  3. When the build fails, each compiler error is mapped to the function
+//     around it (or the method, when an item lists it in Item.Methods, as
+//     Residual.Forward); those are stubbed out (gen.StubFuncs keeps every
+//     other line where it was) and the build is retried, so a compile
+//     error in one function costs the items that reach that function and
+//     names it. An error outside any function fails every item.
+//  4. Every item starts a fresh student process (a time limit,
+//     Options.Timeout, and capped output; it dies with the checker and
+//     takes whatever it started with it) and runs its check here, calling
+//     the student's functions through proxies. A panic in the student's
+//     code comes back located at the student's file:line; a crash, an
+//     exit, an endless loop, a malformed or oversized reply cost that item
+//     only. An init that never lets the program answer is reported once
+//     for all items.
 //
-// The checker guards against mistakes, not malice: a child could forge
-// its result file. `check grade` adds what docs/grading.md describes
-// (only the task files taken from a submission, a restored kit per
-// student, fresh inputs, limits, an audit of task 3's use of os) and
-// states its threat model.
+// Values cross the pipe by reflection (matrices, tensors, loaders,
+// training histories; see nnkit/checker/wire). Modules of the engine's
+// layer types cross as their fields, so the checker sees a student's
+// network layer by layer with its parameters; a module of the student's
+// own type (task 4's Residual) stays in the student process and its
+// Forward runs there. The engine's layer generator crosses with every
+// call, so nn.Seed in a check decides the weights a student's
+// constructor draws.
 //
 // # Rubric conventions
 //

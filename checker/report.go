@@ -43,6 +43,9 @@ type Result struct {
 // Report is the results of one or more tasks, in rubric order.
 type Report struct {
 	Results []Result `json:"results"`
+	// Containment says what contained the student processes (see
+	// nnkit/checker/sandbox); empty when none ran.
+	Containment string `json:"containment,omitempty"`
 }
 
 // Total sums earned and maximum points (hand-graded items count in Max

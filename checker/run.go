@@ -3,12 +3,10 @@ package checker
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -18,6 +16,7 @@ import (
 	"time"
 
 	"nnkit/checker/gen"
+	"nnkit/checker/launch"
 	"nnkit/internal/gotool"
 )
 
@@ -39,6 +38,14 @@ type Options struct {
 	// OutputCap limits the output kept per item; 0 means
 	// DefaultOutputCap.
 	OutputCap int
+	// MemoryBytes limits each student process's address space (a Go
+	// program reserves about 800 MiB as it starts); 0 inherits the limit.
+	MemoryBytes uint64
+	// Hidden are folders the student process must not see (check grade's
+	// results and the other students' folders), beside the kit's own
+	// secrets (the solutions, the fixtures, the conceptual answers),
+	// which are always hidden.
+	Hidden []string
 	// Go is the go command; empty means "go" on $PATH, else GOROOT's.
 	Go string
 	// Log, when not nil, receives one line per step.
@@ -126,10 +133,13 @@ type run struct {
 	pkg     *pkgSource
 	tmp     string
 	vdir    string // the virtual package directory
+	prog    *launch.Program
 	results map[string]*Result
 	bound   map[string]bool         // graded functions bound into the suite
 	broken  map[string]compileError // functions stubbed because they do not compile
 	notes   []Result
+	// containment is what contained the last student process.
+	containment string
 	// ruleStubs are the declarations that use what the rules forbid:
 	// they are stubbed out before the build, so that no item runs them.
 	ruleStubs []string
@@ -160,6 +170,7 @@ func (r *run) report() Report {
 		rep.Results = append(rep.Results, res)
 	}
 	rep.Results = append(rep.Results, r.notes...)
+	rep.Containment = r.containment
 	return rep
 }
 
@@ -196,7 +207,7 @@ func (r *run) check(ctx context.Context, dir string) (Report, error) {
 		return r.report(), nil // nothing left to build for
 	}
 
-	// 2. Build the test binary, stubbing functions that do not compile.
+	// 2. Build the student program, stubbing functions that do not compile.
 	r.tmp, err = os.MkdirTemp("", "nnkit-check-")
 	if err != nil {
 		return Report{}, err
@@ -305,8 +316,10 @@ func main() {
 // beside it. It returns "" when the package cannot be compiled at all
 // (every item is then settled).
 func (r *run) build(ctx context.Context) (string, error) {
-	r.vdir = filepath.Join(r.opt.Root, filepath.FromSlash(virtualBase), r.task.Name)
-	importPath := "nnkit/" + virtualBase + "/" + r.task.Name
+	prog := &launch.Program{Root: r.opt.Root, Dir: virtualBase, Go: r.opt.Go, Work: r.tmp}
+	r.prog = prog
+	r.vdir = prog.VirtualDir(r.task.Name)
+	importPath := prog.ImportPath(r.task.Name)
 	r.broken = map[string]compileError{}
 	sources := map[string][]byte{}
 	for name, f := range r.pkg.files {
@@ -317,7 +330,6 @@ func (r *run) build(ctx context.Context) (string, error) {
 		return "", nil
 	}
 	bin := filepath.Join(r.tmp, r.task.Name+".student")
-	mainDir := r.vdir + "main"
 	for round := 0; ; round++ {
 		var funcs []string
 		for _, f := range r.task.Funcs() {
@@ -329,45 +341,33 @@ func (r *run) build(ctx context.Context) (string, error) {
 		if err := harnessTmpl.Execute(&b, map[string]any{"Import": importPath, "Funcs": funcs}); err != nil {
 			return "", err
 		}
-		mainPath := filepath.Join(r.tmp, "main.go")
-		if err := os.WriteFile(mainPath, b.Bytes(), 0o644); err != nil {
-			return "", err
-		}
-		replace := map[string]string{filepath.Join(mainDir, "main.go"): mainPath}
 		built, err := withRedirects(r.task, r.pkg.name, sources, r.redirectable())
 		if err != nil {
 			return "", err
 		}
-		for name, src := range built {
-			p := filepath.Join(r.tmp, "src", name)
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				return "", err
-			}
-			if err := os.WriteFile(p, src, 0o644); err != nil {
-				return "", err
-			}
-			replace[filepath.Join(r.vdir, name)] = p
-		}
-		ov, _ := json.Marshal(map[string]any{"Replace": replace})
-		ovPath := filepath.Join(r.tmp, "overlay.json")
-		if err := os.WriteFile(ovPath, ov, 0o644); err != nil {
-			return "", err
-		}
+		prog.Main = b.Bytes()
+		prog.Packages = map[string]map[string][]byte{r.task.Name: built}
 		r.logf("building %s from %s", r.task.Name, r.pkg.dir)
-		cmd := exec.CommandContext(ctx, r.opt.Go, "build", "-o", bin, "-overlay", ovPath, importPath+"main")
-		cmd.Dir = r.opt.Root
-		out, err := cmd.CombinedOutput()
+		out, err := prog.Build(ctx, bin)
 		if err == nil {
-			if bad, err := r.linked(ctx, ovPath, importPath+"main"); err != nil {
+			deps, err := prog.Deps(ctx)
+			if err != nil {
 				return "", err
-			} else if len(bad) > 0 {
+			}
+			var bad []string
+			for _, d := range deps {
+				if !studentLinkAllowed(d, importPath, prog.MainPath()) {
+					bad = append(bad, d)
+				}
+			}
+			if len(bad) > 0 {
 				r.failAll(fmt.Sprintf("the student program would link %s, which a student's code may not reach (only the engine, data, gonum and the standard library)", strings.Join(bad, ", ")))
 				return "", nil
 			}
 			return bin, nil
 		}
-		if ctx.Err() != nil {
-			return "", ctx.Err()
+		if !errors.Is(err, launch.ErrCompile) {
+			return "", err
 		}
 		errs := r.compileErrors(string(out))
 		if len(errs) == 0 || round >= 4 {
@@ -414,38 +414,18 @@ func (r *run) build(ctx context.Context) (string, error) {
 	}
 }
 
-// linked lists the packages the student program links that are not on
-// the allow-list (studentLinkAllowed): the last line of defence should
-// the source rules ever let an import of the checker or a solution
-// through.
-func (r *run) linked(ctx context.Context, overlay, pkg string) ([]string, error) {
-	cmd := exec.CommandContext(ctx, r.opt.Go, "list", "-deps", "-overlay", overlay, pkg)
-	cmd.Dir = r.opt.Root
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("listing the student program's packages: %v", err)
-	}
-	var bad []string
-	for _, p := range strings.Fields(string(out)) {
-		if !studentLinkAllowed(p, pkg) {
-			bad = append(bad, p)
-		}
-	}
-	return bad, nil
-}
-
-// studentLinkAllowed says whether a student program (main package
-// mainPkg) may link package p: the standard library, the student's
-// package and the generated main, the harness and its protocol, the
+// studentLinkAllowed says whether a student program may link package p:
+// the standard library, the student's package pkg and the generated main
+// mainPkg, the harness and its protocol, the
 // engine (tensor, nn, optim and their internal kernels), data, progress
 // and the third-party modules those use. Not the checker, the solutions,
 // the fixtures, nn/nntest or the conceptual answers.
-func studentLinkAllowed(p, mainPkg string) bool {
+func studentLinkAllowed(p, pkg, mainPkg string) bool {
 	first, _, _ := strings.Cut(p, "/")
 	switch {
-	case !strings.Contains(first, ".") && first != "nnkit":
+	case !strings.Contains(first, ".") && first != launch.Module:
 		return true // the standard library
-	case p == mainPkg || p == strings.TrimSuffix(mainPkg, "main"):
+	case p == pkg || p == mainPkg:
 		return true
 	}
 	for _, prefix := range []string{"gonum.org/v1/gonum/", "golang.org/x/sys/", "nnkit/tensor/", "nnkit/data/internal/"} {
@@ -599,13 +579,10 @@ func (r *run) failAll(reason string) {
 // unvirtual turns paths in the virtual directory back into base names.
 func (r *run) unvirtual(s string) string {
 	s = strings.ReplaceAll(s, ownPrefix, "")
-	s = strings.ReplaceAll(s, r.vdir+string(filepath.Separator), "")
-	rel, err := filepath.Rel(r.opt.Root, r.vdir)
-	if err == nil {
-		s = strings.ReplaceAll(s, "./"+filepath.ToSlash(rel)+"/", "")
-		s = strings.ReplaceAll(s, filepath.ToSlash(rel)+"/", "")
+	if r.prog == nil {
+		return s
 	}
-	return s
+	return r.prog.Unvirtual(s, map[string]string{r.task.Name: ""})
 }
 
 func firstLine(s string) string {

@@ -7,9 +7,11 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"sync"
 
+	"nnkit/checker/sandbox"
 	"nnkit/checker/wire"
 	"nnkit/nn"
 	"nnkit/tensor"
@@ -21,7 +23,8 @@ import (
 // nothing the process writes anywhere else is read, except its output,
 // which is shown to the student.
 type studentProc struct {
-	cmd    *exec.Cmd
+	kill        func() // ends the process and everything it started
+	containment string // what contained it, in words
 	req    io.WriteCloser // the process's fd 3
 	rep    io.ReadCloser  // the process's fd 4
 	output *capWriter
@@ -32,8 +35,9 @@ type studentProc struct {
 	ctx    context.Context
 }
 
-// startStudent starts bin with the checker's pipes and says hello.
-func startStudent(ctx context.Context, bin, dir string, env []string, outputCap int) (*studentProc, error) {
+// startStudent starts bin in dir, contained (see nnkit/checker/sandbox)
+// where this program allows it, with the checker's pipes as fds 3 and 4.
+func startStudent(ctx context.Context, bin, dir string, env []string, opt Options) (*studentProc, error) {
 	reqR, reqW, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -44,15 +48,42 @@ func startStudent(ctx context.Context, bin, dir string, env []string, outputCap 
 		reqW.Close()
 		return nil, err
 	}
-	p := &studentProc{req: reqW, rep: repR, output: &capWriter{max: outputCap}, waited: make(chan struct{}), ctx: ctx}
+	p := &studentProc{req: reqW, rep: repR, output: &capWriter{max: opt.OutputCap}, waited: make(chan struct{}), ctx: ctx}
 	p.peer = wire.RemotePeer{Via: p}
-	cmd := exec.Command(bin)
-	cmd.Dir = dir
-	cmd.Env = env
-	cmd.Stdout, cmd.Stderr = p.output, p.output
-	cmd.ExtraFiles = []*os.File{reqR, repW} // fds 3 and 4
-	cmd.SysProcAttr = studentSysProcAttr()
-	err = cmd.Start()
+	if sandbox.Available() {
+		var sp *sandbox.Process
+		sp, err = sandbox.Start(ctx, sandbox.Spec{Path: bin, Env: env, Dir: dir, Stdout: p.output, Stderr: p.output,
+			ExtraFiles: []*os.File{reqR, repW}, MemoryBytes: opt.MemoryBytes, Hidden: hiddenPaths(opt)})
+		if err == nil {
+			p.containment = sp.Containment().String()
+			p.kill = sp.Kill
+			go func() {
+				p.err = sp.Wait()
+				close(p.waited)
+			}()
+		}
+	} else {
+		cmd := exec.Command(bin)
+		cmd.Dir, cmd.Env = dir, env
+		cmd.Stdout, cmd.Stderr = p.output, p.output
+		cmd.ExtraFiles = []*os.File{reqR, repW}
+		cmd.SysProcAttr = studentSysProcAttr()
+		if err = cmd.Start(); err == nil {
+			p.containment = "own process group only (this program did not call sandbox.Main)"
+			p.kill = func() { killGroup(cmd.Process.Pid) }
+			go func() {
+				p.err = cmd.Wait()
+				close(p.waited)
+			}()
+			go func() {
+				select {
+				case <-ctx.Done():
+					p.kill()
+				case <-p.waited:
+				}
+			}()
+		}
+	}
 	reqR.Close()
 	repW.Close()
 	if err != nil {
@@ -60,19 +91,23 @@ func startStudent(ctx context.Context, bin, dir string, env []string, outputCap 
 		repR.Close()
 		return nil, fmt.Errorf("starting the student process: %w", err)
 	}
-	p.cmd = cmd
-	go func() {
-		p.err = cmd.Wait()
-		close(p.waited)
-	}()
-	go func() {
-		select {
-		case <-ctx.Done():
-			p.kill()
-		case <-p.waited:
-		}
-	}()
 	return p, nil
+}
+
+// hiddenPaths are the folders a student process must not see: the kit's
+// secrets, the caller's, and the folders of Unix sockets (a read-only
+// mount does not stop a connect). Paths that do not exist are left out.
+func hiddenPaths(opt Options) []string {
+	var out []string
+	for _, p := range append([]string{
+		filepath.Join(opt.Root, "solutions"), filepath.Join(opt.Root, "testdata", "fixtures"),
+		filepath.Join(opt.Root, "conceptual", "reference"), "/run", "/var/run", "/tmp/.X11-unix",
+	}, opt.Hidden...) {
+		if _, err := os.Stat(p); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // hello checks that the process speaks the checker's protocol; it
@@ -84,13 +119,6 @@ func (p *studentProc) hello() {
 	d := wire.NewDecoder(b[1:], nil)
 	if v := d.Uint(); b[0] != wire.ReplyHello || d.Done() != nil || v != wire.Version {
 		panic(studentGone{reason: fmt.Sprintf("the student process did not answer the checker's hello (protocol %d)", wire.Version)})
-	}
-}
-
-// kill ends the process and everything it started.
-func (p *studentProc) kill() {
-	if p.cmd != nil && p.cmd.Process != nil {
-		killGroup(p.cmd.Process.Pid)
 	}
 }
 

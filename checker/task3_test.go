@@ -2,6 +2,7 @@ package checker
 
 import (
 	"io"
+	"nnkit/checker/sandbox"
 	"os"
 	"strings"
 	"testing"
@@ -66,7 +67,10 @@ func contains(s []string, x string) bool {
 	return false
 }
 
+// TestMain: the student processes the checker's tests start run
+// contained, through this test binary as the sandbox's setup stub.
 func TestMain(m *testing.M) {
+	sandbox.Main()
 	task3.Output = io.Discard
 	os.Exit(m.Run())
 }

@@ -114,6 +114,11 @@ type Spec struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// ExtraFiles are passed to the student binary as descriptors 3, 4,
+	// ... (as in os/exec.Cmd), every other descriptor above 2 closed:
+	// the checker talks to its student process over two pipes there,
+	// so that what the student's code prints cannot mix with replies.
+	ExtraFiles []*os.File
 
 	// Limits, applied with setrlimit; zero leaves a limit as inherited.
 	// Core dumps are always off (RLIMIT_CORE 0).
@@ -207,6 +212,11 @@ func (c Containment) String() string {
 	return strings.Join(parts, "; ")
 }
 
+// Available reports whether Start can run here: the host program called
+// Main. A library (the checker) that may be linked into programs that do
+// not uses it to fall back, saying so, rather than fail.
+func Available() bool { return mainCalled.Load() }
+
 // mainCalled records that the host program called Main, without which the
 // re-executed stub would run the host program instead of the setup.
 var mainCalled atomic.Bool
@@ -284,6 +294,9 @@ func clean(spec Spec) (*Spec, error) {
 	var err error
 	if s.Path == "" {
 		return nil, errors.New("sandbox: Spec.Path is empty: expected the student binary")
+	}
+	if len(s.ExtraFiles) > 16 {
+		return nil, fmt.Errorf("sandbox: %d ExtraFiles, expected at most 16", len(s.ExtraFiles))
 	}
 	if s.Path, err = resolve(s.Path); err != nil {
 		return nil, fmt.Errorf("sandbox: student binary: %w", err)

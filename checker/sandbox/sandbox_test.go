@@ -138,6 +138,19 @@ func main() {
 		for {
 			time.Sleep(time.Hour)
 		}
+	case "fd3to4": // copies each line from fd 3 to fd 4, upper-cased, then lists its fds
+		in, out := os.NewFile(3, "in"), os.NewFile(4, "out")
+		sc := bufio.NewScanner(in)
+		for sc.Scan() {
+			fmt.Fprintln(out, strings.ToUpper(sc.Text()))
+		}
+		var fds []int
+		for fd := 0; fd < 64; fd++ {
+			if _, _, e := syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0); e == 0 {
+				fds = append(fds, fd)
+			}
+		}
+		fmt.Fprintln(out, fds)
 	case "echo": // answers each line, upper-cased, until end of input
 		sc := bufio.NewScanner(os.Stdin)
 		for sc.Scan() {
@@ -1002,6 +1015,46 @@ func TestPipes(t *testing.T) {
 			inW.Close()
 			if err := p.Wait(); err != nil {
 				t.Errorf("expected exit status 0 after the end of input, found %v", err)
+			}
+		})
+	}
+}
+
+// TestExtraFiles: the caller's ExtraFiles reach the student binary as fds
+// 3 and 4 (the checker's request and reply pipes), and nothing else above
+// 2 does, in both modes.
+func TestExtraFiles(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			m.use(t)
+			reqR, reqW, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			repR, repW, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer reqW.Close()
+			defer repR.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), safetyNet)
+			defer cancel()
+			p, err := Start(ctx, Spec{Path: probePath(t), Args: []string{"fd3to4"}, Dir: t.TempDir(), Stderr: os.Stderr, ExtraFiles: []*os.File{reqR, repW}})
+			reqR.Close()
+			repW.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Wait()
+			defer p.Kill()
+			fmt.Fprintln(reqW, "hello")
+			reqW.Close()
+			sc := bufio.NewScanner(repR)
+			if !sc.Scan() || sc.Text() != "HELLO" {
+				t.Fatalf("expected HELLO back on fd 4, found %q (%v)", sc.Text(), sc.Err())
+			}
+			if !sc.Scan() || sc.Text() != "[0 1 2 3 4]" {
+				t.Fatalf("expected open fds [0 1 2 3 4], found %q", sc.Text())
 			}
 		})
 	}

@@ -28,6 +28,9 @@ type stubConfig struct {
 	Hidden     []string
 	Limits     []rlimit
 	Namespaces bool
+	// ExtraFiles is how many of the caller's files follow the status
+	// pipe (fds 4, ...); the stub moves them to 3, ... before the exec.
+	ExtraFiles int
 	// LegacyRemount makes the stub remount mount by mount instead of using
 	// mount_setattr(2), as on kernels older than 5.12 (tests).
 	LegacyRemount bool
@@ -116,7 +119,7 @@ func startStub(ctx context.Context, s *Spec, ns bool, fallback string) (*Process
 		Path: s.Path, Args: s.Args, Env: s.Env, Dir: s.Dir,
 		ReadOnly: s.ReadOnly, Hidden: s.Hidden,
 		Namespaces: ns, LegacyRemount: testLegacyRemount, NestedUserNS: testNestedUserNS,
-		NoFreshProc: testNoFreshProc,
+		NoFreshProc: testNoFreshProc, ExtraFiles: len(s.ExtraFiles),
 	}
 	for _, l := range []rlimit{
 		{"as", unix.RLIMIT_AS, s.MemoryBytes},
@@ -146,7 +149,7 @@ func startStub(ctx context.Context, s *Spec, ns bool, fallback string) (*Process
 		Stdin:       s.Stdin,
 		Stdout:      s.Stdout,
 		Stderr:      s.Stderr,
-		ExtraFiles:  []*os.File{statusW},
+		ExtraFiles:  append([]*os.File{statusW}, s.ExtraFiles...),
 		SysProcAttr: sysProcAttr(ns),
 		WaitDelay:   waitDelay,
 	}
@@ -276,10 +279,20 @@ func runStub(raw string) {
 	// they are set on the thread that then execs.
 	runtime.LockOSThread()
 	// Descriptors the checker inherited without close-on-exec (from a shell,
-	// a CI runner) pass through os/exec; none may reach the student. This
-	// includes the status pipe, fd 3.
-	closeOnExecFrom(3)
-	status := os.NewFile(3, "sandbox status")
+	// a CI runner) pass through os/exec; none may reach the student. The
+	// status pipe (fd 3) moves out of the way, close-on-exec, and the
+	// caller's ExtraFiles (fds 4, ...) move down to 3, ...
+	statusFD, err := unix.FcntlInt(3, unix.F_DUPFD_CLOEXEC, 3+extraFilesOf(raw)+1)
+	if err != nil {
+		os.Exit(127) // nowhere to report it: Start sees the status pipe close empty
+	}
+	for i := range extraFilesOf(raw) {
+		if unix.Dup2(4+i, 3+i) != nil {
+			os.Exit(127)
+		}
+	}
+	closeOnExecFrom(3 + extraFilesOf(raw))
+	status := os.NewFile(uintptr(statusFD), "sandbox status")
 	enc := json.NewEncoder(status)
 	fail := func(format string, args ...any) {
 		_ = enc.Encode(stubMessage{Error: fmt.Sprintf(format, args...)})
@@ -319,8 +332,18 @@ func runStub(raw string) {
 		fail("dropping privileges: %v", err)
 	}
 	argv := append([]string{cfg.Path}, cfg.Args...)
-	err := syscall.Exec(cfg.Path, argv, cfg.Env)
+	err = syscall.Exec(cfg.Path, argv, cfg.Env)
 	fail("exec %s: %v", cfg.Path, err)
+}
+
+// extraFilesOf reads ExtraFiles from the stub's configuration before the
+// rest of it is parsed (the descriptors move before anything can fail).
+func extraFilesOf(raw string) int {
+	var cfg struct{ ExtraFiles int }
+	if json.Unmarshal([]byte(raw), &cfg) != nil || cfg.ExtraFiles < 0 || cfg.ExtraFiles > 16 {
+		return 0
+	}
+	return cfg.ExtraFiles
 }
 
 // setLimit lowers a limit to soft and hard; neither is raised above the
