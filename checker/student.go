@@ -23,16 +23,16 @@ import (
 // nothing the process writes anywhere else is read, except its output,
 // which is shown to the student.
 type studentProc struct {
-	kill        func() // ends the process and everything it started
-	containment string // what contained it, in words
-	req    io.WriteCloser // the process's fd 3
-	rep    io.ReadCloser  // the process's fd 4
-	output *capWriter
-	peer   wire.RemotePeer
-	waited chan struct{}
-	task   *Task // whose reference answers the process's questions
-	err    error // the process's exit, once waited
-	ctx    context.Context
+	kill        func()         // ends the process and everything it started
+	containment string         // what contained it, in words
+	req         io.WriteCloser // the process's fd 3
+	rep         io.ReadCloser  // the process's fd 4
+	output      *capWriter
+	peer        wire.RemotePeer
+	waited      chan struct{}
+	task        *Task // whose reference answers the process's questions
+	err         error // the process's exit, once waited
+	ctx         context.Context
 }
 
 // startStudent starts bin in dir, contained (see nnkit/checker/sandbox)
