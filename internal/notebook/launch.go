@@ -16,6 +16,7 @@ import (
 	"strings"
 	"text/template"
 
+	studentprog "nnkit/checker/launch"
 	"nnkit/internal/gotool"
 )
 
@@ -120,8 +121,12 @@ func (l Launch) Run(ctx context.Context) error {
 	}
 	defer os.RemoveAll(tmp)
 
-	replace := map[string]string{}
+	prog := &studentprog.Program{Root: l.Root, Dir: virtualBase, Go: goCmd, Work: tmp, Packages: map[string]map[string][]byte{}}
+	if NeedsCUDA(l.Options.Device) {
+		prog.Tags = []string{"cuda"}
+	}
 	paths := map[string]string{} // virtual dir -> the student's folder
+	real := map[string]string{}  // package -> the student's folder
 	type imp struct{ Name, Path string }
 	var imports []imp
 	pkgs := append([]string{l.Task}, Needs(l.Task)...)
@@ -130,28 +135,26 @@ func (l Launch) Run(ctx context.Context) error {
 		if !ok {
 			return fmt.Errorf("%w: no folder for %s", ErrSetup, p)
 		}
-		vdir := filepath.Join(l.Root, filepath.FromSlash(virtualBase), p)
 		names, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil {
 			return err
 		}
-		n := 0
+		files := map[string][]byte{}
 		for _, name := range names {
 			if strings.HasSuffix(name, "_test.go") {
 				continue
 			}
-			abs, err := filepath.Abs(name)
-			if err != nil {
+			if files[filepath.Base(name)], err = os.ReadFile(name); err != nil {
 				return err
 			}
-			replace[filepath.Join(vdir, filepath.Base(name))] = abs
-			n++
 		}
-		if n == 0 {
+		if len(files) == 0 {
 			return fmt.Errorf("%w: %s: no Go files (expected the %s package)", ErrSetup, dir, p)
 		}
-		paths[vdir] = dir
-		imports = append(imports, imp{Name: "pkg" + p, Path: "nnkit/" + virtualBase + "/" + p})
+		prog.Packages[p] = files
+		paths[prog.VirtualDir(p)] = dir
+		real[p] = dir
+		imports = append(imports, imp{Name: "pkg" + p, Path: prog.ImportPath(p)})
 	}
 	type field struct{ Field, Pkg, Func string }
 	var fields []field
@@ -167,35 +170,22 @@ func (l Launch) Run(ctx context.Context) error {
 	if err := mainTmpl.Execute(&src, map[string]any{"Imports": imports, "Task": l.Task, "Type": typ, "Fields": fields}); err != nil {
 		return err
 	}
-	mainPath := filepath.Join(tmp, "main.go")
-	if err := os.WriteFile(mainPath, src.Bytes(), 0o644); err != nil {
-		return err
-	}
-	mainDir := filepath.Join(l.Root, filepath.FromSlash(virtualBase), "run"+l.Task)
-	replace[filepath.Join(mainDir, "main.go")] = mainPath
-	ov, _ := json.Marshal(map[string]any{"Replace": replace})
-	ovPath := filepath.Join(tmp, "overlay.json")
-	if err := os.WriteFile(ovPath, ov, 0o644); err != nil {
-		return err
-	}
+	prog.Main = src.Bytes()
 
 	bin := filepath.Join(tmp, "run"+l.Task)
 	if runtime.GOOS == "windows" {
 		bin += ".exe"
 	}
 	fmt.Fprintf(l.Stderr, "building %s from %s ...\n", l.Task, l.describeDirs(pkgs))
-	buildArgs := []string{"build", "-o", bin, "-overlay", ovPath}
-	if NeedsCUDA(l.Options.Device) {
-		buildArgs = append(buildArgs, "-tags", "cuda")
-	}
-	build := exec.CommandContext(ctx, goCmd, append(buildArgs, "./"+virtualBase+"/run"+l.Task)...)
-	build.Dir = l.Root
-	out, err := build.CombinedOutput()
+	out, err := prog.Build(ctx, bin)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	if err != nil && !errors.Is(err, studentprog.ErrCompile) {
+		return err
+	}
 	if err != nil {
-		msg := unvirtual(string(out), paths, l.Root)
+		msg := prog.Unvirtual(out, real)
 		fmt.Fprint(l.Stderr, msg)
 		return fmt.Errorf("%w: %s (`check %s` says which items it costs)", ErrBuild, firstError(msg), DotSlash(l.Dirs[l.Task]))
 	}
@@ -217,7 +207,7 @@ func (l Launch) Run(ctx context.Context) error {
 	// gets the output through a pipe, and the bar prints plain lines.
 	cmd.Stdout = l.Stdout
 	var crash bytes.Buffer
-	stderr := &lineRewriter{w: l.Stderr, paths: paths, root: l.Root, keep: &crash}
+	stderr := &lineRewriter{w: l.Stderr, unvirtual: func(s string) string { return prog.Unvirtual(s, real) }, keep: &crash}
 	cmd.Stderr = stderr
 	err = cmd.Run()
 	stderr.Flush()
@@ -250,19 +240,6 @@ func (l Launch) describeDirs(pkgs []string) string {
 	return strings.Join(s, " and ")
 }
 
-// unvirtual turns the virtual paths in the go command's output back into
-// the student's folders.
-func unvirtual(s string, paths map[string]string, root string) string {
-	for vdir, real := range paths {
-		s = strings.ReplaceAll(s, vdir+string(filepath.Separator), real+string(filepath.Separator))
-		if rel, err := filepath.Rel(root, vdir); err == nil {
-			s = strings.ReplaceAll(s, "./"+filepath.ToSlash(rel)+"/", filepath.ToSlash(real)+"/")
-			s = strings.ReplaceAll(s, filepath.ToSlash(rel)+"/", filepath.ToSlash(real)+"/")
-		}
-	}
-	return s
-}
-
 func firstError(s string) string {
 	for _, l := range strings.Split(s, "\n") {
 		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
@@ -275,11 +252,10 @@ func firstError(s string) string {
 // lineRewriter copies the child's standard error line by line with the
 // virtual paths replaced by the student's, keeping a copy in keep.
 type lineRewriter struct {
-	w     io.Writer
-	paths map[string]string
-	root  string
-	keep  *bytes.Buffer
-	buf   []byte
+	w         io.Writer
+	unvirtual func(string) string
+	keep      *bytes.Buffer
+	buf       []byte
 }
 
 func (r *lineRewriter) Write(p []byte) (int, error) {
@@ -304,7 +280,7 @@ func (r *lineRewriter) Flush() {
 }
 
 func (r *lineRewriter) emit(line string) {
-	line = unvirtual(line, r.paths, r.root)
+	line = r.unvirtual(line)
 	if r.keep.Len() < 1<<20 {
 		r.keep.WriteString(line)
 	}
