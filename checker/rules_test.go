@@ -123,6 +123,7 @@ func Train(X *mat.Dense, y []float64, W *mat.Dense, K []float64, lr float64, num
 	"task4": {"task4.go": `package task4
 
 import (
+	"slices"
 	"nnkit/nn"
 	"nnkit/tensor"
 )
@@ -306,9 +307,6 @@ func TestRulesWholePackage(t *testing.T) {
 		{name: "method no item grades", task: "task4", whole: true,
 			files: map[string]string{"b.go": "package task4\n\nimport \"os\"\n\nfunc (r *Residual) String() string { return os.Getenv(\"HOME\") }\n"},
 			want:  "method Residual.String at b.go:5 uses it, and no item grades that method"},
-		{name: "own tests", task: "task1",
-			files: map[string]string{"task1_test.go": "package task1\n\nimport \"os\"\n\nfunc init() { os.Exit(0) }\n"},
-			want:  "ignored task1_test.go: the checker builds only the non-test files, so your own tests do not run here"},
 		{name: "files go build skips", task: "task1",
 			files: map[string]string{"_old.go": "package task1\n\nimport \"os\"\n\nfunc init() { os.Exit(0) }\n", ".#task1.go": "link:nowhere"},
 			want:  "ignored .#task1.go, _old.go: go build skips files whose names start with _ or ., and so does the checker"},
@@ -466,5 +464,25 @@ func TestRuleTaskOf(t *testing.T) {
 	vs, _ := checkRules(Task1, p)
 	if len(vs) == 0 || !vs[0].wholeTask || !strings.Contains(vs[0].reason, "says package task2") {
 		t.Errorf("first violation %+v, want the package clause, whole task", vs[0])
+	}
+}
+
+// TestRulesIgnoreOwnTests: a student's _test.go files are not built into
+// the student program, so whatever they import breaks no rule and earns
+// no note (the hostile corpus's test_file_forge shows they never run).
+func TestRulesIgnoreOwnTests(t *testing.T) {
+	files := maps.Clone(ruleBases["task1"])
+	files["task1_test.go"] = "package task1\n\nimport \"os\"\n\nfunc init() { os.Exit(0) }\n"
+	dir := filepath.Join(t.TempDir(), "task1")
+	writeTree(t, dir, files)
+	p, err := parsePackage(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vs, _ := checkRules(Task1, p); len(vs) != 0 {
+		t.Errorf("violations for a package whose only extra is a test file: %v", vs)
+	}
+	if !slices.Contains(p.tests, "task1_test.go") {
+		t.Errorf("tests %v: task1_test.go not recorded as left out", p.tests)
 	}
 }

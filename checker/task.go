@@ -119,10 +119,6 @@ func (t *Task) Points() float64 {
 	return s
 }
 
-// FuncsTypeName is the funcs struct's name in package checker, as the
-// generated binding file spells it: "Task1Funcs".
-func (t *Task) FuncsTypeName() string { return t.funcs.Name() }
-
 var registry = map[string]*Task{}
 
 // register adds a task; each task file calls it from a package-level var.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"nnkit/spec"
 	"slices"
 
 	"gonum.org/v1/gonum/mat"
@@ -11,15 +12,8 @@ import (
 	"nnkit/solutions/task1"
 )
 
-// Task1Funcs are the graded functions of task 1 (see nnkit/solutions/task1
-// for their contracts).
-type Task1Funcs struct {
-	Relu        func(X *mat.Dense) *mat.Dense
-	Prelu       func(X *mat.Dense) *mat.Dense
-	DNNForward  func(X, W *mat.Dense, K []float64) (H, A *mat.Dense, O []float64)
-	DNNBackward func(X *mat.Dense, y []float64, W *mat.Dense, K []float64, H, A *mat.Dense, O []float64) (dLdW *mat.Dense, dLdK []float64)
-	Train       func(X *mat.Dense, y []float64, W *mat.Dense, K []float64, lr float64, numEpochs, batchSize int, printLoss bool) (WList []*mat.Dense, KList [][]float64)
-}
+// Task1Funcs are the graded functions of task 1 (nnkit/spec).
+type Task1Funcs = spec.Task1
 
 // task1Reference is the seam through which the reference solution reaches
 // the rubric.
@@ -448,7 +442,7 @@ func checkTrain(c *Ctx, s, ref *Task1Funcs) {
 		if offByOne {
 			c.Lose(2, Fail, "the batches drop the last sample: batch b ends at min((b+1)*batchSize, N), not N-1 (the original template's bug); otherwise right")
 		} else {
-			c.Lose(3, Fail, "%s%s", valuesBad, s.helperHint(ref))
+			c.Lose(3, Fail, "%s%s", valuesBad, helperHint(s, ref))
 			c.Detailf("%s", valuesDetail)
 		}
 	}
@@ -462,7 +456,7 @@ func checkTrain(c *Ctx, s, ref *Task1Funcs) {
 
 // helperHint says when Train's wrong values may come from the student's
 // own DNNForward or DNNBackward, which Train calls.
-func (s *Task1Funcs) helperHint(ref *Task1Funcs) (hint string) {
+func helperHint(s, ref *Task1Funcs) (hint string) {
 	defer func() {
 		if recover() != nil {
 			hint = " (your DNNForward or DNNBackward panics; Train uses them: fix those first)"

@@ -3,6 +3,7 @@ package checker
 import (
 	"fmt"
 	"math"
+	"nnkit/spec"
 	"slices"
 	"strings"
 
@@ -15,12 +16,8 @@ import (
 	"nnkit/tensor"
 )
 
-// Task2Funcs are the graded functions of task 2 (see nnkit/solutions/task2
-// for their contracts).
-type Task2Funcs struct {
-	GetDNN     func() *nn.Sequential
-	TrainTorch func(net *nn.Sequential, X *mat.Dense, y []float64, numEpochs int, lr float64, batchSize int) (WList []*mat.Dense, KList [][]float64)
-}
+// Task2Funcs are the graded functions of task 2 (nnkit/spec).
+type Task2Funcs = spec.Task2
 
 // task2Reference is the seam through which the reference solution reaches
 // the rubric.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"nnkit/spec"
 	"slices"
 	"strings"
 	"sync"
@@ -18,12 +19,8 @@ import (
 	"nnkit/tensor"
 )
 
-// Task3Funcs are the graded functions of task 3 (see nnkit/solutions/task3
-// for their contracts).
-type Task3Funcs struct {
-	GetLeNet func() *nn.Sequential
-	TrainCNN func(net nn.Module, trainIter, testIter *data.Loader, numEpochs int, lr float64, device tensor.Device) []progress.EpochStats
-}
+// Task3Funcs are the graded functions of task 3 (nnkit/spec).
+type Task3Funcs = spec.Task3
 
 // task3Reference is the seam through which the reference solution reaches
 // the rubric.

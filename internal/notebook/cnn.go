@@ -3,6 +3,7 @@ package notebook
 import (
 	"fmt"
 	"math"
+	"nnkit/spec"
 	"slices"
 	"text/tabwriter"
 	"time"
@@ -15,13 +16,10 @@ import (
 )
 
 // TrainCNNFunc is task 3's TrainCNN, which task 4 trains with too.
-type TrainCNNFunc = func(net nn.Module, trainIter, testIter *data.Loader, numEpochs int, lr float64, device tensor.Device) []progress.EpochStats
+type TrainCNNFunc = spec.TrainCNN
 
 // Task3Funcs are task 3's graded functions, as the student wrote them.
-type Task3Funcs struct {
-	GetLeNet func() *nn.Sequential
-	TrainCNN TrainCNNFunc
-}
+type Task3Funcs = spec.Task3
 
 // Task4Funcs are task 4's network and the TrainCNN of the task 3 package
 // beside it (exercises/task3 for exercises/task4).

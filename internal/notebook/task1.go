@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"nnkit/spec"
 	"slices"
 
 	"gonum.org/v1/gonum/mat"
@@ -13,13 +14,7 @@ import (
 )
 
 // Task1Funcs are task 1's graded functions, as the student wrote them.
-type Task1Funcs struct {
-	Relu        func(X *mat.Dense) *mat.Dense
-	Prelu       func(X *mat.Dense) *mat.Dense
-	DNNForward  func(X, W *mat.Dense, K []float64) (H, A *mat.Dense, O []float64)
-	DNNBackward func(X *mat.Dense, y []float64, W *mat.Dense, K []float64, H, A *mat.Dense, O []float64) (dLdW *mat.Dense, dLdK []float64)
-	Train       func(X *mat.Dense, y []float64, W *mat.Dense, K []float64, lr float64, numEpochs, batchSize int, printLoss bool) (WList []*mat.Dense, KList [][]float64)
-}
+type Task1Funcs = spec.Task1
 
 // Task 1's settings: the notebook's 10 epochs of batches of 10, and a
 // learning rate that separates the two cubes in a few epochs.

@@ -3,6 +3,7 @@ package notebook
 import (
 	"fmt"
 	"math"
+	"nnkit/spec"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -13,10 +14,7 @@ import (
 )
 
 // Task2Funcs are task 2's graded functions, as the student wrote them.
-type Task2Funcs struct {
-	GetDNN     func() *nn.Sequential
-	TrainTorch func(net *nn.Sequential, X *mat.Dense, y []float64, numEpochs int, lr float64, batchSize int) (WList []*mat.Dense, KList [][]float64)
-}
+type Task2Funcs = spec.Task2
 
 // Task 2's settings: task 1's epochs and batches; the loss is summed over
 // a batch, so the rate is a tenth of task 1's.
