@@ -163,14 +163,47 @@ func readFolder(dir string, lim Limits) ([]rawFile, []string, error) {
 	return files, msgs, err
 }
 
+// File is one submitted file: the name it had in the submission and its
+// bytes.
+type File struct {
+	Name string
+	Data []byte
+}
+
 // Submission is one student's files, by part.
 type Submission struct {
-	ID     string          // the student ID, or the name of the zip or folder when it holds none
+	// ID is the student ID in the zip's or folder's name (loose files:
+	// in their names), or, when the name holds none, a key derived from
+	// the name (NoID is then set): never an ID found inside.
+	ID     string
+	NoID   bool
 	Source string          // the zip, folder or loose files it came from
-	Files  map[Part][]byte // the parts found
-	From   map[Part]string // the name each part had
+	Files  map[Part][]File // the parts found; a task may come in several files (task 3 as lenet.go and train.go)
 	Notes  []string        // what the student should hear: misnamed, missing, rejected, ignored
 	Flags  []string        // short tags for grades.csv: misnamed, missing, rejected, ...
+	Empty  bool            // nothing at all in it (an empty folder or zip): not graded
+}
+
+// Has says whether part p was submitted.
+func (s *Submission) Has(p Part) bool { return len(s.Files[p]) > 0 }
+
+// fileName is the name part p should have in this submission ("ID" in
+// place of the ID when its name holds none).
+func (s *Submission) fileName(p Part) string {
+	if s.NoID {
+		return FileName(p, "ID")
+	}
+	return FileName(p, s.ID)
+}
+
+// hasConceptual says whether any conceptual answer was submitted.
+func (s *Submission) hasConceptual() bool {
+	for _, p := range Parts() {
+		if !strings.HasPrefix(string(p), "task") && s.Has(p) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Submission) flag(f string) {
@@ -189,20 +222,49 @@ func (s *Submission) note(flag, format string, args ...any) {
 	}
 }
 
-// Discover reads a folder of submissions: ID_assignment2.zip files,
-// folders (one per student), and loose files named by the convention
-// (grouped by the ID in their names). Warnings are about files no
-// student could be found for.
-func Discover(dir string, lim Limits) (subs []*Submission, warnings []string, err error) {
-	ents, err := os.ReadDir(dir)
+// Discover reads the submissions at root: a folder of ID_assignment2.zip
+// files, folders (one per student) and loose files named by the
+// convention (grouped by the ID in their names), or a single zip (or
+// folder) given by itself. Warnings are about entries no submission could
+// be made of.
+//
+// Each submission's ID comes from its own name (see the package doc):
+// two entries with the same ID are one student's duplicate (the first by
+// name is graded, the other reported), while entries without an ID each
+// get their own key and are never merged.
+func Discover(root string, lim Limits) (subs []*Submission, warnings []string, err error) {
+	return discover(root, lim, "")
+}
+
+// discover is Discover leaving out the folder skip (the results folder,
+// when it lies among the submissions).
+func discover(root string, lim Limits, skip string) (subs []*Submission, warnings []string, err error) {
+	st, err := os.Stat(root)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("submissions: %v", err)
+	}
+	dir := root
+	var ents []fs.DirEntry
+	if st.IsDir() {
+		if ents, err = os.ReadDir(root); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		// One submission by itself: check grade 3180100111_assignment2.zip.
+		dir = filepath.Dir(root)
+		ents = []fs.DirEntry{fs.FileInfoToDirEntry(st)}
 	}
 	byID := map[string]*Submission{}
 	add := func(s *Submission) {
 		if old := byID[s.ID]; old != nil {
-			old.note("duplicate", "another submission for this ID, %s, was ignored (graded: %s)", s.Source, old.Source)
-			return
+			if !s.NoID {
+				old.note("duplicate", "another submission for this ID, %s, was ignored (graded: %s)", s.Source, old.Source)
+				return
+			}
+			base := s.ID
+			for n := 2; byID[s.ID] != nil; n++ {
+				s.ID = fmt.Sprintf("%s-%d", base, n)
+			}
 		}
 		byID[s.ID] = s
 		subs = append(subs, s)
@@ -212,6 +274,8 @@ func Discover(dir string, lim Limits) (subs []*Submission, warnings []string, er
 		p := filepath.Join(dir, e.Name())
 		switch {
 		case strings.HasPrefix(e.Name(), "."):
+		case skip != "" && sameFile(p, skip):
+			warnings = append(warnings, fmt.Sprintf("%s: the results folder, skipped", e.Name()))
 		case e.Type()&fs.ModeSymlink != 0:
 			warnings = append(warnings, fmt.Sprintf("%s: a symbolic link, skipped", e.Name()))
 		case e.IsDir():
@@ -220,14 +284,19 @@ func Discover(dir string, lim Limits) (subs []*Submission, warnings []string, er
 				warnings = append(warnings, fmt.Sprintf("%s: %v", e.Name(), err))
 				continue
 			}
-			add(assemble(e.Name(), e.Name(), files, msgs))
+			add(assemble(e.Name()+"/", e.Name(), files, msgs))
 		case strings.EqualFold(filepath.Ext(e.Name()), ".zip"):
-			files, msgs, err := readZip(p, lim)
-			s := assemble(e.Name(), strings.TrimSuffix(e.Name(), filepath.Ext(e.Name())), files, msgs)
-			if err != nil {
-				s.note("rejected", "%v", err)
+			var files []rawFile
+			var msgs []string
+			var zerr error
+			if info, err := e.Info(); err != nil || info.Size() > 0 {
+				files, msgs, zerr = readZip(p, lim)
+			} // a zero-byte file: an empty submission, not a broken zip
+			if zerr != nil {
+				msgs = append(msgs, zerr.Error())
 			}
-			if !strings.EqualFold(e.Name(), ZipName(s.ID)) && ValidID(s.ID) == nil {
+			s := assemble(e.Name(), e.Name(), files, msgs)
+			if !s.NoID && !strings.EqualFold(e.Name(), ZipName(s.ID)) {
 				s.note("misnamed", "the zip is named %s; the course requires %s", e.Name(), ZipName(s.ID))
 			}
 			add(s)
@@ -256,68 +325,142 @@ func Discover(dir string, lim Limits) (subs []*Submission, warnings []string, er
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		add(assemble("loose files "+id+"_*", id, loose[id], nil))
+		add(assemble("loose files *"+id+"*", id, loose[id], nil))
 	}
 	sort.Slice(subs, func(i, j int) bool { return subs[i].ID < subs[j].ID })
+	if !st.IsDir() && len(subs) == 0 {
+		return nil, warnings, fmt.Errorf("%s: expected a folder of submissions or one submission (a zip, or a file with the student ID in its name); found a file without an ID that is not a zip", root)
+	}
 	return subs, warnings, nil
 }
 
-// assemble sorts the files of one submission into parts.
+// sameFile says whether the paths a and b name the same file.
+func sameFile(a, b string) bool {
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}
+
+// candidate is a file that may be a part, with its rank: files named by
+// the convention first, then the kit's names, then files identified by
+// their content.
+type candidate struct {
+	f    rawFile
+	rank int
+}
+
+// assemble sorts the files of one submission into parts. name is the
+// zip's or folder's name: the ID in it, or else the name itself as a key,
+// is the submission's ID.
 func assemble(source, name string, files []rawFile, msgs []string) *Submission {
-	s := &Submission{Source: source, Files: map[Part][]byte{}, From: map[Part]string{}}
+	s := &Submission{Source: source, Files: map[Part][]File{}}
 	for _, m := range msgs {
 		s.note("rejected", "%s", m)
 	}
-	// The ID: the one in the zip's or folder's name, else the one most
-	// file names give.
-	s.ID = IDIn(name)
-	if s.ID == "" {
-		count := map[string]int{}
-		for _, f := range files {
-			if _, id, ok := ParseName(path.Base(f.name)); ok {
-				count[id]++
-			}
-		}
-		best := 0
-		for id, c := range count {
-			if c > best || c == best && id < s.ID {
-				s.ID, best = id, c
-			}
-		}
+	if s.ID = IDIn(name); s.ID == "" {
+		s.ID, s.NoID = name, true
+		s.note("no-id", "no student ID in the name %s: graded under the key %q derived from that name, whatever IDs the files inside name (rename it %s to grade it as a student's)", source, name, ZipName("ID"))
 	}
-	if s.ID == "" {
-		s.ID = name
-		s.note("no-id", "no student ID in the name %s or in the file names: graded as %q", source, name)
+	if len(files) == 0 && len(msgs) == 0 {
+		s.Empty = true
+		s.note("empty", "empty submission: %s holds no files", source)
+		return s
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
 	folderNoted := false
+	cands := map[Part][]candidate{}
 	for _, f := range files {
 		base := path.Base(f.name)
+		rank := 0
 		p, id, ok := ParseName(base)
 		if !ok {
+			rank = 1
+			p, id, ok = ParseKitName(base)
+		}
+		if !ok {
+			rank = 2
 			var found bool
 			if p, found = Identify(base, f.data); !found {
 				s.note("ignored", "ignored %s: not part of a submission (only the four task files and the conceptual answers are graded; the tests and the checker are the instructor's)", f.name)
 				continue
 			}
-			s.note("misnamed", "misnamed: %s should be %s (graded, flagged)", f.name, FileName(p, s.ID))
-		} else if id != s.ID {
-			s.note("misnamed", "%s names the ID %s, but the submission is %s (graded, flagged)", f.name, id, s.ID)
+			s.note("misnamed", "misnamed: %s should be %s (graded, flagged)", f.name, s.fileName(p))
+		}
+		if id != "" && id != s.ID {
+			whose := fmt.Sprintf("this submission is %s's (from its name %s)", s.ID, source)
+			if s.NoID {
+				whose = fmt.Sprintf("this submission's name %s holds no ID", source)
+			}
+			s.note("other-id", "%s names the student ID %s, but %s: graded as part of this submission, flagged for review; %s's own results are not touched", f.name, id, whose, id)
 		}
 		if strings.Contains(f.name, "/") && !folderNoted {
 			folderNoted = true
 			s.note("folder", "the files are in a folder (%s) inside the zip: the course wants them at its top level (graded, flagged)", path.Dir(f.name))
 		}
-		if old, dup := s.From[p]; dup {
-			s.note("duplicate", "two files for %s: graded %s, ignored %s", FileName(p, s.ID), old, f.name)
-			continue
-		}
-		s.Files[p], s.From[p] = f.data, f.name
+		cands[p] = append(cands[p], candidate{f, rank})
 	}
 	for _, p := range Parts() {
-		if _, ok := s.Files[p]; !ok {
-			s.note("missing", "missing: %s (what it answers scores 0)", FileName(p, s.ID))
+		cs := cands[p]
+		sort.SliceStable(cs, func(i, j int) bool { return cs[i].rank < cs[j].rank })
+		for _, c := range cs {
+			if len(s.Files[p]) == 0 {
+				s.Files[p] = []File{{Name: c.f.name, Data: c.f.data}}
+				continue
+			}
+			first := s.Files[p][0].Name
+			if !strings.HasPrefix(string(p), "task") {
+				s.note("duplicate", "two files for %s: graded %s, ignored %s", s.fileName(p), first, c.f.name)
+				continue
+			}
+			if why := joinable(s.Files[p], c.f); why != "" {
+				s.note("duplicate", "two files for %s: graded %s, ignored %s (%s)", s.fileName(p), first, c.f.name, why)
+				continue
+			}
+			s.Files[p] = append(s.Files[p], File{Name: c.f.name, Data: c.f.data})
+		}
+		if len(s.Files[p]) > 1 {
+			var names []string
+			for _, f := range s.Files[p] {
+				names = append(names, f.Name)
+			}
+			s.note("", "%s is graded from %d files of one package: %s", p, len(names), strings.Join(names, ", "))
+		}
+	}
+	for _, p := range Parts() {
+		if !s.Has(p) {
+			s.note("missing", "missing: %s (what it answers scores 0)", s.fileName(p))
 		}
 	}
 	return s
+}
+
+// joinable says why f cannot be graded together with the files already
+// taken for a task (they are one package, as task 3's lenet.go and
+// train.go), or "": it must parse, be the same package and declare no
+// name they declare (a second copy of the task is a duplicate, not a
+// part).
+func joinable(taken []File, f rawFile) string {
+	pkg, decls, err := goDecls(f.name, f.data)
+	if err != nil {
+		return "it does not parse"
+	}
+	declared := map[string]string{}
+	for _, t := range taken {
+		tpkg, tdecls, err := goDecls(t.Name, t.Data)
+		if err != nil {
+			return t.Name + " does not parse"
+		}
+		if tpkg != pkg {
+			return fmt.Sprintf("it is package %s, %s package %s", pkg, t.Name, tpkg)
+		}
+		for _, d := range tdecls {
+			declared[d] = t.Name
+		}
+	}
+	for _, d := range decls {
+		if other, dup := declared[d]; dup {
+			return fmt.Sprintf("it declares %s, as %s does: a second copy?", d, other)
+		}
+	}
+	return ""
 }

@@ -2,8 +2,10 @@ package grading
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
@@ -12,6 +14,7 @@ import (
 	"hash/fnv"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +28,7 @@ import (
 	"time"
 
 	"nnkit/checker"
+	conceptual "nnkit/conceptual/grade"
 )
 
 // Options configure Grade.
@@ -41,19 +45,71 @@ type Options struct {
 	MemLimit       int64         // address space per process; 0: 4 GiB
 	Limits         Limits        // zero: DefaultLimits
 	Progress       io.Writer     // one line per student; nil: none
+
+	// expire, in tests, gives a student a channel whose closing acts as
+	// the student's time limit running out.
+	expire func(id string) <-chan struct{}
 }
+
+// A student's grading ends in one of these (StudentReport.Status). Only
+// graded and empty are final: a rerun grades the others again.
+const (
+	StatusGraded      = "graded"       // every part graded (a part that ran out of time scores 0: flag timeout)
+	StatusEmpty       = "empty"        // an empty folder or zip: nothing to grade, not in the mean
+	StatusGraderError = "grader-error" // the grader failed on some part (kit copy, toolchain, disk, checker)
+	StatusInterrupted = "interrupted"  // the run was stopped (a signal) before the student was done
+)
+
+// Row statuses the grader adds to the checker's: they are not grades (the
+// CSV shows no number for them) and a rerun grades the student again.
+const (
+	GraderError checker.Status = "grader-error"
+	NotGraded   checker.Status = "not graded"
+)
 
 // StudentReport is one student's grade, as RESULTS/students/ID/report.json.
 type StudentReport struct {
 	ID      string           `json:"id"`
 	Source  string           `json:"source"`
+	Status  string           `json:"status"`
 	Seed    uint64           `json:"seed"`
 	Score   float64          `json:"score"`
 	Max     float64          `json:"max_score"`
 	Results []checker.Result `json:"results"`
 	Notes   []string         `json:"notes,omitempty"`
 	Flags   []string         `json:"flags,omitempty"`
-	Seconds float64          `json:"seconds"`
+	// TimedOut is the part (task1 ... task4, conceptual) being graded
+	// when the student's time limit ran out.
+	TimedOut string `json:"timed_out,omitempty"`
+	// Clamped says the grader had to bring a score back into the
+	// rubric's range (the notes say which).
+	Clamped bool    `json:"clamped,omitempty"`
+	Seconds float64 `json:"seconds"`
+}
+
+// State is the report's Status; reports written before there was one
+// are graded, or grader-error when so flagged.
+func (r *StudentReport) State() string {
+	switch {
+	case r.Status != "":
+		return r.Status
+	case slices.Contains(r.Flags, "grader-error"):
+		return StatusGraderError
+	}
+	return StatusGraded
+}
+
+// Final says the report is a finished grade (graded, or an empty
+// submission) that a rerun keeps.
+func (r *StudentReport) Final() bool {
+	st := r.State()
+	return st == StatusGraded || st == StatusEmpty
+}
+
+func (r *StudentReport) flag(f string) {
+	if !slices.Contains(r.Flags, f) {
+		r.Flags = append(r.Flags, f)
+	}
 }
 
 // Layout of the results folder.
@@ -73,10 +129,17 @@ func ShardOf(id string, n int) int {
 	return int(h.Sum32() % uint32(n))
 }
 
-// Grade grades every submission in dir (see Discover) and writes the
+// Grade grades every submission at dir (see Discover) and writes the
 // results into opt.Out: students/ID/{report.json,results.json,report.txt},
-// grades.csv and summary.txt. Students already graded are skipped unless
-// opt.Force. It returns the reports of all graded students in the
+// grades.csv and summary.txt. It holds the results folder's lock (see
+// LockResults) for the whole run. Students whose report is final are
+// skipped unless opt.Force; those left at grader-error or interrupted
+// are graded again.
+//
+// When ctx is cancelled (StopOnSignals), the graders and everything they
+// started are killed, what each student had graded is stored (flagged
+// interrupted, graded again on the next run), the summary of what is
+// done is written, and the error says so. It returns the reports in the
 // results folder, new and old.
 func Grade(ctx context.Context, dir string, opt Options) ([]*StudentReport, error) {
 	if opt.Jobs <= 0 {
@@ -105,7 +168,15 @@ func Grade(ctx context.Context, dir string, opt Options) ([]*StudentReport, erro
 	if progress == nil {
 		progress = io.Discard
 	}
-	subs, warnings, err := Discover(dir, opt.Limits)
+	lock, note, err := LockResults(opt.Out)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
+	if note != "" {
+		fmt.Fprintf(progress, "note: %s\n", note)
+	}
+	subs, warnings, err := discover(dir, opt.Limits, opt.Out)
 	if err != nil {
 		return nil, err
 	}
@@ -117,9 +188,17 @@ func Grade(ctx context.Context, dir string, opt Options) ([]*StudentReport, erro
 		if opt.Shards > 0 && ShardOf(s.ID, opt.Shards) != opt.Shard {
 			continue
 		}
-		if !opt.Force && exists(filepath.Join(opt.Out, StudentsDir, safeID(s.ID), ReportFile)) {
-			fmt.Fprintf(progress, "%s: already graded (-force grades again)\n", s.ID)
-			continue
+		if !opt.Force {
+			old, err := readReport(filepath.Join(opt.Out, StudentsDir, safeID(s.ID), ReportFile))
+			switch {
+			case err == nil && old.Final():
+				fmt.Fprintf(progress, "%s: already graded (-force grades again)\n", s.ID)
+				continue
+			case err == nil:
+				fmt.Fprintf(progress, "%s: graded again: the last run left it %s\n", s.ID, old.State())
+			case !errors.Is(err, fs.ErrNotExist):
+				fmt.Fprintf(progress, "%s: graded again: %v\n", s.ID, err)
+			}
 		}
 		todo = append(todo, s)
 	}
@@ -135,7 +214,7 @@ func Grade(ctx context.Context, dir string, opt Options) ([]*StudentReport, erro
 	jobs := make(chan *Submission)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	done := 0
+	done, finished := 0, 0
 	var firstErr error
 	for w := range min(opt.Jobs, max(len(todo), 1)) {
 		wg.Add(1)
@@ -145,37 +224,49 @@ func Grade(ctx context.Context, dir string, opt Options) ([]*StudentReport, erro
 				rep, err := gradeStudent(ctx, s, w, opt)
 				mu.Lock()
 				done++
-				if err != nil {
-					if firstErr == nil {
-						firstErr = err
-					}
+				if err == nil && rep.Final() {
+					finished++
+				}
+				switch {
+				case err != nil:
+					firstErr = cmp.Or(firstErr, err)
 					fmt.Fprintf(progress, "[%d/%d] %s: %v\n", done, len(todo), s.ID, err)
-				} else {
+				case rep.State() == StatusGraded:
 					fmt.Fprintf(progress, "[%d/%d] %s %s / %s in %.1fs%s\n", done, len(todo), s.ID,
 						fmtPts(rep.Score), fmtPts(rep.Max), rep.Seconds, flagText(rep.Flags))
+				default:
+					fmt.Fprintf(progress, "[%d/%d] %s: %s%s\n", done, len(todo), s.ID, stateText(rep), flagText(rep.Flags))
 				}
 				mu.Unlock()
 			}
 		}()
 	}
+feed:
 	for _, s := range todo {
 		if ctx.Err() != nil {
 			break
 		}
-		jobs <- s
+		select {
+		case jobs <- s:
+		case <-ctx.Done():
+			break feed
+		}
 	}
 	close(jobs)
 	wg.Wait()
 	os.RemoveAll(filepath.Join(opt.Out, workDir))
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
-	fmt.Fprintf(progress, "graded %d submissions in %v\n", len(todo), time.Since(start).Round(time.Second))
 	reps, err := Collect(opt.Out)
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(firstErr, err)
 	}
-	return reps, errors.Join(firstErr, WriteSummary(opt.Out, reps))
+	serr := WriteSummary(opt.Out, reps)
+	if ctx.Err() != nil {
+		cause := context.Cause(ctx)
+		fmt.Fprintf(progress, "%v after %v: %d of %d submissions finished; the summary lists what is graded\n", cause, time.Since(start).Round(time.Second), finished, len(todo))
+		return reps, errors.Join(fmt.Errorf("grading stopped (%v): what was graded is stored; run the same command again to grade the rest", cause), firstErr, serr)
+	}
+	fmt.Fprintf(progress, "graded %d submissions in %v\n", len(todo), time.Since(start).Round(time.Second))
+	return reps, errors.Join(firstErr, serr)
 }
 
 func flagText(flags []string) string {
@@ -185,22 +276,110 @@ func flagText(flags []string) string {
 	return " [" + strings.Join(flags, ", ") + "]"
 }
 
+// stateText says what a report that is not a grade is.
+func stateText(r *StudentReport) string {
+	switch r.State() {
+	case StatusEmpty:
+		return "empty submission"
+	case StatusGraderError:
+		return "grader error (graded again on the next run)"
+	case StatusInterrupted:
+		return "not finished (graded again on the next run)"
+	}
+	return r.State()
+}
+
 func fmtPts(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-// safeID turns an ID into a folder name.
+// safeID is the folder, under students/, of a submission's ID or key: the
+// ID itself when it is made of lower-case letters, digits, '.', '-' and
+// '_' (every student ID is), else the key with every other character
+// replaced and a short hash of the whole key added, so that two keys
+// never share a folder (Zhang San and Zhang_San; Ab and ab on a
+// case-insensitive disk).
 func safeID(id string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' || r == '_' || r == '.' {
+	clean := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r == '-' || r == '_' || r == '.' {
 			return r
 		}
 		return '_'
 	}, id)
+	if clean == id && id != "" && !strings.HasPrefix(id, ".") && len(id) <= 100 {
+		return id
+	}
+	if len(clean) > 100 {
+		clean = clean[:100]
+	}
+	sum := sha256.Sum256([]byte(id))
+	return fmt.Sprintf("%s-%x", strings.TrimLeft(clean, "."), sum[:4])
 }
 
+// gap says what a row the child did not grade gets: its status and
+// reason, by part.
+type gap func(part string) (checker.Status, string)
+
+// errStudentTimeout is the cause of a student's context cancelled by
+// the student's time limit.
+var errStudentTimeout = errors.New("the student's time limit ran out")
+
 // gradeStudent grades s in worker w's copy of the kit and writes its
-// results.
+// results. The error is only for results that could not be written.
 func gradeStudent(ctx context.Context, s *Submission, w int, opt Options) (*StudentReport, error) {
 	start := time.Now()
+	rep := &StudentReport{ID: s.ID, Source: s.Source, Status: StatusGraded, Seed: opt.Seed,
+		Notes: slices.Clone(s.Notes), Flags: slices.Clone(s.Flags)}
+	var got oneResult
+	fill := graderGap("the checker gave no result for this item")
+	if s.Empty {
+		rep.Status = StatusEmpty
+	} else {
+		got, fill = runStudent(ctx, s, w, opt, rep)
+	}
+	rep.Notes = append(rep.Notes, got.Notes...)
+	if len(got.Notes) > 0 {
+		rep.flag("review")
+	}
+	results, clamped := clampScores(complete(got.Results, s, fill))
+	rep.Results = results
+	if len(clamped) > 0 {
+		rep.Clamped = true
+		rep.flag("clamped")
+		rep.Notes = append(rep.Notes, "the grader clamped scores to the rubric's range (a checker bug or a forged result: look at this submission): "+strings.Join(clamped, "; "))
+	}
+	for _, r := range rep.Results {
+		rep.Score += r.Score
+		rep.Max += r.Max
+		if r.Status == GraderError && rep.Status == StatusGraded {
+			rep.Status = StatusGraderError
+		}
+	}
+	if rep.Status == StatusGraderError {
+		rep.flag("grader-error")
+	}
+	rep.Seconds = time.Since(start).Seconds()
+	if rep.Status == StatusInterrupted {
+		// What was graded is kept, but never in place of a finished
+		// grade (-force interrupted): that stays until a run finishes.
+		if old, err := readReport(filepath.Join(opt.Out, StudentsDir, safeID(s.ID), ReportFile)); err == nil && old.Final() {
+			return rep, nil
+		}
+	}
+	return rep, writeStudent(opt.Out, rep)
+}
+
+// runStudent lays out s for worker w, runs `check grade-one` on it with
+// the student's time limit, and returns what it graded, with what the
+// rows it did not grade get. rep hears about failures, timeouts and
+// interruptions.
+func runStudent(ctx context.Context, s *Submission, w int, opt Options, rep *StudentReport) (oneResult, gap) {
+	infra := func(what string, err error) (oneResult, gap) {
+		msg := fmt.Sprintf("%s: %v", what, err)
+		rep.Notes = append(rep.Notes, "grader error, nothing was graded: "+msg+" (not the student's doing: the next run grades them again)")
+		return oneResult{}, graderGap(msg)
+	}
+	if len(s.Files) == 0 {
+		return oneResult{Finished: true}, graderGap("the checker gave no result for this item") // every file rejected or ignored: nothing to run
+	}
 	work := filepath.Join(opt.Out, workDir)
 	kit := filepath.Join(work, fmt.Sprintf("kit-%d", w))
 	// The kit is restored before every student: whatever the previous
@@ -208,135 +387,283 @@ func gradeStudent(ctx context.Context, s *Submission, w int, opt Options) (*Stud
 	// instructor's. The path stays the same, so the go command's cache
 	// serves every build after the worker's first.
 	if err := os.RemoveAll(kit); err != nil {
-		return nil, err
+		return infra("removing the previous student's copy of the kit", err)
 	}
 	if err := CopyKit(opt.Kit, kit, opt.Out); err != nil {
-		return nil, fmt.Errorf("copying the kit: %v", err)
+		return infra("copying the kit", err)
 	}
 	sdir := filepath.Join(work, fmt.Sprintf("student-%d", w))
-	os.RemoveAll(sdir)
-	for p, b := range s.Files {
-		var dst string
-		switch {
-		case strings.HasPrefix(string(p), "task"):
-			dst = filepath.Join(sdir, string(p), string(p)+".go")
-		default:
-			dst = filepath.Join(sdir, "conceptual", filepath.Base(KitPath(p)))
-		}
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(dst, b, 0o644); err != nil {
-			return nil, err
-		}
+	if err := os.RemoveAll(sdir); err != nil {
+		return infra("removing the previous student's files", err)
 	}
-	if exists(filepath.Join(sdir, "conceptual")) && !exists(filepath.Join(sdir, "conceptual", "answers.txt")) {
-		os.WriteFile(filepath.Join(sdir, "conceptual", "answers.txt"), nil, 0o644)
+	if err := layout(s, sdir); err != nil {
+		return infra("placing the student's files", err)
 	}
-	rep := &StudentReport{ID: s.ID, Source: s.Source, Seed: opt.Seed, Notes: slices.Clone(s.Notes), Flags: slices.Clone(s.Flags)}
-	var got oneResult
-	if exists(sdir) {
-		outFile := filepath.Join(work, fmt.Sprintf("result-%d.json", w))
-		os.Remove(outFile)
-		sctx, cancel := context.WithTimeout(ctx, opt.StudentTimeout)
-		cmd := exec.CommandContext(sctx, opt.Exe, "grade-one", "-kit", kit, "-timeout", opt.ItemTimeout.String(),
-			"-mem", strconv.FormatInt(opt.MemLimit, 10), "-out", outFile, sdir)
-		cmd.Dir = kit
-		cmd.Env = append(os.Environ(), checker.EnvSeed+"="+strconv.FormatUint(opt.Seed, 10))
-		ownGroup(cmd)
-		cmd.WaitDelay = 10 * time.Second
-		var buf capBuffer
-		buf.max = 32 << 10
-		cmd.Stdout, cmd.Stderr = &buf, &buf
-		err := cmd.Run()
-		cancel()
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		b, rerr := os.ReadFile(outFile)
-		switch {
-		case sctx.Err() == context.DeadlineExceeded:
-			rep.Notes = append(rep.Notes, fmt.Sprintf("grading did not finish in %v: every item not graded scores 0", opt.StudentTimeout))
-			rep.Flags = append(rep.Flags, "timeout")
-		case err != nil || rerr != nil:
-			rep.Notes = append(rep.Notes, fmt.Sprintf("grading failed (%v): %s", err, lastLines(buf.String(), 5)))
-			rep.Flags = append(rep.Flags, "grader-error")
-		default:
-			if err := json.Unmarshal(b, &got); err != nil {
-				rep.Notes = append(rep.Notes, "grading failed: bad result: "+err.Error())
-				rep.Flags = append(rep.Flags, "grader-error")
-			}
-		}
+	outFile := filepath.Join(work, fmt.Sprintf("result-%d.json", w))
+	if err := os.Remove(outFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return infra("removing the previous student's result", err)
 	}
-	rep.Notes = append(rep.Notes, got.Notes...)
-	if len(got.Notes) > 0 {
-		rep.Flags = append(rep.Flags, "review")
-	}
-	rep.Results = complete(got.Results, s)
-	for _, r := range rep.Results {
-		rep.Score += r.Score
-		rep.Max += r.Max
-	}
-	rep.Seconds = time.Since(start).Seconds()
-	return rep, writeStudent(opt.Out, rep)
-}
-
-// complete adds a zero row for every rubric item that has no result
-// (a missing file, a grading that failed), so every student has every
-// column.
-func complete(results []checker.Result, s *Submission) []checker.Result {
-	have := map[string]bool{}
-	for _, r := range results {
-		have[r.Task+"\x00"+r.Item] = true
-	}
-	var out []checker.Result
-	for _, t := range Tasks {
-		task := checker.LookupTask(t)
-		for _, r := range results {
-			if r.Task == t {
-				out = append(out, r)
-			}
-		}
-		for _, it := range task.Items {
-			if !have[t+"\x00"+it.Name] {
-				reason := "not graded: the grading failed or did not finish"
-				st := checker.Fail
-				if _, ok := s.Files[Part(t)]; !ok {
-					reason, st = "missing: "+FileName(Part(t), s.ID)+" was not submitted", checker.NotDone
+	sctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	timer := time.AfterFunc(opt.StudentTimeout, func() { cancel(errStudentTimeout) })
+	defer timer.Stop()
+	if opt.expire != nil {
+		if ch := opt.expire(s.ID); ch != nil {
+			go func() {
+				select {
+				case <-ch:
+					cancel(errStudentTimeout)
+				case <-sctx.Done():
 				}
-				out = append(out, checker.Result{Task: t, Item: it.Name, Max: it.Points, Status: st, Reason: reason})
+			}()
+		}
+	}
+	cmd := exec.CommandContext(sctx, opt.Exe, "grade-one", "-kit", kit, "-timeout", opt.ItemTimeout.String(),
+		"-mem", strconv.FormatInt(opt.MemLimit, 10), "-out", outFile, sdir)
+	cmd.Dir = kit
+	cmd.Env = append(os.Environ(), checker.EnvSeed+"="+strconv.FormatUint(opt.Seed, 10))
+	ownGroup(cmd)
+	cmd.WaitDelay = 10 * time.Second
+	var buf capBuffer
+	buf.max = 32 << 10
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	err := cmd.Run()
+	killGroup(cmd) // whatever the child left behind goes with it
+	var got oneResult
+	b, rerr := os.ReadFile(outFile)
+	if rerr == nil {
+		rerr = json.Unmarshal(b, &got)
+	}
+	if rerr != nil {
+		got = oneResult{}
+	}
+	done := strings.Join(got.Done, ", ")
+	if done == "" {
+		done = "nothing"
+	}
+	switch {
+	case err == nil && rerr == nil && got.Finished:
+		// Graded in full (a time limit or a signal that came after
+		// does not matter).
+	case ctx.Err() != nil:
+		cause := context.Cause(ctx)
+		rep.Status = StatusInterrupted
+		rep.flag("interrupted")
+		rep.Notes = append(rep.Notes, fmt.Sprintf("not finished: the run was stopped (%v) while grading %s; graded before: %s (kept); the next run grades this student again", cause, cmp.Or(got.Current, "the first part"), done))
+		return got, func(string) (checker.Status, string) {
+			return NotGraded, fmt.Sprintf("not graded: the run was stopped (%v) first", cause)
+		}
+	case context.Cause(sctx) == errStudentTimeout:
+		part := got.Current
+		rep.TimedOut = cmp.Or(part, "start")
+		rep.flag("timeout")
+		at := "while grading " + part
+		if part == "" {
+			at = "before grading started"
+		}
+		rep.Notes = append(rep.Notes, fmt.Sprintf("grading did not finish in %v: the time ran out %s; graded before: %s (kept); every item not graded scores 0", opt.StudentTimeout, at, done))
+		return got, func(p string) (checker.Status, string) {
+			if p == part {
+				return checker.TimedOut, fmt.Sprintf("not graded: the student's time limit (%v) ran out while grading %s", opt.StudentTimeout, p)
+			}
+			return checker.TimedOut, fmt.Sprintf("not graded: the student's time limit (%v) ran out before %s was reached (it ran out in %s)", opt.StudentTimeout, p, cmp.Or(part, "the start"))
+		}
+	case err != nil:
+		msg := fmt.Sprintf("the grading process failed while grading %s (%v): %s", cmp.Or(got.Current, "the first part"), err, lastLines(buf.String(), 5))
+		rep.Notes = append(rep.Notes, "grader error: "+msg+"; graded before: "+done+" (kept); the next run grades this student again")
+		return got, graderGap(msg)
+	case rerr != nil:
+		msg := "the grading process left no readable result: " + rerr.Error()
+		rep.Notes = append(rep.Notes, "grader error: "+msg+"; the next run grades this student again")
+		return got, graderGap(msg)
+	default:
+		msg := "the grading process ended before grading " + cmp.Or(got.Current, "anything")
+		rep.Notes = append(rep.Notes, "grader error: "+msg+"; the next run grades this student again")
+		return got, graderGap(msg)
+	}
+	return got, graderGap("the checker gave no result for this item")
+}
+
+// graderGap fills the rows of a part the grader failed on.
+func graderGap(why string) gap {
+	return func(string) (checker.Status, string) {
+		return GraderError, "grader error: " + why + " (not the student's doing: the next run grades it again)"
+	}
+}
+
+// layout writes s's files into sdir as GradeOne reads them: taskN/ with
+// the task's file as taskN.go (a task in several files: taskN.go,
+// taskN_2.go, ...), conceptual/ with the answers under their kit names.
+func layout(s *Submission, sdir string) error {
+	for p, files := range s.Files {
+		for i, f := range files {
+			var dst string
+			switch {
+			case strings.HasPrefix(string(p), "task"):
+				dst = filepath.Join(sdir, string(p), gradedName(p, i))
+			default:
+				dst = filepath.Join(sdir, conceptualPart, filepath.Base(KitPath(p)))
+			}
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(dst, f.Data, 0o644); err != nil {
+				return err
 			}
 		}
 	}
-	var conc []checker.Result
-	for _, r := range results {
-		if !slices.Contains(Tasks, r.Task) {
-			conc = append(conc, r)
-		}
+	if c := filepath.Join(sdir, conceptualPart); exists(c) && !exists(filepath.Join(c, "answers.txt")) {
+		return os.WriteFile(filepath.Join(c, "answers.txt"), nil, 0o644)
 	}
-	if len(conc) == 0 {
-		conc = conceptualZero(s)
-	}
-	return append(out, conc...)
+	return nil
 }
 
-// conceptualItems are the rows of the conceptual problems, for a
-// submission without any answer (from the grader's own report).
-var conceptualItems = []struct {
-	item string
-	max  float64
-}{
-	{"P1 dL/dS", 2}, {"P1 dL/dC", 2}, {"P1 dL/dK", 4}, {"P2.1 one-stage vs multi-stage", 3}, {"P2.2 why NMS", 3},
-	{"P3 parameter count", 6}, {"P4 softmax gradient proof", 8}, {"P5 W'", 5}, {"P5 B'", 2}, {"P6 RNN gradients", 5},
+// gradedName is the name the i-th file of task part p is graded under
+// (the compiler's messages name it).
+func gradedName(p Part, i int) string {
+	if i == 0 {
+		return string(p) + ".go"
+	}
+	return fmt.Sprintf("%s_%d.go", p, i+1)
 }
 
-func conceptualZero(s *Submission) []checker.Result {
+// complete puts the rows in rubric order and adds one for every rubric
+// item without a result: missing when the student did not submit the
+// part, else what fill says (timed out, not graded, grader error). Rows
+// that are not rubric items (the checker's notes) follow their task's.
+func complete(results []checker.Result, s *Submission, fill gap) []checker.Result {
 	var out []checker.Result
-	for _, c := range conceptualItems {
-		out = append(out, checker.Result{Task: "conceptual", Item: c.item, Max: c.max, Status: checker.NotDone,
-			Reason: "missing: no conceptual answers were submitted (" + FileName(PartAnswers, s.ID) + ", ...)"})
+	for _, part := range append(slices.Clone(Tasks), conceptualPart) {
+		var rest []checker.Result
+		first := map[string]int{}
+		for i, r := range results {
+			if r.Task != part {
+				continue
+			}
+			if _, dup := first[r.Item]; dup {
+				rest = append(rest, r)
+				continue
+			}
+			first[r.Item] = i
+		}
+		submitted := s.hasConceptual()
+		missing := "missing: no conceptual answers were submitted (" + s.fileName(PartAnswers) + ", ...)"
+		if part != conceptualPart {
+			submitted = s.Has(Part(part))
+			missing = "missing: " + s.fileName(Part(part)) + " was not submitted"
+		}
+		if s.Empty {
+			missing = "empty submission"
+		}
+		inRubric := map[string]bool{}
+		for _, it := range rubric(part) {
+			inRubric[it.item] = true
+			if i, ok := first[it.item]; ok {
+				out = append(out, results[i])
+				continue
+			}
+			st, reason := checker.NotDone, missing
+			if submitted {
+				st, reason = fill(part)
+			}
+			out = append(out, checker.Result{Task: part, Item: it.item, Max: it.max, Status: st, Reason: reason})
+		}
+		for item, i := range first {
+			if !inRubric[item] {
+				rest = append(rest, results[i])
+			}
+		}
+		sort.SliceStable(rest, func(a, b int) bool { return rest[a].Item < rest[b].Item })
+		out = append(out, rest...)
 	}
 	return out
+}
+
+// rubricItem is one row of the rubric with its points.
+type rubricItem struct {
+	item string
+	max  float64
+}
+
+// conceptualItems are the rows of the conceptual problems.
+var conceptualItems = []rubricItem{
+	{conceptual.ItemP1S, 2}, {conceptual.ItemP1C, 2}, {conceptual.ItemP1K, 4}, {conceptual.ItemP21, 3}, {conceptual.ItemP22, 3},
+	{conceptual.ItemP3, 6}, {conceptual.ItemP4, 8}, {conceptual.ItemP5W, 5}, {conceptual.ItemP5B, 2}, {conceptual.ItemP6, 5},
+}
+
+// rubric lists the items of a part (a task, or conceptual) with their
+// points.
+func rubric(part string) []rubricItem {
+	if part == conceptualPart {
+		return conceptualItems
+	}
+	t := checker.LookupTask(part)
+	if t == nil {
+		return nil
+	}
+	var items []rubricItem
+	for _, it := range t.Items {
+		items = append(items, rubricItem{it.Name, it.Points})
+	}
+	return items
+}
+
+// clampScores is the grader's last line of defence against a score out
+// of the rubric's range, whatever produced it (a checker bug, a result
+// forged by student code): every row's maximum is the rubric's (0 for a
+// row that is not a rubric item), its score is brought into [0, max] (NaN
+// counts 0), a second row for one item is dropped, and a task whose rows
+// add up to more than its points is scaled down to them. It returns what
+// it changed, one entry each (none: nothing fired).
+func clampScores(rows []checker.Result) ([]checker.Result, []string) {
+	var fired []string
+	maxOf := map[string]float64{}
+	taskMax := map[string]float64{}
+	for _, part := range append(slices.Clone(Tasks), conceptualPart) {
+		for _, it := range rubric(part) {
+			maxOf[part+"/"+it.item] = it.max
+			taskMax[part] += it.max
+		}
+	}
+	var out []checker.Result
+	seen := map[string]bool{}
+	for _, r := range rows {
+		key := r.Task + "/" + r.Item
+		m, inRubric := maxOf[key]
+		if inRubric && seen[key] {
+			fired = append(fired, fmt.Sprintf("a second row for %s (score %s) dropped", key, fmtPts(r.Score)))
+			continue
+		}
+		seen[key] = true
+		if r.Max != m {
+			fired = append(fired, fmt.Sprintf("%s out of %s, the rubric's maximum being %s", key, fmtPts(r.Max), fmtPts(m)))
+			r.Max = m
+		}
+		if sc := min(max(r.Score, 0), r.Max); sc != r.Score || math.IsNaN(r.Score) {
+			if math.IsNaN(r.Score) {
+				sc = 0
+			}
+			fired = append(fired, fmt.Sprintf("%s scored %s, counted %s", key, fmtPts(r.Score), fmtPts(sc)))
+			r.Score = sc
+		}
+		out = append(out, r)
+	}
+	sum := map[string]float64{}
+	for _, r := range out {
+		sum[r.Task] += r.Score
+	}
+	for task, total := range sum {
+		if total > taskMax[task] {
+			f := taskMax[task] / total
+			for i := range out {
+				if out[i].Task == task {
+					out[i].Score *= f
+				}
+			}
+			fired = append(fired, fmt.Sprintf("%s added up to %s of %s, scaled down", task, fmtPts(total), fmtPts(taskMax[task])))
+		}
+	}
+	return out, fired
 }
 
 func lastLines(s string, n int) string {
@@ -371,23 +698,37 @@ func (c *capBuffer) String() string {
 	return string(c.b)
 }
 
-// writeStudent writes a student's report.json, Gradescope results.json
-// and report.txt.
+// writeStudent writes a student's report.txt, report.json and, for a
+// final grade, the Gradescope results.json (removed otherwise, so that a
+// grader error is never uploaded as a 0). Every file is written to a
+// temporary file and renamed; report.json goes last.
 func writeStudent(out string, rep *StudentReport) error {
 	dir := filepath.Join(out, StudentsDir, safeID(rep.ID))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	var gs bytes.Buffer
 	r := checker.Report{Results: rep.Results}
-	if err := r.WriteGradescope(&gs); err != nil {
-		return err
-	}
-	if err := checker.WriteFileAtomic(filepath.Join(dir, "results.json"), gs.Bytes(), 0o644); err != nil {
+	gsPath := filepath.Join(dir, "results.json")
+	if rep.Final() {
+		var gs bytes.Buffer
+		if err := r.WriteGradescope(&gs); err != nil {
+			return err
+		}
+		if err := checker.WriteFileAtomic(gsPath, gs.Bytes(), 0o644); err != nil {
+			return err
+		}
+	} else if err := os.Remove(gsPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	var txt bytes.Buffer
-	fmt.Fprintf(&txt, "%s (%s): %s / %s, input seed %d\n\n", rep.ID, rep.Source, fmtPts(rep.Score), fmtPts(rep.Max), rep.Seed)
+	fmt.Fprintf(&txt, "%s (%s): %s / %s, input seed %d\n", rep.ID, rep.Source, fmtPts(rep.Score), fmtPts(rep.Max), rep.Seed)
+	if !rep.Final() || rep.State() == StatusEmpty {
+		fmt.Fprintf(&txt, "status: %s\n", stateText(rep))
+	}
+	if rep.TimedOut != "" {
+		fmt.Fprintf(&txt, "timed out in: %s\n", rep.TimedOut)
+	}
+	txt.WriteString("\n")
 	for _, n := range rep.Notes {
 		fmt.Fprintf(&txt, "- %s\n", n)
 	}
@@ -406,6 +747,19 @@ func writeStudent(out string, rep *StudentReport) error {
 	return checker.WriteFileAtomic(filepath.Join(dir, ReportFile), b, 0o644)
 }
 
+// readReport reads one report.json.
+func readReport(p string) (*StudentReport, error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	var r StudentReport
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s is not a readable report: %v", p, err)
+	}
+	return &r, nil
+}
+
 // Collect reads every student report in the results folder out.
 func Collect(out string) ([]*StudentReport, error) {
 	dirs, err := os.ReadDir(filepath.Join(out, StudentsDir))
@@ -414,53 +768,79 @@ func Collect(out string) ([]*StudentReport, error) {
 	}
 	var reps []*StudentReport
 	for _, d := range dirs {
-		b, err := os.ReadFile(filepath.Join(out, StudentsDir, d.Name(), ReportFile))
+		r, err := readReport(filepath.Join(out, StudentsDir, d.Name(), ReportFile))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		var r StudentReport
-		if err := json.Unmarshal(b, &r); err != nil {
-			return nil, fmt.Errorf("%s: %v", d.Name(), err)
-		}
-		reps = append(reps, &r)
+		reps = append(reps, r)
 	}
 	sort.Slice(reps, func(i, j int) bool { return reps[i].ID < reps[j].ID })
 	return reps, nil
 }
 
-// WriteSummary writes grades.csv (one row per student, one column per
-// rubric item, then the total, the maximum and the flags) and
-// summary.txt, the table Grade prints.
-func WriteSummary(out string, reps []*StudentReport) error {
+// Columns are grades.csv's rubric columns: task/item for every item of
+// the four tasks and of the conceptual problems.
+func Columns() []string {
 	var cols []string
-	seen := map[string]bool{}
-	for _, r := range reps {
-		for _, res := range r.Results {
-			c := res.Task + "/" + res.Item
-			if !seen[c] {
-				seen[c] = true
-				cols = append(cols, c)
-			}
+	for _, part := range append(slices.Clone(Tasks), conceptualPart) {
+		for _, it := range rubric(part) {
+			cols = append(cols, part+"/"+it.item)
 		}
 	}
+	return cols
+}
+
+// WriteSummary writes grades.csv (one row per student, one column per
+// rubric item, then the total, the maximum, the status, whether a score
+// was clamped, and the flags) and summary.txt, the table Grade prints.
+// Only grades are numbers: a row the grader failed on reads
+// grader-error, one not graded yet is empty, and so is the total of a
+// student who is not done.
+func WriteSummary(out string, reps []*StudentReport) error {
+	cols := Columns()
 	var b bytes.Buffer
 	cw := csv.NewWriter(&b)
-	cw.Write(append(append([]string{"id"}, cols...), "total", "max", "flags"))
+	cw.Write(append(append([]string{"id"}, cols...), "total", "max", "status", "clamped", "flags"))
 	for _, r := range reps {
-		score := map[string]float64{}
+		cell := map[string]string{}
 		for _, res := range r.Results {
-			score[res.Task+"/"+res.Item] = res.Score
+			c := res.Task + "/" + res.Item
+			if _, dup := cell[c]; dup {
+				continue
+			}
+			switch res.Status {
+			case GraderError:
+				cell[c] = "grader-error"
+			case NotGraded:
+				cell[c] = ""
+			default:
+				cell[c] = fmtPts(res.Score)
+			}
 		}
 		row := []string{r.ID}
 		for _, c := range cols {
-			row = append(row, fmtPts(score[c]))
+			row = append(row, cell[c])
 		}
-		cw.Write(append(row, fmtPts(r.Score), fmtPts(r.Max), strings.Join(r.Flags, " ")))
+		total := fmtPts(r.Score)
+		switch r.State() {
+		case StatusGraderError:
+			total = "grader-error"
+		case StatusInterrupted:
+			total = ""
+		}
+		clamped := ""
+		if r.Clamped {
+			clamped = "yes"
+		}
+		cw.Write(append(row, total, fmtPts(r.Max), r.State(), clamped, strings.Join(r.Flags, " ")))
 	}
 	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
 	if err := checker.WriteFileAtomic(filepath.Join(out, GradesCSV), b.Bytes(), 0o644); err != nil {
 		return err
 	}
@@ -470,28 +850,56 @@ func WriteSummary(out string, reps []*StudentReport) error {
 }
 
 // SummaryTable prints one line per student: the points per task, the
-// total and the flags, then the mean.
+// total and the flags (or what the student's state is when it is not a
+// grade), then the mean of the graded students; empty submissions,
+// grader errors and students not finished are counted apart.
 func SummaryTable(w io.Writer, reps []*StudentReport) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	groups := append(slices.Clone(Tasks), "conceptual")
+	groups := append(slices.Clone(Tasks), conceptualPart)
 	fmt.Fprintf(tw, "id\t%s\ttotal\tflags\t\n", strings.Join(groups, "\t"))
 	var sum float64
+	count := map[string]int{}
 	for _, r := range reps {
+		st := r.State()
+		count[st]++
 		per := map[string]float64{}
 		for _, res := range r.Results {
 			per[res.Task] += res.Score
 		}
 		var cells []string
 		for _, g := range groups {
-			cells = append(cells, fmtPts(per[g]))
+			if st == StatusGraded {
+				cells = append(cells, fmtPts(per[g]))
+			} else {
+				cells = append(cells, "-")
+			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s / %s\t%s\t\n", r.ID, strings.Join(cells, "\t"), fmtPts(r.Score), fmtPts(r.Max), strings.Join(r.Flags, " "))
-		sum += r.Score
+		total := fmtPts(r.Score) + " / " + fmtPts(r.Max)
+		if st != StatusGraded {
+			total = stateText(r)
+		} else {
+			sum += r.Score
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", r.ID, strings.Join(cells, "\t"), total, strings.Join(r.Flags, " "))
 	}
 	tw.Flush()
-	if len(reps) > 0 {
-		fmt.Fprintf(w, "%d students, mean %.1f\n", len(reps), sum/float64(len(reps)))
+	if len(reps) == 0 {
+		return
 	}
+	line := fmt.Sprintf("%d graded", count[StatusGraded])
+	if n := count[StatusGraded]; n > 0 {
+		line += fmt.Sprintf(", mean %.1f", sum/float64(n))
+	}
+	for _, c := range []struct{ st, what string }{
+		{StatusEmpty, "empty submission(s), not in the mean"},
+		{StatusGraderError, "grader error(s), graded again on the next run"},
+		{StatusInterrupted, "not finished, graded again on the next run"},
+	} {
+		if n := count[c.st]; n > 0 {
+			line += fmt.Sprintf("; %d %s", n, c.what)
+		}
+	}
+	fmt.Fprintln(w, line)
 }
 
 // Merge combines the results folders of sharded runs into out: every
@@ -499,6 +907,11 @@ func SummaryTable(w io.Writer, reps []*StudentReport) {
 // unless both reports agree, and grades.csv and summary.txt are written
 // for all.
 func Merge(out string, shards []string) ([]*StudentReport, error) {
+	lock, _, err := LockResults(out)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
 	if err := os.MkdirAll(filepath.Join(out, StudentsDir), 0o755); err != nil {
 		return nil, err
 	}

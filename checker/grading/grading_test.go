@@ -263,7 +263,7 @@ func TestGradeSubmissions(t *testing.T) {
 
 	out := filepath.Join(base, "results")
 	start := time.Now()
-	reps, err := Grade(context.Background(), subs, Options{Kit: root, Exe: exe, Out: out, Jobs: 2, ItemTimeout: 4 * time.Second, Progress: testWriter{t}})
+	reps, err := Grade(context.Background(), subs, Options{Kit: root, Exe: exe, Out: out, Jobs: 2, Progress: testWriter{t}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +280,9 @@ func TestGradeSubmissions(t *testing.T) {
 		"3180100004": {total: 10, items: map[string]float64{"task1/Relu": 0, "task2/TrainTorch": 5}, notes: []string{"missing: task1_3180100004.go"}},
 		"3180100005": {total: 20, items: task1Full, notes: []string{`rejected zip entry "../evil_3180100005.go": a path outside the archive (path traversal)`}, flags: []string{"rejected"}},
 		"3180100006": {total: 20, items: task1Full, notes: []string{`rejected zip entry "big.txt": it declares 67108864 bytes`, `rejected zip entry "liar.txt": it expands beyond the 100 bytes it declares (a zip bomb)`}},
-		"3180100007": {total: 7, items: map[string]float64{"task1/Relu": 0, "task1/Prelu": 2, "task1/DNNBackward": 5}}, // DNNForward and Train call Relu
+		// A mistake costs points once: DNNForward and Train, which call
+		// Relu, get the reference's answers for it.
+		"3180100007": {total: 17, items: map[string]float64{"task1/Relu": 0, "task1/Prelu": 2, "task1/DNNForward": 5, "task1/DNNBackward": 5, "task1/Train": 5}},
 		"3180100008": {total: -1, items: map[string]float64{"task1/Prelu": 2}, lt: map[string]float64{"task1/Relu": 3}},
 		"3180100009": {total: 0, items: map[string]float64{"task1/Relu": 0}, notes: []string{"ignored checker/task1.go", "ignored task1_3180100009_test.go"}, flags: []string{"ignored"}},
 	} {
@@ -335,7 +337,7 @@ func TestGradeSubmissions(t *testing.T) {
 		t.Error("the ../ entry was written out")
 	}
 	csv := string(read(t, out, GradesCSV))
-	if lines := strings.Split(strings.TrimSpace(csv), "\n"); len(lines) != 10 || !strings.HasPrefix(lines[0], "id,task1/Relu,") || !strings.Contains(lines[0], ",total,max,flags") {
+	if lines := strings.Split(strings.TrimSpace(csv), "\n"); len(lines) != 10 || !strings.HasPrefix(lines[0], "id,task1/Relu,") || !strings.Contains(lines[0], ",total,max,status,clamped,flags") {
 		t.Errorf("grades.csv:\n%s", csv)
 	}
 
@@ -402,4 +404,66 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// TestGradeAttacksReal: attacks on `check grade` that need the real
+// checker and go command (the fake grade-one of TestGradeAttacks stands
+// in for them elsewhere).
+func TestGradeAttacksReal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the check command")
+	}
+	for _, c := range []struct {
+		name  string
+		setup func(t *testing.T, subs string)
+		check func(t *testing.T, r *StudentReport)
+	}{
+		{
+			// 2. A broken build cache made every student's build fail,
+			// recorded as the student's build error and a 0.
+			name: "build-cache-broken-is-grader-error",
+			setup: func(t *testing.T, subs string) {
+				root := kitRoot(t)
+				writeZip(t, filepath.Join(subs, ZipName("3180100201")), []zipEntry{
+					{name: "task1_3180100201.go", data: solutionTask(t, root, "task1")},
+					{name: "conceptual_3180100201.go", data: read(t, root, "conceptual/reference/p1.go")},
+				})
+				notADir := filepath.Join(t.TempDir(), "gocache")
+				os.WriteFile(notADir, nil, 0o644)
+				t.Setenv("GOCACHE", notADir)
+			},
+			check: func(t *testing.T, r *StudentReport) {
+				if r.State() != StatusGraderError {
+					t.Errorf("status %s, want %s", r.State(), StatusGraderError)
+				}
+				for _, res := range r.Results {
+					if (res.Task == "task1" || res.Item == "P1 dL/dS") && res.Status != GraderError {
+						t.Errorf("%s/%s: %s %q, want %s", res.Task, res.Item, res.Status, res.Reason, GraderError)
+					}
+					if res.Status == checker.BuildFailed {
+						t.Errorf("%s/%s is the student's build error: %q", res.Task, res.Item, res.Reason)
+					}
+				}
+			},
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			root := kitRoot(t)
+			exe := buildCheck(t) // before setup changes the go command's environment
+			base := t.TempDir()
+			subs := filepath.Join(base, "submissions")
+			os.MkdirAll(subs, 0o755)
+			c.setup(t, subs)
+			out := filepath.Join(base, "results")
+			reps, err := Grade(context.Background(), subs, Options{Kit: root, Exe: exe, Out: out, Jobs: 1, Progress: testWriter{t}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(reps) != 1 {
+				t.Fatalf("%d reports, want 1", len(reps))
+			}
+			t.Logf("%s", read(t, out, "students/"+reps[0].ID+"/report.txt"))
+			c.check(t, reps[0])
+		})
+	}
 }

@@ -12,15 +12,29 @@
 //	conceptual_ID.txt             conceptual/answers/answers.txt (problems 3 and 5)
 //	conceptual_ID_p2.md           conceptual/answers/p2.md, and _p4.md, _p6.md likewise
 //
-// Grading recognises these names; a file named otherwise that can still
-// be identified (a Go file by its package clause, the answers file by its
-// keys, a Markdown file by p2/p4/p6 in its name) is graded and flagged,
-// and every missing file is reported.
+// Grading recognises these names, and task 3 as the kit's two files
+// (lenet.go and train.go, with or without the _ID suffix); a file named
+// otherwise that can still be identified (a Go file by its package
+// clause, the answers file by its keys, a Markdown file by p2/p4/p6 in
+// its name) is graded and flagged, and every missing file is reported.
+//
+// # Who a submission belongs to
+//
+// A submission's ID comes from its zip's or folder's name (loose files:
+// from each file's name), never from the files inside: a file naming
+// another student's ID is graded as part of the submission it is in and
+// flagged, and the other student's results are not touched. A zip or
+// folder without an ID in its name is graded under a key derived from its
+// name (unique in the folder, flagged no-id), never merged with another.
+// Results live in students/<folder>/, the folder being the ID itself or,
+// for a key with characters unsafe in a folder name, a cleaned-up name
+// with a short hash of the key, so two keys never share a folder.
 package grading
 
 import (
 	"bytes"
 	"fmt"
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"path"
@@ -119,6 +133,21 @@ func ParseName(name string) (p Part, id string, ok bool) {
 		return Part("conceptual_" + m[3] + ".md"), m[2], true
 	}
 	return "", "", false
+}
+
+// kitNameRE is one of task 3's two files as the kit has them (lenet.go,
+// train.go), optionally with the student's ID.
+var kitNameRE = regexp.MustCompile(`^(lenet|train)(?:_([0-9]{10}))?\.go$`)
+
+// ParseKitName recognises task 3's files named as in the kit
+// (lenet.go, train_3180100111.go): task 3 may be submitted as one file
+// (task3_ID.go) or as these two. id is "" when the name holds none.
+func ParseKitName(name string) (p Part, id string, ok bool) {
+	m := kitNameRE.FindStringSubmatch(name)
+	if m == nil {
+		return "", "", false
+	}
+	return "task3", m[2], true
 }
 
 var looseID = regexp.MustCompile(`(?:^|[^0-9])([0-9]{10})(?:[^0-9]|$)`)
@@ -229,6 +258,65 @@ func MergeGo(names []string, srcs [][]byte) ([]byte, error) {
 		b.WriteString(body)
 	}
 	return []byte(b.String()), nil
+}
+
+// goDecls parses a Go file and returns its package name and the names it
+// declares at the top level (methods as Type.Method; blank names and
+// init functions left out): two files of one package may not declare the
+// same name.
+func goDecls(name string, src []byte) (pkg string, decls []string, err error) {
+	f, err := parser.ParseFile(token.NewFileSet(), name, src, parser.SkipObjectResolution)
+	if err != nil {
+		return "", nil, err
+	}
+	add := func(n string) {
+		if n != "_" {
+			decls = append(decls, n)
+		}
+	}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			switch {
+			case d.Recv != nil && len(d.Recv.List) == 1:
+				add(recvType(d.Recv.List[0].Type) + "." + d.Name.Name)
+			case d.Name.Name != "init":
+				add(d.Name.Name)
+			}
+		case *ast.GenDecl:
+			for _, sp := range d.Specs {
+				switch sp := sp.(type) {
+				case *ast.TypeSpec:
+					add(sp.Name.Name)
+				case *ast.ValueSpec:
+					for _, n := range sp.Names {
+						add(n.Name)
+					}
+				}
+			}
+		}
+	}
+	return f.Name.Name, decls, nil
+}
+
+// recvType is the type name of a method receiver (*T, T[P] and T give T).
+func recvType(e ast.Expr) string {
+	for {
+		switch x := e.(type) {
+		case *ast.StarExpr:
+			e = x.X
+		case *ast.IndexExpr:
+			e = x.X
+		case *ast.IndexListExpr:
+			e = x.X
+		case *ast.ParenExpr:
+			e = x.X
+		case *ast.Ident:
+			return x.Name
+		default:
+			return "?"
+		}
+	}
 }
 
 func isImportDecl(src []byte, off int) bool {

@@ -3,11 +3,14 @@ package grading
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -15,6 +18,7 @@ import (
 
 	"nnkit/checker"
 	conceptual "nnkit/conceptual/grade"
+	"nnkit/internal/gotool"
 )
 
 // Environment of the per-student child process (`check grade-one`).
@@ -28,10 +32,63 @@ type OneOptions struct {
 	MemLimit int64         // bytes of address space of every process; 0: none
 }
 
+// The graders GradeOne calls, and the check that a build failure is not
+// the toolchain's: variables so that the package's tests can stand in
+// for them in a child process.
+var (
+	checkTask       = checker.Check
+	checkConceptual = conceptual.Check
+	probeToolchain  = probe
+)
+
+// RunGradeOne is `check grade-one [-kit DIR] [-timeout D] [-mem BYTES]
+// -out FILE STUDENT_DIR`, the child process that Grade starts per
+// student: it parses args and calls GradeOne.
+func RunGradeOne(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("grade-one", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	kit := fs.String("kit", "", "the kit copy to grade in")
+	timeout := fs.Duration("timeout", checker.DefaultTimeout, "time limit per item")
+	mem := fs.Int64("mem", 0, "address-space limit in bytes")
+	out := fs.String("out", "", "the result file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *kit == "" || *out == "" || fs.NArg() != 1 {
+		return fmt.Errorf("usage: check grade-one -kit KIT -out FILE [-timeout D] [-mem BYTES] STUDENT_DIR (got %q)", args)
+	}
+	return GradeOne(ctx, *kit, fs.Arg(0), *out, OneOptions{Timeout: *timeout, MemLimit: *mem})
+}
+
+// gradeOrder is the order parts are graded in: the conceptual answers
+// first (quick, and kept if a task later runs out of time), then the
+// tasks; has says whether a part (a task, or "conceptual") is there.
+func gradeOrder(has func(part string) bool) []string {
+	var parts []string
+	for _, p := range append([]string{conceptualPart}, Tasks...) {
+		if has(p) {
+			parts = append(parts, p)
+		}
+	}
+	return parts
+}
+
+// conceptualPart names the conceptual answers among the parts GradeOne
+// grades (and the Task of their rows).
+const conceptualPart = "conceptual"
+
 // GradeOne grades the student folder dir (taskN/ and conceptual/ as
 // laid out by the parent) against the kit at kit, in this process and
 // the checker's children, and writes the results as JSON to out. It is
 // what `check grade` runs in a child process per student.
+//
+// out is rewritten (atomically) before and after every part: it always
+// holds every part graded so far and the part being graded, so when the
+// student's time runs out or the run is interrupted, the parent keeps
+// what was graded and knows what was not. A part the checker cannot grade
+// (an error of the checker, or a build failure that the instructor's own
+// code also hits: a broken build cache, a full disk) gets grader-error
+// rows, never a student's build error.
 //
 // The memory limit is set here, on this process, as RLIMIT_AS (hard and
 // soft, so nothing below can raise it again) and GOMEMLIMIT: every
@@ -47,38 +104,107 @@ func GradeOne(ctx context.Context, kit, dir, out string, opt OneOptions) error {
 		}
 		os.Setenv("GOMEMLIMIT", strconv.FormatInt(opt.MemLimit*3/4, 10))
 	}
-	var results []checker.Result
-	var notes []string
-	for _, t := range Tasks {
-		d := filepath.Join(dir, t)
-		if !exists(d) {
+	var res oneResult
+	save := func() error {
+		b, err := json.Marshal(res)
+		if err != nil {
+			return err
+		}
+		return checker.WriteFileAtomic(out, b, 0o644)
+	}
+	parts := gradeOrder(func(p string) bool { return exists(filepath.Join(dir, p)) })
+	for _, part := range parts {
+		res.Current = part
+		if err := save(); err != nil {
+			return err
+		}
+		rows, notes := gradePart(ctx, kit, filepath.Join(dir, part), part, opt)
+		if ctx.Err() != nil {
+			return ctx.Err() // the part is not graded: out says which it was
+		}
+		res.Results = append(res.Results, rows...)
+		res.Notes = append(res.Notes, notes...)
+		res.Done = append(res.Done, part)
+	}
+	res.Current, res.Finished = "", true
+	return save()
+}
+
+// gradePart grades one part (a task, or the conceptual answers in d).
+func gradePart(ctx context.Context, kit, d, part string, opt OneOptions) (rows []checker.Result, notes []string) {
+	var rep checker.Report
+	var err error
+	if part == conceptualPart {
+		rep, err = checkConceptual(ctx, d, conceptual.Options{Root: kit})
+	} else {
+		notes = audit(d, part)
+		rep, err = checkTask(ctx, d, checker.Options{Root: kit, Timeout: opt.Timeout})
+	}
+	if err != nil {
+		return graderErrorRows(part, "the checker failed: "+err.Error()), notes
+	}
+	for _, r := range rep.Results {
+		if r.Status != checker.BuildFailed {
 			continue
 		}
-		notes = append(notes, audit(d, t)...)
-		rep, err := checker.Check(ctx, d, checker.Options{Root: kit, Timeout: opt.Timeout})
-		if err != nil {
-			return fmt.Errorf("%s: %v", t, err)
+		// A build failure is the student's only if the instructor's
+		// own code builds here, now.
+		if perr := probeToolchain(ctx, kit); perr != nil && ctx.Err() == nil {
+			why := fmt.Sprintf("grader error: the build failed, and the instructor's own code does not build here either (%v): the toolchain, the build cache or the disk is at fault, not the student; the next run grades it again", perr)
+			for i := range rep.Results {
+				if x := &rep.Results[i]; x.Status == checker.BuildFailed {
+					x.Status, x.Score = GraderError, 0
+					x.Details = "the checker said: " + x.Reason + "\n" + x.Details
+					x.Reason = why
+				}
+			}
 		}
-		results = append(results, rep.Results...)
+		break
 	}
-	if d := filepath.Join(dir, "conceptual"); exists(d) {
-		rep, err := conceptual.Check(ctx, d, conceptual.Options{Root: kit})
-		if err != nil {
-			return fmt.Errorf("conceptual: %v", err)
-		}
-		results = append(results, rep.Results...)
-	}
-	b, err := json.Marshal(oneResult{Results: results, Notes: notes})
+	return rep.Results, notes
+}
+
+// probePackage is what probe builds: a package of the instructor's with a
+// test, so that building it compiles, links and writes a binary as the
+// checker's builds do.
+const probePackage = "nnkit/solutions/task2"
+
+// probe builds the test binary of probePackage in the kit with the go
+// command the checker uses: when that fails too, a failed build is the
+// grader's (toolchain, build cache, disk), not the student's.
+func probe(ctx context.Context, kit string) error {
+	tmp, err := os.MkdirTemp("", "nnkit-grade-probe-")
 	if err != nil {
 		return err
 	}
-	return checker.WriteFileAtomic(out, b, 0o644)
+	defer os.RemoveAll(tmp)
+	cmd := exec.CommandContext(ctx, gotool.Command(), "test", "-c", "-vet=off", "-o", filepath.Join(tmp, "probe.test"), probePackage)
+	cmd.Dir = kit
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go test -c %s: %v: %s", probePackage, err, lastLines(string(out), 1))
+	}
+	return nil
 }
 
-// oneResult is what the child hands the parent.
+// graderErrorRows are the rows of a part the grader could not grade.
+func graderErrorRows(part, why string) []checker.Result {
+	var rows []checker.Result
+	for _, it := range rubric(part) {
+		rows = append(rows, checker.Result{Task: part, Item: it.item, Max: it.max, Status: GraderError,
+			Reason: "grader error: " + why + " (not the student's doing: the next run grades it again)"})
+	}
+	return rows
+}
+
+// oneResult is what the child hands the parent: the rows of the parts
+// graded so far (Done), the part being graded when it was written
+// (Current), and whether every part was graded.
 type oneResult struct {
-	Results []checker.Result
-	Notes   []string
+	Results  []checker.Result
+	Notes    []string
+	Done     []string
+	Current  string
+	Finished bool
 }
 
 func exists(p string) bool {

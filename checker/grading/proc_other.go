@@ -5,3 +5,5 @@ package grading
 import "os/exec"
 
 func ownGroup(cmd *exec.Cmd) {}
+
+func killGroup(cmd *exec.Cmd) {}

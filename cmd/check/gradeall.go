@@ -18,8 +18,13 @@ import (
 const gradeOneCmdName = "grade-one"
 
 // gradeAllCmd is `check grade [flags] SUBMISSIONS -out RESULTS` and
-// `check grade merge -out RESULTS SHARD...`.
+// `check grade merge -out RESULTS SHARD...`. SUBMISSIONS is a folder of
+// submissions or one submission zip. SIGINT, SIGTERM and SIGHUP stop
+// the graders (and everything they started), keep what is graded and
+// write the summary of it before exiting.
 func gradeAllCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	ctx, stop := grading.StopOnSignals(ctx, stderr)
+	defer stop()
 	if len(args) > 0 && args[0] == "merge" {
 		fs := flag.NewFlagSet("grade merge", flag.ContinueOnError)
 		out := fs.String("out", "", "the results folder to write")
@@ -52,7 +57,7 @@ func gradeAllCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (
 		return 2, err
 	}
 	if *out == "" || len(pos) != 1 {
-		log.Print("usage: check grade [-jobs N] [-force] [-shard i/n] SUBMISSIONS -out RESULTS")
+		log.Print("usage: check grade [-jobs N] [-force] [-shard i/n] SUBMISSIONS|ONE.zip -out RESULTS")
 		return 2, errUsage
 	}
 	memLimit, err := parseBytes(*mem)
@@ -111,20 +116,8 @@ func parseBytes(s string) (int64, error) {
 
 // gradeOneCmd is the hidden `check grade-one`: one student, in the
 // child process `check grade` starts.
-func gradeOneCmd(ctx context.Context, args []string, stdout io.Writer) (int, error) {
-	fs := flag.NewFlagSet(gradeOneCmdName, flag.ContinueOnError)
-	kit := fs.String("kit", "", "the kit copy to grade in")
-	timeout := fs.Duration("timeout", checker.DefaultTimeout, "time limit per item")
-	mem := fs.Int64("mem", 0, "address-space limit in bytes")
-	out := fs.String("out", "", "the result file")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return 2, err
-	}
-	if *kit == "" || *out == "" || len(pos) != 1 {
-		return 2, errUsage
-	}
-	if err := grading.GradeOne(ctx, *kit, pos[0], *out, grading.OneOptions{Timeout: *timeout, MemLimit: *mem}); err != nil {
+func gradeOneCmd(ctx context.Context, args []string, _ io.Writer) (int, error) {
+	if err := grading.RunGradeOne(ctx, args); err != nil {
 		return 1, err
 	}
 	return 0, nil
