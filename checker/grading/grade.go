@@ -49,6 +49,9 @@ type Options struct {
 	// expire, in tests, gives a student a channel whose closing acts as
 	// the student's time limit running out.
 	expire func(id string) <-chan struct{}
+	// hidden are the folders no student process may see: the results,
+	// the submissions and the instructor's kit (Grade fills it in).
+	hidden []string
 }
 
 // A student's grading ends in one of these (StudentReport.Status). Only
@@ -85,6 +88,9 @@ type StudentReport struct {
 	// rubric's range (the notes say which).
 	Clamped bool    `json:"clamped,omitempty"`
 	Seconds float64 `json:"seconds"`
+	// Containment is what contained the student's code while it ran
+	// (see nnkit/checker/sandbox), in words.
+	Containment string `json:"containment,omitempty"`
 }
 
 // State is the report's Status; reports written before there was one
@@ -175,6 +181,11 @@ func Grade(ctx context.Context, dir string, opt Options) ([]*StudentReport, erro
 	defer lock.Release()
 	if note != "" {
 		fmt.Fprintf(progress, "note: %s\n", note)
+	}
+	for _, p := range []string{opt.Out, dir, opt.Kit} {
+		if abs, err := filepath.Abs(p); err == nil && p != "" {
+			opt.hidden = append(opt.hidden, abs)
+		}
 	}
 	subs, warnings, err := discover(dir, opt.Limits, opt.Out)
 	if err != nil {
@@ -336,6 +347,7 @@ func gradeStudent(ctx context.Context, s *Submission, w int, opt Options) (*Stud
 		got, fill = runStudent(ctx, s, w, opt, rep)
 	}
 	rep.Notes = append(rep.Notes, got.Notes...)
+	rep.Containment = got.Containment
 	if len(got.Notes) > 0 {
 		rep.flag("review")
 	}
@@ -418,8 +430,11 @@ func runStudent(ctx context.Context, s *Submission, w int, opt Options, rep *Stu
 			}()
 		}
 	}
-	cmd := exec.CommandContext(sctx, opt.Exe, "grade-one", "-kit", kit, "-timeout", opt.ItemTimeout.String(),
-		"-mem", strconv.FormatInt(opt.MemLimit, 10), "-out", outFile, sdir)
+	args := []string{"grade-one", "-kit", kit, "-timeout", opt.ItemTimeout.String(), "-mem", strconv.FormatInt(opt.MemLimit, 10), "-out", outFile}
+	for _, h := range opt.hidden {
+		args = append(args, "-hide", h)
+	}
+	cmd := exec.CommandContext(sctx, opt.Exe, append(args, sdir)...)
 	cmd.Dir = kit
 	cmd.Env = append(os.Environ(), checker.EnvSeed+"="+strconv.FormatUint(opt.Seed, 10))
 	ownGroup(cmd)
@@ -725,6 +740,9 @@ func writeStudent(out string, rep *StudentReport) error {
 	if !rep.Final() || rep.State() == StatusEmpty {
 		fmt.Fprintf(&txt, "status: %s\n", stateText(rep))
 	}
+	if rep.Containment != "" {
+		fmt.Fprintf(&txt, "student code ran under: %s\n", rep.Containment)
+	}
 	if rep.TimedOut != "" {
 		fmt.Fprintf(&txt, "timed out in: %s\n", rep.TimedOut)
 	}
@@ -900,6 +918,21 @@ func SummaryTable(w io.Writer, reps []*StudentReport) {
 		}
 	}
 	fmt.Fprintln(w, line)
+	// What contained the students' code, once per distinct wording (a
+	// fallback on one machine of a sharded run shows here).
+	seen := map[string]int{}
+	var order []string
+	for _, r := range reps {
+		if r.Containment != "" {
+			if seen[r.Containment] == 0 {
+				order = append(order, r.Containment)
+			}
+			seen[r.Containment]++
+		}
+	}
+	for _, c := range order {
+		fmt.Fprintf(w, "student code ran under (%d students): %s\n", seen[c], c)
+	}
 }
 
 // Merge combines the results folders of sharded runs into out: every

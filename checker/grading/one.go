@@ -5,14 +5,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"time"
 
@@ -30,6 +26,9 @@ const (
 type OneOptions struct {
 	Timeout  time.Duration // per rubric item
 	MemLimit int64         // bytes of address space of every process; 0: none
+	// Hidden are folders no student process may see: the results (other
+	// students' reports and work), the submissions, the instructor's kit.
+	Hidden []string
 }
 
 // The graders GradeOne calls, and the check that a build failure is not
@@ -51,13 +50,18 @@ func RunGradeOne(ctx context.Context, args []string) error {
 	timeout := fs.Duration("timeout", checker.DefaultTimeout, "time limit per item")
 	mem := fs.Int64("mem", 0, "address-space limit in bytes")
 	out := fs.String("out", "", "the result file")
+	var hidden []string
+	fs.Func("hide", "a folder student code must not see (repeatable)", func(p string) error {
+		hidden = append(hidden, p)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *kit == "" || *out == "" || fs.NArg() != 1 {
 		return fmt.Errorf("usage: check grade-one -kit KIT -out FILE [-timeout D] [-mem BYTES] STUDENT_DIR (got %q)", args)
 	}
-	return GradeOne(ctx, *kit, fs.Arg(0), *out, OneOptions{Timeout: *timeout, MemLimit: *mem})
+	return GradeOne(ctx, *kit, fs.Arg(0), *out, OneOptions{Timeout: *timeout, MemLimit: *mem, Hidden: hidden})
 }
 
 // gradeOrder is the order parts are graded in: the conceptual answers
@@ -118,7 +122,10 @@ func GradeOne(ctx context.Context, kit, dir, out string, opt OneOptions) error {
 		if err := save(); err != nil {
 			return err
 		}
-		rows, notes := gradePart(ctx, kit, filepath.Join(dir, part), part, opt)
+		rows, notes, containment := gradePart(ctx, kit, filepath.Join(dir, part), part, opt)
+		if containment != "" {
+			res.Containment = containment
+		}
 		if ctx.Err() != nil {
 			return ctx.Err() // the part is not graded: out says which it was
 		}
@@ -131,17 +138,16 @@ func GradeOne(ctx context.Context, kit, dir, out string, opt OneOptions) error {
 }
 
 // gradePart grades one part (a task, or the conceptual answers in d).
-func gradePart(ctx context.Context, kit, d, part string, opt OneOptions) (rows []checker.Result, notes []string) {
+func gradePart(ctx context.Context, kit, d, part string, opt OneOptions) (rows []checker.Result, notes []string, containment string) {
 	var rep checker.Report
 	var err error
 	if part == conceptualPart {
-		rep, err = checkConceptual(ctx, d, conceptual.Options{Root: kit})
+		rep, err = checkConceptual(ctx, d, conceptual.Options{Root: kit, Hidden: opt.Hidden})
 	} else {
-		notes = audit(d, part)
-		rep, err = checkTask(ctx, d, checker.Options{Root: kit, Timeout: opt.Timeout})
+		rep, err = checkTask(ctx, d, checker.Options{Root: kit, Timeout: opt.Timeout, Hidden: opt.Hidden})
 	}
 	if err != nil {
-		return graderErrorRows(part, "the checker failed: "+err.Error()), notes
+		return graderErrorRows(part, "the checker failed: "+err.Error()), notes, ""
 	}
 	for _, r := range rep.Results {
 		if r.Status != checker.BuildFailed {
@@ -161,7 +167,7 @@ func gradePart(ctx context.Context, kit, d, part string, opt OneOptions) (rows [
 		}
 		break
 	}
-	return rep.Results, notes
+	return rep.Results, notes, rep.Containment
 }
 
 // probePackage is what probe builds: a package of the instructor's with a
@@ -200,65 +206,17 @@ func graderErrorRows(part, why string) []checker.Result {
 // graded so far (Done), the part being graded when it was written
 // (Current), and whether every part was graded.
 type oneResult struct {
-	Results  []checker.Result
-	Notes    []string
-	Done     []string
-	Current  string
-	Finished bool
+	// Containment is what contained the student's processes (see
+	// nnkit/checker/sandbox), in words.
+	Containment string
+	Results     []checker.Result
+	Notes       []string
+	Done        []string
+	Current     string
+	Finished    bool
 }
 
 func exists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
-}
-
-// osAllowed are the members of package os a task may use: printing.
-var osAllowed = map[string]bool{"Stdout": true, "Stderr": true}
-
-// audit flags a task file that uses package os beyond printing (only
-// task 3's import rules allow os): reading the environment or writing
-// files is how code running inside the rubric's process could forge its
-// result, so such a submission is marked for review.
-func audit(dir, task string) []string {
-	var notes []string
-	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
-	for _, f := range files {
-		fset := token.NewFileSet()
-		af, err := parser.ParseFile(fset, f, nil, 0)
-		if err != nil {
-			continue
-		}
-		osName := ""
-		for _, im := range af.Imports {
-			if p, _ := strconv.Unquote(im.Path.Value); p == "os" {
-				osName = "os"
-				if im.Name != nil {
-					osName = im.Name.Name
-				}
-			}
-		}
-		if osName == "" || osName == "_" {
-			continue
-		}
-		uses := map[string]int{}
-		ast.Inspect(af, func(n ast.Node) bool {
-			if sel, ok := n.(*ast.SelectorExpr); ok {
-				if id, ok := sel.X.(*ast.Ident); ok && id.Name == osName && !osAllowed[sel.Sel.Name] {
-					if _, seen := uses[sel.Sel.Name]; !seen {
-						uses[sel.Sel.Name] = fset.Position(sel.Pos()).Line
-					}
-				}
-			}
-			return true
-		})
-		var names []string
-		for n := range uses {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			notes = append(notes, fmt.Sprintf("review: %s line %d uses os.%s; a task may use os only to print (os.Stdout, os.Stderr): check by hand that it does not tamper with the grading", task, uses[n], n))
-		}
-	}
-	return notes
 }

@@ -42,6 +42,9 @@ type Options struct {
 	Go string
 	// Log, when not nil, receives one line per step.
 	Log io.Writer
+	// Hidden are folders problem 1's student process must not see (see
+	// checker.Options.Hidden).
+	Hidden []string
 }
 
 // Check grades the answers directory dir and returns the rows of every
@@ -72,7 +75,9 @@ func Check(ctx context.Context, dir string, opt Options) (checker.Report, error)
 	if err != nil {
 		return checker.Report{}, err
 	}
-	return assemble(dir, p1), nil
+	rep := assemble(dir, p1.Results)
+	rep.Containment = p1.Containment
+	return rep, nil
 }
 
 // Grade scores answers in-process: p1 holds the problem-1 functions, dir
@@ -170,21 +175,17 @@ func p1Seed() uint64 { return Seed ^ checker.InputSeed()*0x9e3779b97f4a7c15 }
 
 // checkP1 grades p1.go through the checker; a folder without Go files
 // gets "not implemented" rows.
-func checkP1(ctx context.Context, dir string, opt Options) ([]checker.Result, error) {
+func checkP1(ctx context.Context, dir string, opt Options) (checker.Report, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
-		return nil, err
+		return checker.Report{}, err
 	}
 	if len(files) == 0 {
 		var out []checker.Result
 		for _, it := range p1Task.Items {
 			out = append(out, checker.Result{Task: task, Item: it.Name, Max: it.Points, Status: checker.NotDone, Reason: "no Go files with DLdS, DLdC, DLdK in " + dir})
 		}
-		return out, nil
+		return checker.Report{Results: out}, nil
 	}
-	rep, err := checker.CheckTask(ctx, dir, p1Task, checker.Options{Root: opt.Root, Timeout: opt.Timeout, Go: opt.Go, Log: opt.Log})
-	if err != nil {
-		return nil, err
-	}
-	return rep.Results, nil
+	return checker.CheckTask(ctx, dir, p1Task, checker.Options{Root: opt.Root, Timeout: opt.Timeout, Go: opt.Go, Log: opt.Log, Hidden: opt.Hidden})
 }
