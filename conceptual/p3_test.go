@@ -5,7 +5,8 @@ import (
 	"testing"
 
 	"nnkit/nn"
-	"nnkit/nn/nntest"
+	"nnkit/solutions/task3"
+	"nnkit/solutions/task4"
 )
 
 func nnP3Net() *nn.Sequential {
@@ -18,9 +19,11 @@ func nnP3Net() *nn.Sequential {
 }
 
 // TestParameterCountsMatchNN counts each architecture's layer list and the
-// same network built from nn layers; a forward pass of one image checks
-// that the nn network's shapes fit (so the Linear in-features of the
-// descriptions are right).
+// same network built from nn layers (LeNet-5 and ResNet-18 are the
+// reference solutions of tasks 3 and 4: this package, like them, stays
+// out of the student copy); a forward pass of one image checks that the
+// nn network's shapes fit (so the Linear in-features of the descriptions
+// are right).
 func TestParameterCountsMatchNN(t *testing.T) {
 	for _, c := range []struct {
 		arch  Arch
@@ -28,9 +31,9 @@ func TestParameterCountsMatchNN(t *testing.T) {
 		input []int
 		want  int
 	}{
-		{LeNet(), nntest.LeNet(), []int{1, 1, 28, 28}, 61706},
+		{LeNet(), task3.GetLeNet(), []int{1, 1, 28, 28}, 61706},
 		{P3Net(), nnP3Net(), []int{1, 3, 32, 32}, 545290},
-		{ResNet18(), nntest.ResNet18(1), []int{1, 1, 32, 32}, 11178378},
+		{ResNet18(), task4.GetResNet(), []int{1, 1, 32, 32}, 11178378},
 	} {
 		if got := c.arch.Count(); got != c.want {
 			t.Errorf("%s: layer list counts %d, want %d", c.arch.Name, got, c.want)
@@ -47,7 +50,7 @@ func TestParameterCountsMatchNN(t *testing.T) {
 // TestLeNetPerLayer compares the breakdown layer by layer with nn's own
 // per-layer counts.
 func TestLeNetPerLayer(t *testing.T) {
-	infos, err := nn.Summarize(nntest.LeNet(), 1, 1, 28, 28)
+	infos, err := nn.Summarize(task3.GetLeNet(), 1, 1, 28, 28)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,8 @@
 // BatchNorm2d.RunningMean), and a Sequential's Layers can be indexed and
 // type-asserted:
 //
-//	net := nn.NewSequential(nn.NewLinear(3, 2, false), nn.NewReLU(), nn.NewLinear(2, 1, false))
-//	w0 := net.Layers[0].(*nn.Linear).Weight // [2 3]
+//	net := nn.NewSequential(nn.NewLinear(4, 5, false), nn.NewReLU(), nn.NewLinear(5, 3, false))
+//	w0 := net.Layers[0].(*nn.Linear).Weight // [5 4]
 //
 // Every module starts in training mode; SetTraining(false) is PyTorch's
 // eval(). BatchNorm2d is the only built-in layer whose output depends on it.

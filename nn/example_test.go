@@ -8,38 +8,27 @@ import (
 	"nnkit/tensor"
 )
 
-// LeNet-5 of task 3, traced with one 28 x 28 image.
+// A small CNN for 12 x 12 grey images, traced with one image.
 func ExampleSummary() {
 	net := nn.NewSequential(
-		nn.NewReshape(-1, 1, 28, 28),
-		nn.NewConv2d(1, 6, 5, 1, 2, true), nn.NewSigmoid(),
-		nn.NewAvgPool2d(2, 2, 0),
-		nn.NewConv2d(6, 16, 5, 1, 0, true), nn.NewSigmoid(),
-		nn.NewAvgPool2d(2, 2, 0),
+		nn.NewReshape(-1, 1, 12, 12),
+		nn.NewConv2d(1, 3, 3, 1, 0, true), nn.NewReLU(),
+		nn.NewMaxPool2d(2, 2, 0),
 		nn.NewFlatten(),
-		nn.NewLinear(400, 120, true), nn.NewSigmoid(),
-		nn.NewLinear(120, 84, true), nn.NewSigmoid(),
-		nn.NewLinear(84, 10, true),
+		nn.NewLinear(75, 4, true),
 	)
-	if err := nn.Summary(os.Stdout, net, 1, 1, 28, 28); err != nil {
+	if err := nn.Summary(os.Stdout, net, 1, 1, 12, 12); err != nil {
 		fmt.Println(err)
 	}
 	fmt.Println("parameters:", nn.CountParameters(net))
 	// Output:
-	// Reshape output shape:	[1 1 28 28]
-	// Conv2d output shape:	[1 6 28 28]
-	// Sigmoid output shape:	[1 6 28 28]
-	// AvgPool2d output shape:	[1 6 14 14]
-	// Conv2d output shape:	[1 16 10 10]
-	// Sigmoid output shape:	[1 16 10 10]
-	// AvgPool2d output shape:	[1 16 5 5]
-	// Flatten output shape:	[1 400]
-	// Linear output shape:	[1 120]
-	// Sigmoid output shape:	[1 120]
-	// Linear output shape:	[1 84]
-	// Sigmoid output shape:	[1 84]
-	// Linear output shape:	[1 10]
-	// parameters: 61706
+	// Reshape output shape:	[1 1 12 12]
+	// Conv2d output shape:	[1 3 10 10]
+	// ReLU output shape:	[1 3 10 10]
+	// MaxPool2d output shape:	[1 3 5 5]
+	// Flatten output shape:	[1 75]
+	// Linear output shape:	[1 4]
+	// parameters: 334
 }
 
 // TrainCNN's initialisation: Xavier-uniform for every Linear and Conv2d

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"nnkit/nn"
-	"nnkit/nn/nntest"
 	"nnkit/tensor"
 )
 
@@ -80,10 +79,10 @@ func TestInitialisers(t *testing.T) {
 
 func TestSameSeedSameWeights(t *testing.T) {
 	nn.Seed(42)
-	a := nntest.LeNet()
+	a := convNet()
 	nn.Seed(42)
-	b := nntest.LeNet()
-	c := nntest.LeNet() // the generator has moved on
+	b := convNet()
+	c := convNet() // the generator has moved on
 	pa, pb, pc := a.Parameters(), b.Parameters(), c.Parameters()
 	for i := range pa {
 		if !slices.Equal(pa[i].Float64s(), pb[i].Float64s()) {
@@ -117,7 +116,11 @@ func TestSameSeedSameWeights(t *testing.T) {
 	if slices.Equal(pa[0].Float64s(), pb[0].Float64s()) {
 		t.Error("ResetParameters drew the same values as XavierUniform")
 	}
-	checkUniform(t, "ResetParameters conv1", pb[0], 1/math.Sqrt(25))
+	// Default bounds 1/sqrt(fan-in): 1*3*3 for the first convolution, 32
+	// for the first Linear (parameter 5, after conv1's weight and bias,
+	// conv2's weight and the BatchNorm's two).
+	checkUniform(t, "ResetParameters conv1", pb[0], 1/math.Sqrt(9))
+	checkUniform(t, "ResetParameters linear1", pb[5], 1/math.Sqrt(32))
 }
 
 func TestGeneratorStateContinuesTheStream(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"nnkit/nn"
-	"nnkit/nn/nntest"
 	"nnkit/tensor"
 )
 
@@ -82,7 +81,7 @@ func TestLayerNamesAndParameterCounts(t *testing.T) {
 		{nn.NewSigmoid(), "Sigmoid", 0},
 		{nn.NewFlatten(), "Flatten", 0},
 		{nn.NewReshape(-1, 4), "Reshape", 0},
-		{mlp(), "Sequential", 8},
+		{mlp(), "Sequential", 35},
 	}
 	for _, tt := range tests {
 		if got := tt.layer.Name(); got != tt.name {
@@ -153,34 +152,41 @@ func TestActivationValues(t *testing.T) {
 	}
 }
 
-func TestLeNetShapesAndParameters(t *testing.T) {
-	net := nntest.LeNet()
-	if got := nn.CountParameters(net); got != 61706 {
-		t.Errorf("LeNet has %d parameters, want 61,706", got)
+// TestConvNetShapesAndParameters traces convNet with one image and
+// compares every layer's name, output shape and parameter count with the
+// figures worked by hand in convNetShapes; a flattened batch goes through
+// the Reshape too.
+func TestConvNetShapesAndParameters(t *testing.T) {
+	net := convNet()
+	if got := nn.CountParameters(net); got != 1042 {
+		t.Errorf("convNet has %d parameters, want 1,042", got)
 	}
-	infos, err := nn.Summarize(net, 1, 1, 28, 28)
+	infos, err := nn.Summarize(net, 1, 1, 16, 16)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// DESIGN lists the shapes after the leading Reshape.
-	want := [][]int{{1, 6, 28, 28}, {1, 6, 28, 28}, {1, 6, 14, 14}, {1, 16, 10, 10}, {1, 16, 10, 10},
-		{1, 16, 5, 5}, {1, 400}, {1, 120}, {1, 120}, {1, 84}, {1, 84}, {1, 10}}
-	wantParams := []int{0, 156, 0, 0, 2416, 0, 0, 0, 48120, 0, 10164, 0, 850}
-	if len(infos) != 13 {
-		t.Fatalf("Summarize gave %d layers, want 13", len(infos))
+	if len(infos) != len(convNetShapes) {
+		t.Fatalf("Summarize gave %d layers, want %d", len(infos), len(convNetShapes))
 	}
-	if !slices.Equal(infos[0].OutputShape, []int{1, 1, 28, 28}) {
-		t.Errorf("Reshape output %v, want [1 1 28 28]", infos[0].OutputShape)
-	}
-	for i, in := range infos[1:] {
-		if !slices.Equal(in.OutputShape, want[i]) {
-			t.Errorf("layer %d (%s): shape %v, want %v", i+1, in.Name, in.OutputShape, want[i])
+	total := 0
+	for i, want := range convNetShapes {
+		in := infos[i]
+		if in.Name != want.Name || !slices.Equal(in.OutputShape, want.OutputShape) || in.Parameters != want.Parameters {
+			t.Errorf("layer %d: %s %v with %d parameters, want %s %v with %d", i, in.Name, in.OutputShape, in.Parameters,
+				want.Name, want.OutputShape, want.Parameters)
 		}
+		total += want.Parameters
 	}
-	for i, in := range infos {
-		if in.Parameters != wantParams[i] {
-			t.Errorf("layer %d (%s): %d parameters, want %d", i, in.Name, in.Parameters, wantParams[i])
-		}
+	if total != 1042 {
+		t.Errorf("convNetShapes sums to %d parameters, want 1,042", total)
+	}
+	var y *tensor.Tensor
+	tensor.NoGrad(func() {
+		net.SetTraining(false)
+		y = net.Forward(tensor.New(tensor.Float32, 3, 256))
+	})
+	if !slices.Equal(y.Shape(), []int{3, 10}) {
+		t.Errorf("output for [3 256]: %v, want [3 10]", y.Shape())
 	}
 }
 

@@ -12,18 +12,18 @@ func TestSequentialIndexingAndParameters(t *testing.T) {
 	net := mlp()
 	w0 := net.Layers[0].(*nn.Linear).Weight
 	w2 := net.Layers[2].(*nn.Linear).Weight
-	if !slices.Equal(w0.Shape(), []int{2, 3}) || !slices.Equal(w2.Shape(), []int{1, 2}) {
-		t.Fatalf("weights have shapes %v and %v, want [2 3] and [1 2]", w0.Shape(), w2.Shape())
+	if !slices.Equal(w0.Shape(), []int{5, 4}) || !slices.Equal(w2.Shape(), []int{3, 5}) {
+		t.Fatalf("weights have shapes %v and %v, want [5 4] and [3 5]", w0.Shape(), w2.Shape())
 	}
 	ps := net.Parameters()
 	if len(ps) != 2 || ps[0] != w0 || ps[1] != w2 {
 		t.Errorf("Parameters = %v, want layer 0's then layer 2's weight", ps)
 	}
-	infos, err := nn.Summarize(net, 10, 3)
+	infos, err := nn.Summarize(net, 10, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, want := range [][]int{{10, 2}, {10, 2}, {10, 1}} {
+	for i, want := range [][]int{{10, 5}, {10, 5}, {10, 3}} {
 		if !slices.Equal(infos[i].OutputShape, want) {
 			t.Errorf("layer %d: shape %v, want %v", i, infos[i].OutputShape, want)
 		}

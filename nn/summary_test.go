@@ -9,17 +9,16 @@ import (
 	"testing"
 
 	"nnkit/nn"
-	"nnkit/nn/nntest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 func TestSummaryGolden(t *testing.T) {
 	var got bytes.Buffer
-	if err := nn.Summary(&got, nntest.LeNet(), 1, 1, 28, 28); err != nil {
+	if err := nn.Summary(&got, convNet(), 1, 1, 16, 16); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "lenet_summary.golden")
+	golden := filepath.Join("testdata", "convnet_summary.golden")
 	if *update {
 		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
@@ -67,12 +66,12 @@ func TestSummaryErrors(t *testing.T) {
 		want  string
 	}{
 		{"no shape", nil, "nn: Summarize: no input shape given"},
-		{"zero dimension", []int{1, 0, 28, 28}, "has a dimension that is not positive"},
-		{"wrong size", []int{1, 1, 28, 27}, "nn: Summarize: layer 0 (Reshape), input shape [1 1 28 27]: tensor: Reshape"},
+		{"zero dimension", []int{1, 0, 16, 16}, "has a dimension that is not positive"},
+		{"wrong size", []int{1, 1, 16, 15}, "nn: Summarize: layer 0 (Reshape), input shape [1 1 16 15]: tensor: Reshape"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := nn.Summary(&bytes.Buffer{}, nntest.LeNet(), tt.shape...)
+			err := nn.Summary(&bytes.Buffer{}, convNet(), tt.shape...)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %v, want one containing %q", err, tt.want)
 			}

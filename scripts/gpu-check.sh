@@ -5,6 +5,11 @@
 #
 #   go test -c -tags cuda -o bin/cuda.test ./internal/cuda
 #   go test -c -tags cuda -o bin/tensor-cuda.test ./tensor
+#   go test -c -tags cuda -o bin/nets-cuda.test ./solutions/nets
+#
+# (the last holds the training steps of the course's networks, LeNet-5
+# and ResNet-18: they are answers, so they live with the solutions, out
+# of the engine's tests and of the student copy)
 #
 # and prints, in order: the device, the parity tests of every kernel with
 # the CPU engine (-test.v), the throughput benchmarks, PyTorch CUDA on the
@@ -78,6 +83,15 @@ if [ -x "$bin/tensor-cuda.test" ]; then
     fi
 fi
 
+if [ -x "$bin/nets-cuda.test" ]; then
+    section "parity: LeNet-5 and ResNet-18 training steps on CUDA vs CPU"
+    cd "$root/solutions/nets" || exit 2
+    if ! NNKIT_CUDA_EMU=$emu timeout 600 "$bin/nets-cuda.test" -test.v -test.count=1 -test.run 'CUDA' -test.timeout 9m; then
+        status=1
+        echo "gpu-check: LeNet-5/ResNet-18 CUDA parity FAILED"
+    fi
+fi
+
 section "throughput: nnkit"
 bench_log=$out/gpu-check-bench.txt
 : >"$bench_log"
@@ -87,12 +101,12 @@ for tf32 in 0 1; do
     NNKIT_CUDA_TF32=$tf32 NNKIT_CUDA_EMU=$emu timeout 300 "$bin/cuda.test" -test.run '^$' -test.bench 'TrainStep' \
         -test.benchtime "$benchtime" 2>&1 | sed "s/^Benchmark/tf32=$tf32 Benchmark/" | tee -a "$bench_log"
 done
-if [ -x "$bin/tensor-cuda.test" ]; then
+if [ -x "$bin/nets-cuda.test" ]; then
     # The real training steps: nn layers, autograd, optim.SGD on the GPU.
-    cd "$root/tensor" || exit 2
+    cd "$root/solutions/nets" || exit 2
     for tf32 in 0 1; do
-        echo "-- tensor level, NNKIT_CUDA_TF32=$tf32"
-        NNKIT_CUDA_TF32=$tf32 NNKIT_CUDA_EMU=$emu timeout 300 "$bin/tensor-cuda.test" -test.run '^$' -test.bench 'CUDA' \
+        echo "-- nn level, NNKIT_CUDA_TF32=$tf32"
+        NNKIT_CUDA_TF32=$tf32 NNKIT_CUDA_EMU=$emu timeout 300 "$bin/nets-cuda.test" -test.run '^$' -test.bench 'CUDA' \
             -test.benchtime "$benchtime" 2>&1 | sed "s/^Benchmark/tf32=$tf32 Benchmark/" | tee -a "$bench_log"
     done
 fi
@@ -101,7 +115,7 @@ fi
 best() {
     awk -v pat="$1" '$2 ~ pat { for (i = 3; i < NF; i++) if ($(i+1) == "examples/s" && $i + 0 > b) b = $i + 0 } END { if (b > 0) printf "%.0f", b }' "$bench_log"
 }
-nn_lenet=$(best 'CUDALeNetTrain')       # tensor level: what TrainCNN runs
+nn_lenet=$(best 'CUDALeNetTrain')       # nn level: what TrainCNN runs
 nn_lenet_kernels=$(best 'LeNetTrainStep') # internal/cuda: the kernels alone
 nn_resnet=$(best 'CUDAResNet18Train')
 
@@ -140,7 +154,7 @@ printf '%-34s %12s %12s %8s\n' "LeNet, batch 256" "${nn_lenet:-n/a}" "${pt_lenet
 printf '%-34s %12s %12s %8s\n' "LeNet, batch 256 (kernels only)" "${nn_lenet_kernels:-n/a}" "${pt_lenet:-n/a}" "$(ratio "$nn_lenet_kernels" "$pt_lenet")"
 printf '%-34s %12s %12s %8s\n' "ResNet-18 96x96, batch 128" "${nn_resnet:-n/a}" "${pt_resnet:-n/a}" "$(ratio "$nn_resnet" "$pt_resnet")"
 if [ -z "$nn_resnet" ]; then
-    echo "(nnkit's LeNet and ResNet-18 rows need the tensor-level binary bin/tensor-cuda.test)"
+    echo "(nnkit's LeNet and ResNet-18 rows need the binary bin/nets-cuda.test)"
 fi
 if [ $status -eq 0 ]; then echo "gpu-check: parity PASSED"; else echo "gpu-check: parity FAILED"; fi
 exit $status

@@ -3,11 +3,17 @@ package distrib
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -86,16 +92,20 @@ func run(t *testing.T, dir string, timeout time.Duration, name string, args ...s
 }
 
 // TestDistribution writes the student distribution into a temporary
-// folder and checks that it holds no solution and no conceptual answer
-// in clear, that it builds and vets, that its tests pass, and that its
-// checker grades the stubs 0 and the solutions (copied in from outside)
-// full marks against the fixtures.
+// folder and checks that it holds no answer (every Go function body, run
+// of statements and network expression compared with every answer by
+// normalised syntax tree, and the other files by text) and no conceptual
+// answer in clear, that it builds and vets, that its tests pass, and that
+// its checker grades the stubs 0 and the solutions (copied in from
+// outside) full marks against the fixtures. Last, the negative control
+// in place: a disguised copy of every graded body planted into the copy
+// is found, and the copy is refused and emptied.
 //
 // Its `go test` runs the packages the distribution changes (checker,
-// conceptual/grade, cmd/check, the exercises and the given helpers); the
-// engine packages are copied unchanged and their tests run in the kit's
-// own `go test ./...`, and `go vet ./...` compiles every package and test
-// of the copy.
+// conceptual/grade, cmd/check, the exercises and the given helpers) and
+// nn, whose tests now ship; the other engine packages are copied
+// unchanged and their tests run in the kit's own `go test ./...`, and
+// `go vet ./...` compiles every package and test of the copy.
 func TestDistribution(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the distribution and its packages")
@@ -107,14 +117,35 @@ func TestDistribution(t *testing.T) {
 	}
 
 	// Nothing left out is there.
-	for _, p := range []string{"solutions", "testdata/broken", "conceptual/reference", "docs/conceptual", "conceptual/p5sgd.go", "conceptual/p3params.go", "conceptual/grade/truth_live.go", "conceptual/grade/grade_test.go"} {
+	for _, p := range []string{"solutions", "solutions/nets", "testdata/broken", "conceptual/reference", "docs/conceptual", "conceptual/p5sgd.go",
+		"conceptual/p3params.go", "conceptual/grade/truth_live.go", "conceptual/grade/grade_test.go", "nn/nntest", "tensor/cuda_train_test.go"} {
 		if _, err := os.Stat(filepath.Join(out, p)); err == nil {
 			t.Errorf("%s is in the distribution", p)
 		}
 	}
+	// The engine ships whole, with its tests: they hold no answer.
+	for _, p := range []string{"nn/nets_test.go", "nn/parent_test.go", "nn/summary_test.go", "nn/example_test.go", "tensor/cuda_test.go"} {
+		if _, err := os.Stat(filepath.Join(out, p)); err != nil {
+			t.Errorf("%s is not in the distribution: %v", p, err)
+		}
+	}
+
+	// No answer, by syntax tree (Write checked it too; this is the
+	// test's own look).
+	kit, err := CollectAnswers(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaks, err := kit.Scan(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range leaks {
+		t.Errorf("the distribution holds an answer: %v", l)
+	}
 	regions := solutionRegions(t, root)
 	answers := clearAnswers(t, root)
-	err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -123,8 +154,10 @@ func TestDistribution(t *testing.T) {
 			return err
 		}
 		rel, _ := filepath.Rel(out, p)
+		// Go files were compared by syntax tree; docs and other text
+		// could quote a body verbatim.
 		for name, body := range regions {
-			if bytes.Contains(b, []byte(body)) {
+			if !strings.HasSuffix(p, ".go") && bytes.Contains(b, []byte(body)) {
 				t.Errorf("%s holds the solution body of %s", rel, name)
 			}
 		}
@@ -134,8 +167,20 @@ func TestDistribution(t *testing.T) {
 					t.Errorf("%s shows the conceptual answer %s in clear", rel, a)
 				}
 			}
-			if bytes.Contains(b, []byte(`"nnkit/solutions`)) {
-				t.Errorf("%s imports the solutions", rel)
+		}
+		if strings.HasSuffix(p, ".go") {
+			// Imports as the compiler reads them: a string that names
+			// the solutions (a rule of the checker, a hostile test
+			// submission) is no import.
+			f, err := parser.ParseFile(token.NewFileSet(), rel, b, parser.ImportsOnly)
+			if err != nil {
+				t.Errorf("%s: %v", rel, err)
+				return nil
+			}
+			for _, im := range f.Imports {
+				if strings.HasPrefix(strings.Trim(im.Path.Value, "`\""), "nnkit/solutions") {
+					t.Errorf("%s imports %s, expected no import of the solutions", rel, im.Path.Value)
+				}
 			}
 		}
 		return nil
@@ -147,7 +192,7 @@ func TestDistribution(t *testing.T) {
 	if o, err := run(t, out, 10*time.Minute, "go", "vet", "./..."); err != nil {
 		t.Fatalf("go vet ./... in the distribution: %v\n%s", err, o)
 	}
-	if o, err := run(t, out, 10*time.Minute, "go", "test", "-count=1", "./checker/...", "./conceptual/...", "./cmd/check/...", "./exercises/..."); err != nil {
+	if o, err := run(t, out, 10*time.Minute, "go", "test", "-count=1", "./checker/...", "./conceptual/...", "./cmd/check/...", "./exercises/...", "./nn/..."); err != nil {
 		t.Fatalf("go test in the distribution: %v\n%s", err, o)
 	}
 	if o, err := run(t, out, 5*time.Minute, "go", "build", "-o", filepath.Join(out, "check.bin"), "./cmd/check"); err != nil {
@@ -191,6 +236,71 @@ func TestDistribution(t *testing.T) {
 			t.Errorf("%s of the reference answers does not pass against the hashes:\n%s", item, o)
 		}
 	}
+
+	plantAndRefuse(t, root, out, kit)
+}
+
+// plantAndRefuse is TestDistribution's negative control, in the copy
+// itself: a disguised copy of every graded body (local names renamed,
+// no comments) planted into a new file of exercises/task1 is found, one
+// leak per body, and proveNoAnswers refuses the copy and empties it.
+func plantAndRefuse(t *testing.T, root, out string, kit *Answers) {
+	t.Helper()
+	srcs, _, err := answerSources(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("package task1\n\n")
+	imports := map[string]bool{}
+	want := 0
+	var decls []string
+	for i, s := range srcs {
+		if !taskDir.MatchString(s.name) {
+			continue
+		}
+		nodes := make([]ast.Node, len(s.stmts))
+		for k, st := range s.stmts {
+			nodes[k] = st
+		}
+		texts, imp := disguise(t, s, nodes)
+		for _, line := range strings.Split(imp, "\n") {
+			if strings.HasPrefix(line, "\tmy") {
+				imports[line] = true
+			}
+		}
+		decls = append(decls, fmt.Sprintf("func planted%d() {\n%s\n}\n", i, strings.Join(texts, "\n")))
+		want++
+	}
+	b.WriteString("import (\n")
+	for _, line := range slices.Sorted(maps.Keys(imports)) {
+		b.WriteString(line + "\n")
+	}
+	b.WriteString(")\n\n" + strings.Join(decls, "\n"))
+	planted := filepath.Join(out, "exercises", "task1", "planted.go")
+	if err := os.WriteFile(planted, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	leaks, err := kit.Scan(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(leaks) != want {
+		t.Errorf("planted %d disguised graded bodies into the copy, found %d: %v", want, len(leaks), leaks)
+	}
+	for _, l := range leaks {
+		if l.File != "exercises/task1/planted.go" || l.Kind != "body" {
+			t.Errorf("found %v, expected only bodies of exercises/task1/planted.go", l)
+		}
+	}
+	_, err = proveNoAnswers(root, out)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("expected none, found %d", want)) ||
+		!strings.Contains(err.Error(), "exercises/task1/planted.go") {
+		t.Errorf("proveNoAnswers on the planted copy: %v, expected a refusal naming the %d planted bodies", err, want)
+	}
+	if ents, _ := os.ReadDir(out); len(ents) != 0 {
+		t.Errorf("the refused copy still holds %d entries, expected it emptied", len(ents))
+	}
 }
 
 func TestExcluded(t *testing.T) {
@@ -212,9 +322,42 @@ func TestExcluded(t *testing.T) {
 		{".git/config", "", true},
 		{"testdata/broken/task1/relu.go", "", true},
 		{"testdata/fixtures/task1.json", "", false},
+		// The assignment's networks live with the solutions; the
+		// engine's tests, which no longer build them, ship.
+		{"solutions/nets/nets.go", "", true},
+		{"solutions/nets/cuda_train_test.go", "", true},
+		{"nn/nets_test.go", "", false},
+		{"nn/parent_test.go", "", false},
+		{"tensor/cuda_test.go", "", false},
+		{"tensor/some_test.go", `import "nnkit/solutions/nets"`, true},
+		{"checker/zz_fixtures.go", "", true},
+		// The hostile submissions are written over the solutions.
+		{"checker/testdata/hostile/spy_forgery.txt", "", true},
+		{"checker/grading/hostile_test.go", `filepath.Join(root, "checker", "testdata", "hostile")`, true},
+		{"checker/hostile_test.go", `filepath.Glob(filepath.Join("testdata", "hostile", "*.txt"))`, true},
 	} {
 		if got, why := Excluded(c.rel, []byte(c.content)); got != c.want {
 			t.Errorf("Excluded(%s) = %v (%s), want %v", c.rel, got, why, c.want)
+		}
+	}
+}
+
+// TestOtherSolutionsImport: shipped code may import a task package (the
+// copy rewrites it to the given helpers), never another package of
+// solutions/, which has no counterpart in the copy.
+func TestOtherSolutionsImport(t *testing.T) {
+	for _, c := range []struct {
+		src, want string
+	}{
+		{"package a\nimport \"nnkit/solutions/task3\"\n", ""},
+		{"package a\nimport (\n\t\"fmt\"\n\tn \"nnkit/solutions/nets\"\n)\n", "nnkit/solutions/nets"},
+		{"package a\nimport \"nnkit/solutions/task3x\"\n", "nnkit/solutions/task3x"},
+		// A string that looks like one is no import.
+		{"package a\nvar s = `\"nnkit/solutions/nets\"`\n", ""},
+	} {
+		got, err := otherSolutionsImport("a.go", []byte(c.src))
+		if err != nil || got != c.want {
+			t.Errorf("otherSolutionsImport(%q) = %q, %v; expected %q", c.src, got, err, c.want)
 		}
 	}
 }

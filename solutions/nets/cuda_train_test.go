@@ -1,35 +1,114 @@
 //go:build cuda
 
-package tensor_test
+package nets_test
 
 import (
 	"math"
+	"os"
 	"testing"
 	"time"
 
+	"nnkit/internal/cuda"
+	"nnkit/internal/cuda/cudaemu"
 	"nnkit/nn"
-	"nnkit/nn/nntest"
 	"nnkit/optim"
+	"nnkit/solutions/nets"
+	"nnkit/solutions/task3"
 	"nnkit/tensor"
 )
 
 // Training steps of the course's networks on the GPU against the CPU:
-// LeNet-5 (task 3) and ResNet-18 (task 4), built with nn, moved with
-// nn.ToDevice, trained with optim.SGD, and the throughput benchmarks that
-// scripts/gpu-check.sh runs.
+// LeNet-5 (task 3's GetLeNet) and ResNet-18 (task 4's, through
+// nets.ResNet18), moved with nn.ToDevice, trained with optim.SGD, and the
+// throughput benchmarks that scripts/gpu-check.sh runs. They moved here
+// from the engine's tensor/cuda_train_test.go, with the same figures,
+// because the networks are answers: the engine's own CUDA tests
+// (tensor/cuda_test.go, internal/cuda) check every operation instead.
+//
+// Like tensor's CUDA tests, they run on a real GPU when one is usable;
+// otherwise, when a C++ compiler is present, on the CPU emulator of
+// internal/cuda/cudaemu; otherwise they skip with the reason.
+// NNKIT_CUDA_EMU=0 disables the emulator, =1 forces it.
 
-// initNet gives net deterministic weights (Xavier, seed 42), as
-// task 3's InitWeights.
-func initNet(net nn.Module) {
-	rng := tensor.NewRNG(42)
-	nn.Apply(net, func(m nn.Module) {
-		switch l := m.(type) {
-		case *nn.Linear:
-			nn.XavierUniform(rng, l.Weight)
-		case *nn.Conv2d:
-			nn.XavierUniform(rng, l.Weight)
+var (
+	gpu       tensor.Device // nil when there is none
+	gpuReason string        // why not
+	emulated  bool
+)
+
+// TestMain opens the GPU or the emulator once, as tensor's TestMain does.
+func TestMain(m *testing.M) {
+	mode := os.Getenv("NNKIT_CUDA_EMU")
+	realReason := "NNKIT_CUDA_EMU=1"
+	if mode != "1" {
+		if _, err := cuda.Probe(); err == nil {
+			mode = "real"
+		} else {
+			realReason = err.Error()
 		}
-	})
+	}
+	switch mode {
+	case "real":
+	case "0":
+		gpuReason = realReason + " (emulator: NNKIT_CUDA_EMU=0)"
+	default:
+		if dir, err := cudaemu.Build(cuda.KernelSource()); err != nil {
+			gpuReason = realReason + " (emulator: " + err.Error() + ")"
+		} else {
+			os.Setenv(cuda.EnvPath, dir)
+			emulated = true
+		}
+	}
+	if gpuReason == "" {
+		d, err := tensor.GPU()
+		if err != nil {
+			gpuReason = err.Error()
+		} else {
+			gpu = d
+		}
+	}
+	os.Exit(m.Run())
+}
+
+// needGPU returns the GPU or skips the test with the reason.
+func needGPU(t testing.TB) tensor.Device {
+	t.Helper()
+	if gpu == nil {
+		t.Skipf("no usable CUDA device: %s", gpuReason)
+	}
+	return gpu
+}
+
+// closeTo compares got with want elementwise: |got-want| <= tol*(1+|want|).
+func closeTo(t *testing.T, what string, got, want []float64, tol float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: %d values, want %d", what, len(got), len(want))
+		return
+	}
+	bad := 0
+	for i := range got {
+		d := math.Abs(got[i] - want[i])
+		if !(d <= tol*(1+math.Abs(want[i]))) && !(math.IsNaN(got[i]) && math.IsNaN(want[i])) {
+			if bad < 3 {
+				t.Errorf("%s[%d] = %g, want %g (diff %g)", what, i, got[i], want[i], d)
+			}
+			bad++
+		}
+	}
+	if bad > 3 {
+		t.Errorf("%s: %d of %d values differ", what, bad, len(got))
+	}
+}
+
+// relErr is ||got - want|| / max(||want||, tiny).
+func relErr(got, want []float64) float64 {
+	var d, n float64
+	for i := range want {
+		d += (got[i] - want[i]) * (got[i] - want[i])
+		n += want[i] * want[i]
+	}
+	return math.Sqrt(d) / math.Max(math.Sqrt(n), 1e-30)
 }
 
 func batch(seed uint64, n, side int) (*tensor.Tensor, []int) {
@@ -45,7 +124,7 @@ func batch(seed uint64, n, side int) (*tensor.Tensor, []int) {
 // twins returns two copies of a network with the same state.
 func twins(mk func() *nn.Sequential) (a, b *nn.Sequential) {
 	a, b = mk(), mk()
-	initNet(a)
+	task3.InitWeights(a) // deterministic Xavier weights, as TrainCNN's
 	sa, sb := nn.StateDict(a), nn.StateDict(b)
 	for i := range sa {
 		sb[i].Tensor.CopyFrom(sa[i].Tensor)
@@ -126,7 +205,7 @@ func compareNets(t *testing.T, dev, cpu nn.Module, tolState, tolGrad float64) {
 
 func TestCUDALeNetTrainStep(t *testing.T) {
 	dev := needGPU(t)
-	cpu, gpuNet := twins(nntest.LeNet)
+	cpu, gpuNet := twins(task3.GetLeNet)
 	lc := trainSteps(cpu, tensor.CPU, 2, 16, 28, 0.9, 0.5)
 	lg := trainSteps(gpuNet, dev, 2, 16, 28, 0.9, 0.5)
 	closeTo(t, "losses", lg, lc, 1e-5)
@@ -142,7 +221,7 @@ func TestCUDAResNet18TrainStep(t *testing.T) {
 	if emulated {
 		narrow = 16
 	}
-	cpu, gpuNet := twins(func() *nn.Sequential { return nntest.ResNet18(narrow) })
+	cpu, gpuNet := twins(func() *nn.Sequential { return nets.ResNet18(narrow) })
 	lc := trainSteps(cpu, tensor.CPU, 2, 4, 64, 0.05, 0.9)
 	lg := trainSteps(gpuNet, dev, 2, 4, 64, 0.05, 0.9)
 	closeTo(t, "losses", lg, lc, 1e-3)
@@ -171,7 +250,7 @@ func benchTrain(b *testing.B, mk func(narrow int) *nn.Sequential, n, side int, l
 		n, side, narrow = min(n, 2), min(side, 32), 16
 	}
 	net := mk(narrow)
-	initNet(net)
+	task3.InitWeights(net)
 	nn.ToDevice(net, dev)
 	opt := optim.NewSGD(net.Parameters(), lr, 0, 0)
 	loss := nn.NewCrossEntropyLoss(nn.ReduceMean)
@@ -201,11 +280,11 @@ func benchTrain(b *testing.B, mk func(narrow int) *nn.Sequential, n, side int, l
 
 // BenchmarkCUDALeNetTrain is task 3's step: LeNet-5, batch 256 of 28x28.
 func BenchmarkCUDALeNetTrain(b *testing.B) {
-	benchTrain(b, func(int) *nn.Sequential { return nntest.LeNet() }, 256, 28, 0.9)
+	benchTrain(b, func(int) *nn.Sequential { return task3.GetLeNet() }, 256, 28, 0.9)
 }
 
 // BenchmarkCUDAResNet18Train is task 4's step: ResNet-18, batch 128 of
 // 96x96.
 func BenchmarkCUDAResNet18Train(b *testing.B) {
-	benchTrain(b, nntest.ResNet18, 128, 96, 0.05)
+	benchTrain(b, nets.ResNet18, 128, 96, 0.05)
 }
