@@ -3,6 +3,7 @@ package checker
 import (
 	"context"
 	"fmt"
+	"nnkit/nn"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,6 +24,9 @@ func (r *run) runItem(ctx context.Context, bin string, it Item) Result {
 	if err != nil {
 		return fail(Fail, "checker error: "+err.Error(), "")
 	}
+	// Gone before the next item starts: no item's process leaves
+	// anything for another's.
+	defer os.RemoveAll(work)
 	if r.unstartable != nil {
 		// The program never answered for an earlier item (init loops,
 		// exits or crashes): it will not answer for this one either.
@@ -166,6 +170,10 @@ func (t *Task) runItem(name, srcDir string, setup func(*Ctx) any, gone func(stud
 		return Result{Task: t.Name, Item: name, Status: Fail, Reason: "checker error: no such item"}
 	}
 	c := newCtx(it.Points)
+	// Every item starts from the engine's initial layer generator, as if
+	// it ran in a fresh process: the items of a package run one after
+	// another in this one, and the fixtures record each item on its own.
+	nn.Seed(0)
 	defer func() {
 		v := recover()
 		if v == nil {

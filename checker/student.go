@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sync"
 
 	"nnkit/checker/sandbox"
@@ -30,8 +31,9 @@ type studentProc struct {
 	output      *capWriter
 	peer        wire.RemotePeer
 	waited      chan struct{}
-	task        *Task // whose reference answers the process's questions
-	err         error // the process's exit, once waited
+	task        *Task  // whose reference answers the process's questions
+	calling     string // the graded function the checker is calling
+	err         error  // the process's exit, once waited
 	ctx         context.Context
 }
 
@@ -53,7 +55,7 @@ func startStudent(ctx context.Context, bin, dir string, env []string, opt Option
 	if sandbox.Available() {
 		var sp *sandbox.Process
 		sp, err = sandbox.Start(ctx, sandbox.Spec{Path: bin, Env: env, Dir: dir, Stdout: p.output, Stderr: p.output,
-			ExtraFiles: []*os.File{reqR, repW}, MemoryBytes: opt.MemoryBytes, Hidden: hiddenPaths(opt)})
+			ExtraFiles: []*os.File{reqR, repW}, MemoryBytes: opt.MemoryBytes, Hidden: hiddenPaths(opt, filepath.Dir(dir))})
 		if err == nil {
 			p.containment = sp.Containment().String()
 			p.kill = sp.Kill
@@ -97,14 +99,31 @@ func startStudent(ctx context.Context, bin, dir string, env []string, opt Option
 // hiddenPaths are the folders a student process must not see: the kit's
 // secrets, the caller's, and the folders of Unix sockets (a read-only
 // mount does not stop a connect). Paths that do not exist are left out.
-func hiddenPaths(opt Options) []string {
+func hiddenPaths(opt Options, own string) []string {
 	var out []string
 	for _, p := range append([]string{
 		filepath.Join(opt.Root, "solutions"), filepath.Join(opt.Root, "testdata", "fixtures"),
-		filepath.Join(opt.Root, "conceptual", "reference"), "/run", "/var/run", "/tmp/.X11-unix",
-	}, opt.Hidden...) {
+		filepath.Join(opt.Root, "conceptual", "reference"), filepath.Join(opt.Root, ".git"),
+		"/run", "/var/run", "/tmp/.X11-unix",
+	}, append(opt.Hidden, otherRuns(own)...)...) {
 		if _, err := os.Stat(p); err == nil {
 			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// otherRuns are the temporary folders of the other checks running on
+// this machine (a grading run checks several students at once), which
+// hold their student programs and work folders. A folder made after an
+// item starts is not covered; without a forbidden import the student's
+// code cannot open a file anyway.
+func otherRuns(own string) []string {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "nnkit-check-*"))
+	var out []string
+	for _, d := range dirs {
+		if d != own {
+			out = append(out, d)
 		}
 	}
 	return out
@@ -151,7 +170,7 @@ type studentGone struct {
 func (p *studentProc) roundTrip(frame []byte) []byte {
 	if err := wire.WriteFrame(p.req, frame); err == nil {
 		b, err := wire.ReadFrame(p.rep)
-		for err == nil && len(b) > 0 && b[0] == wire.ReplyAsk {
+		for err == nil && len(b) > 0 && b[0] == wire.ReplyAsk && p.calling != "" {
 			// The student's code called another graded function:
 			// answer with the reference (see redirect.go).
 			if err = wire.WriteFrame(p.req, p.answer(b[1:])); err == nil {
@@ -178,7 +197,6 @@ func (p *studentProc) roundTrip(frame []byte) []byte {
 // Answers to a ReplyAsk (see harness.Redirect).
 const (
 	answerResults = 0
-	answerPanic   = 1
 	answerCannot  = 2
 )
 
@@ -190,9 +208,12 @@ func (p *studentProc) answer(b []byte) []byte {
 	cannot := []byte{wire.OpAnswer, answerCannot}
 	d := wire.NewDecoder(b, refusePeer{})
 	name := d.String()
+	if p.task == nil || p.calling == "" || d.Err() != nil {
+		return cannot // no call of the checker's is running: nothing to answer for
+	}
 	ft := p.task.FuncType(name)
-	if d.Err() != nil || ft == nil {
-		return cannot
+	if ft == nil || !slices.Contains(p.task.Calls[p.calling], name) {
+		return cannot // not a call the reference of the function being called makes
 	}
 	args := make([]reflect.Value, ft.NumIn())
 	for i := range args {
@@ -215,10 +236,11 @@ func (p *studentProc) answer(b []byte) []byte {
 		results = ref.Call(args)
 	}()
 	if panicked != nil {
-		e := wire.NewEncoder(wire.OpAnswer, nil)
-		e.Uint(answerPanic)
-		e.String(fmt.Sprintf("%v (in the reference %s the checker ran for your call: look at the arguments you gave it)", panicked, name))
-		return e.Bytes()
+		// The reference cannot answer these arguments (the student's
+		// code passed garbage, or the student copy's recorded outputs
+		// hold no answer for them): the student's own function runs,
+		// and whatever it does with them is its own.
+		return cannot
 	}
 	e := wire.NewEncoder(wire.OpAnswer, refusePeer{})
 	e.Uint(answerResults)
@@ -284,7 +306,10 @@ func (p *studentProc) call(name string, ft reflect.Type, args []reflect.Value) [
 			panic(fmt.Sprintf("checker: sending argument %d of %s: %v", i, name, err))
 		}
 	}
-	d := p.reply(p.roundTrip(e.Bytes()))
+	p.calling = name
+	b := p.roundTrip(e.Bytes())
+	p.calling = ""
+	d := p.reply(b)
 	for i, a := range args {
 		v := reflect.New(ft.In(i)).Elem()
 		v.Set(a)

@@ -19,6 +19,14 @@ type Task struct {
 	// Package is the package clause the files must have; "" means Name
 	// (the conceptual answers are package answers).
 	Package string
+	// Calls lists, for each graded function, the graded functions its
+	// reference calls. Only those calls, made while that function's
+	// item runs, are answered with the reference (a mistake costs
+	// points once, see redirect.go); any other call runs the student's
+	// own function, so that the reference is never an oracle for the
+	// function being graded (DNNBackward calling Train to learn the
+	// gradient). A test derives the table from the solutions.
+	Calls map[string][]string
 
 	funcs reflect.Type // the funcs struct type
 	ref   any          // *F holding the reference functions
@@ -117,6 +125,19 @@ func (t *Task) Points() float64 {
 		s += it.Points
 	}
 	return s
+}
+
+// withCalls sets t.Calls (see Task.Calls).
+func withCalls(t *Task, calls map[string][]string) *Task {
+	for caller, callees := range calls {
+		for _, f := range append([]string{caller}, callees...) {
+			if t.FuncType(f) == nil {
+				panic(fmt.Sprintf("checker: task %s: Calls names %s, which is not a graded function", t.Name, f))
+			}
+		}
+	}
+	t.Calls = calls
+	return t
 }
 
 var registry = map[string]*Task{}

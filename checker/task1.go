@@ -26,14 +26,14 @@ var task1Reference = &Task1Funcs{
 }
 
 // Task1 is the rubric of task 1 (20 points).
-var Task1 = register(NewTask("task1", "MLP from scratch with gonum", task1Reference,
+var Task1 = register(withCalls(NewTask("task1", "MLP from scratch with gonum", task1Reference,
 	[]string{"fmt", "math", "math/rand/v2", "slices", "gonum.org/v1/gonum/mat", "gonum.org/v1/gonum/floats", "nnkit/data"},
 	ItemOf[Task1Funcs]{Name: "Relu", Points: 3, Check: checkRelu},
 	ItemOf[Task1Funcs]{Name: "Prelu", Points: 2, Check: checkPrelu},
 	ItemOf[Task1Funcs]{Name: "DNNForward", Points: 5, Check: checkDNNForward},
 	ItemOf[Task1Funcs]{Name: "DNNBackward", Points: 5, Check: checkDNNBackward},
 	ItemOf[Task1Funcs]{Name: "Train", Points: 5, Check: checkTrain},
-))
+), map[string][]string{"DNNForward": {"Relu"}, "DNNBackward": {"Prelu"}, "Train": {"DNNForward", "DNNBackward"}}))
 
 // rng returns the generator of a check's random inputs; seedOf makes
 // them fresh when a grading run sets its own input seed.

@@ -10,7 +10,6 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"nnkit/nn"
-	"nnkit/optim"
 	"nnkit/solutions/task1"
 	"nnkit/solutions/task2"
 	"nnkit/tensor"
@@ -99,66 +98,20 @@ func checkGetDNN(c *Ctx, s, ref *Task2Funcs) {
 	}
 }
 
-// torchVariant trains like TrainTorch, written by the checker with knobs
-// for the known mistakes.
+// torchVariant is a known mistake in TrainTorch: train trains the way a
+// TrainTorch with that mistake does; what names it; keepsPart says the
+// rest is right, so some points stay.
 type torchVariant struct {
-	offByOne  bool // batch end min((b+1)*bs, N-1)
-	mean      bool // mean instead of sum reduction
-	noZero    bool // gradients never zeroed
-	noInit    bool // InitWeights not called
-	noCast    bool // trained in float32
 	what      string
-	keepsPart bool // the rest is right: keep some points
+	keepsPart bool
+	train     func(net *nn.Sequential, X *mat.Dense, y []float64, epochs int, lr float64, bs int) ([]*mat.Dense, [][]float64)
 }
 
-var torchVariants = []torchVariant{
-	{offByOne: true, keepsPart: true, what: "the batches drop the last sample: batch b ends at min((b+1)*batchSize, N), not N-1 (the original template's bug); otherwise right"},
-	{mean: true, what: "the loss is averaged over the batch; TrainTorch uses the sum (nn.NewMSELoss(tensor.ReduceSum))"},
-	{noZero: true, what: "the gradients are never zeroed, so they add up over the batches: call ZeroGrad before every backward pass"},
-	{noInit: true, what: "the weights were not initialised with InitWeights(net), so training starts from other weights"},
-	{noCast: true, what: "it trains in float32: cast the net to float64 first (nn.Cast(net, tensor.Float64))"},
-}
-
-func (v torchVariant) train(net *nn.Sequential, X *mat.Dense, y []float64, epochs int, lr float64, bs int) ([]*mat.Dense, [][]float64) {
-	dt := tensor.Float64
-	if v.noCast {
-		dt = tensor.Float32
-	}
-	nn.Cast(net, dt)
-	if !v.noInit {
-		task2.InitWeights(net)
-	}
-	opt := optim.NewSGD(net.Parameters(), lr, 0, 0)
-	red := tensor.ReduceSum
-	if v.mean {
-		red = tensor.ReduceMean
-	}
-	Xt := task2.ToTensor(X).To(dt)
-	yt := tensor.FromFloat64(slices.Clone(y), len(y), 1).To(dt)
-	n := len(y)
-	var WL []*mat.Dense
-	var KL [][]float64
-	for range epochs {
-		for lo := 0; lo < n; lo += bs {
-			hi := min(lo+bs, n)
-			if v.offByOne {
-				hi = min(lo+bs, n-1)
-			}
-			if hi <= lo {
-				continue
-			}
-			if !v.noZero {
-				opt.ZeroGrad()
-			}
-			l := tensor.MSE(net.Forward(tensor.Slice(Xt, lo, hi)), tensor.Slice(yt, lo, hi), red)
-			l.Backward()
-			opt.Step()
-		}
-		WL = append(WL, mat.NewDense(2, 3, net.Layers[0].(*nn.Linear).Weight.Float64s()))
-		KL = append(KL, net.Layers[2].(*nn.Linear).Weight.Float64s())
-	}
-	return WL, KL
-}
+// torchVariants are registered by task2_variants.go, which the student
+// copy leaves out: a training loop with knobs for the known mistakes is
+// TrainTorch's answer. Without them a wrong TrainTorch gets the general
+// message; `check grade` runs with them.
+var torchVariants []torchVariant
 
 type torchCase struct {
 	X             *mat.Dense

@@ -485,13 +485,27 @@ func stageDiff(name string, stage *nn.Sequential, args [2]resCfg, s, ref *Task4F
 	}
 	for j, cfg := range args {
 		blk := stage.Layers[j]
-		var mine nn.Module
+		var mine, other nn.Module
+		// A block like the one the student's own NewResidual makes for
+		// cfg is right, so that a mistake inside NewResidual costs the
+		// Residual items only; but only when that NewResidual tells cfg
+		// from other arguments, else the comparison would say nothing of
+		// the arguments GetResNet passed.
+		contrast := resCfg{cfg.in, 2 * cfg.out, true, 2}
 		nn.Seed(1)
-		if protect(func() { mine = s.NewResidual(cfg.in, cfg.out, cfg.use1x1, cfg.stride) }) == nil && !isNilModule(mine) && residualDiff(blk, mine) == "" {
+		ok := protect(func() {
+			mine = s.NewResidual(cfg.in, cfg.out, cfg.use1x1, cfg.stride)
+			other = s.NewResidual(contrast.in, contrast.out, contrast.use1x1, contrast.stride)
+		}) == nil && !isNilModule(mine)
+		blind := ok && !isNilModule(other) && residualDiff(other, mine) == ""
+		if ok && !blind && residualDiff(blk, mine) == "" {
 			continue
 		}
 		want := ref.NewResidual(cfg.in, cfg.out, cfg.use1x1, cfg.stride)
 		if msg := residualDiff(blk, want); msg != "" {
+			if blind {
+				msg += fmt.Sprintf(" (your NewResidual makes the same block for %s and %s, so the stage is compared with the expected block: fix NewResidual first)", cfg, contrast)
+			}
 			return fmt.Sprintf("%s block %d should be %s: %s", name, j, cfg, msg)
 		}
 	}

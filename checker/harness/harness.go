@@ -199,7 +199,6 @@ func (s *server) call(d *wire.Decoder) []byte {
 // Answers to a Redirect, after OpAnswer.
 const (
 	answerResults = 0 // the reference's results follow
-	answerPanic   = 1 // the reference panicked on these arguments: a message follows
 	answerCannot  = 2 // the results cannot cross: run the student's own function
 )
 
@@ -254,8 +253,6 @@ func Redirect(name string, self any, args, results []any) bool {
 			}
 		}
 		return d.Done() == nil
-	case answerPanic:
-		panic(d.String())
 	}
 	return false
 }

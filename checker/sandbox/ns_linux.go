@@ -118,7 +118,13 @@ func setupNamespaces(cfg *stubConfig) (notes []string, err error) {
 		}
 	}
 	for _, p := range cfg.Hidden {
-		if err := hide(p, cfg.LegacyRemount); err != nil {
+		err := hide(p, cfg.LegacyRemount)
+		if errors.Is(err, os.ErrNotExist) {
+			// Gone since Start checked it (another run's temporary
+			// folder, removed meanwhile): nothing left to hide.
+			continue
+		}
+		if err != nil {
 			return notes, fmt.Errorf("hiding %s: %w", p, err)
 		}
 	}
