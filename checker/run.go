@@ -419,7 +419,7 @@ func (r *run) build(ctx context.Context) (string, error) {
 // mainPkg, the harness and its protocol, the
 // engine (tensor, nn, optim and their internal kernels), data, progress
 // and the third-party modules those use. Not the checker, the solutions,
-// the fixtures, nn/nntest or the conceptual answers.
+// the fixtures or the conceptual answers.
 func studentLinkAllowed(p, pkg, mainPkg string) bool {
 	first, _, _ := strings.Cut(p, "/")
 	switch {

@@ -142,7 +142,7 @@ func gradePart(ctx context.Context, kit, d, part string, opt OneOptions) (rows [
 	var rep checker.Report
 	var err error
 	if part == conceptualPart {
-		rep, err = checkConceptual(ctx, d, conceptual.Options{Root: kit, Hidden: opt.Hidden})
+		rep, err = checkConceptual(ctx, d, conceptual.Options{Root: kit, Timeout: opt.Timeout, Hidden: opt.Hidden})
 	} else {
 		rep, err = checkTask(ctx, d, checker.Options{Root: kit, Timeout: opt.Timeout, Hidden: opt.Hidden})
 	}
