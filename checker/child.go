@@ -135,7 +135,7 @@ func (w *capWriter) Write(p []byte) (int, error) {
 func (w *capWriter) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	s := string(w.b)
+	s := studentText(string(w.b), w.max, true)
 	if w.n > len(w.b) {
 		s += fmt.Sprintf("\n... (%d more bytes of output not shown)\n", w.n-len(w.b))
 	}

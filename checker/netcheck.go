@@ -1,8 +1,11 @@
 package checker
 
 import (
+	"strings"
+
 	"fmt"
 	"math"
+	"nnkit/checker/wire"
 	"reflect"
 	"runtime/debug"
 	"slices"
@@ -37,7 +40,18 @@ func walkLayers(layers []nn.Module, shape ...int) []layerRun {
 	for i, l := range layers {
 		r := &out[i]
 		r.name, r.params = safeName(l), safeCount(l)
+		if why := remoteLayer(l); why != "" {
+			r.params = -1 // its Parameters are only its answer
+			if !failed {
+				r.in, r.err, failed = x.Shape(), why, true
+			}
+			continue
+		}
 		if failed {
+			continue
+		}
+		if _, err := outputBound(l, x.Shape()); err != nil {
+			r.in, r.err, failed = x.Shape(), err.Error(), true
 			continue
 		}
 		r.in = x.Shape()
@@ -65,6 +79,8 @@ func walkLayers(layers []nn.Module, shape ...int) []layerRun {
 	return out
 }
 
+// safeName is a layer's kind as the checker sees it (kindOf), or a word
+// for a nil layer or one whose Name panics.
 func safeName(l nn.Module) (name string) {
 	defer func() {
 		if recover() != nil {
@@ -74,7 +90,46 @@ func safeName(l nn.Module) (name string) {
 	if isNilModule(l) {
 		return "(nil)"
 	}
-	return l.Name()
+	return studentText(kindOf(l), 200, false)
+}
+
+// kindOf is what kind of layer m is, decided by the checker: a module
+// in this process (an engine layer that crossed with its fields, or the
+// checker's own) is its Name, "Linear"; a module of the student's own
+// type stays in the student process, where its Name, Forward and
+// Parameters are only its answers, so its kind is its Go type,
+// "task2.myLinear": one that calls itself "Linear" is still not a Linear.
+// The given Residual type of task 4 is "Residual" (isResidual).
+func kindOf(m nn.Module) string {
+	r := wire.AsRemote(m)
+	switch {
+	case r == nil:
+		return m.Name()
+	case isResidual(m):
+		return "Residual"
+	}
+	return studentText(strings.TrimPrefix(r.TypeName, "*"), 200, false)
+}
+
+// isResidual reports whether m is a block of task 4's given Residual
+// type: the student's (in the student process) or, in this process, one
+// that says so.
+func isResidual(m nn.Module) bool {
+	if r := wire.AsRemote(m); r != nil {
+		return r.TypeName == "*task4.Residual"
+	}
+	return !isNilModule(m) && m.Name() == "Residual"
+}
+
+// remoteLayer says why a layer cannot be judged from the student
+// process's answers, or returns "": a network's layers must be the
+// engine's, whose kind, parameters and output the checker sees for
+// itself.
+func remoteLayer(m nn.Module) string {
+	if r := wire.AsRemote(m); r != nil {
+		return fmt.Sprintf("a module of your own type %s: build the network from nn's layers (the checker cannot see what a type of yours computes, only what it answers)", studentText(r.TypeName, 200, false))
+	}
+	return ""
 }
 
 func safeCount(l nn.Module) (n int) {

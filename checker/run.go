@@ -316,7 +316,7 @@ func main() {
 // beside it. It returns "" when the package cannot be compiled at all
 // (every item is then settled).
 func (r *run) build(ctx context.Context) (string, error) {
-	prog := &launch.Program{Root: r.opt.Root, Dir: virtualBase, Go: r.opt.Go, Work: r.tmp}
+	prog := &launch.Program{Root: r.opt.Root, Dir: virtualBase, Go: r.opt.Go, Work: r.tmp, Static: true}
 	r.prog = prog
 	r.vdir = prog.VirtualDir(r.task.Name)
 	importPath := prog.ImportPath(r.task.Name)

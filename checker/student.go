@@ -12,6 +12,8 @@ import (
 	"slices"
 	"sync"
 
+	"gonum.org/v1/gonum/mat"
+
 	"nnkit/checker/sandbox"
 	"nnkit/checker/wire"
 	"nnkit/nn"
@@ -31,9 +33,10 @@ type studentProc struct {
 	output      *capWriter
 	peer        wire.RemotePeer
 	waited      chan struct{}
-	task        *Task  // whose reference answers the process's questions
-	calling     string // the graded function the checker is calling
-	err         error  // the process's exit, once waited
+	task        *Task           // whose reference answers the process's questions
+	calling     string          // the graded function the checker is calling
+	callArgs    []reflect.Value // and its arguments
+	err         error           // the process's exit, once waited
 	ctx         context.Context
 }
 
@@ -55,7 +58,7 @@ func startStudent(ctx context.Context, bin, dir string, env []string, opt Option
 	if sandbox.Available() {
 		var sp *sandbox.Process
 		sp, err = sandbox.Start(ctx, sandbox.Spec{Path: bin, Env: env, Dir: dir, Stdout: p.output, Stderr: p.output,
-			ExtraFiles: []*os.File{reqR, repW}, MemoryBytes: opt.MemoryBytes, Hidden: hiddenPaths(opt, filepath.Dir(dir))})
+			ExtraFiles: []*os.File{reqR, repW}, MemoryBytes: opt.MemoryBytes, Minimal: true, Hidden: hiddenPaths(opt, filepath.Dir(dir))})
 		if err == nil {
 			p.containment = sp.Containment().String()
 			p.kill = sp.Kill
@@ -222,7 +225,7 @@ func (p *studentProc) answer(b []byte) []byte {
 			return cannot
 		}
 	}
-	if d.Done() != nil {
+	if d.Done() != nil || !within(args, p.callArgs) {
 		return cannot
 	}
 	ref := reflect.ValueOf(p.task.ref).Elem().FieldByName(name)
@@ -251,6 +254,50 @@ func (p *studentProc) answer(b []byte) []byte {
 	}
 	return e.Bytes()
 }
+
+// within reports whether no dimension of a matrix and no length of a
+// slice in asked is larger than the largest the checker passed in the
+// call being graded (call): the reference runs in the checker's process,
+// so the student's code must not choose its size (a 3e6 x 1 W would make
+// DNNForward's H 3e6 x 3e6). Work stays within a power of the checker's
+// own sizes.
+func within(asked, call []reflect.Value) bool {
+	var walk func(v reflect.Value, visit func(int) bool) bool
+	walk = func(v reflect.Value, visit func(int) bool) bool {
+		switch {
+		case !v.IsValid():
+		case v.Type() == denseType:
+			if m, _ := v.Interface().(*mat.Dense); m != nil && !m.IsEmpty() {
+				r, c := m.Dims()
+				return visit(r) && visit(c)
+			}
+		case v.Kind() == reflect.Slice:
+			if !visit(v.Len()) {
+				return false
+			}
+			if v.Type().Elem().Kind() != reflect.Float64 {
+				for i := range v.Len() {
+					if !walk(v.Index(i), visit) {
+						return false
+					}
+				}
+			}
+		}
+		return true
+	}
+	largest := 0
+	for _, v := range call {
+		walk(v, func(d int) bool { largest = max(largest, d); return true })
+	}
+	for _, v := range asked {
+		if !walk(v, func(d int) bool { return d <= largest }) {
+			return false
+		}
+	}
+	return true
+}
+
+var denseType = reflect.TypeFor[*mat.Dense]()
 
 // refusePeer lets no module of another type cross: a reference answer
 // that would need one is not given.
@@ -306,9 +353,9 @@ func (p *studentProc) call(name string, ft reflect.Type, args []reflect.Value) [
 			panic(fmt.Sprintf("checker: sending argument %d of %s: %v", i, name, err))
 		}
 	}
-	p.calling = name
+	p.calling, p.callArgs = name, args
 	b := p.roundTrip(e.Bytes())
-	p.calling = ""
+	p.calling, p.callArgs = "", nil
 	d := p.reply(b)
 	for i, a := range args {
 		v := reflect.New(ft.In(i)).Elem()
@@ -366,7 +413,7 @@ func (p *studentProc) install(proto nn.Module, fields []string, layers []nn.Modu
 	b := p.roundTrip(e.Bytes())
 	if b[0] == wire.ReplyError {
 		d := wire.NewDecoder(b[1:], nil)
-		return nil, errors.New(d.String())
+		return nil, errors.New(studentText(d.String(), maxStudentLine, false))
 	}
 	d := p.reply(b)
 	var m nn.Module
@@ -386,9 +433,9 @@ func (p *studentProc) reply(b []byte) *wire.Decoder {
 		return d
 	case wire.ReplyPanic:
 		msg, stack := d.String(), d.String()
-		panic(studentPanic{msg: msg, stack: stack})
+		panic(studentPanic{msg: studentText(msg, maxStudentLine, false), stack: studentText(stack, maxStudentBlock, true)})
 	case wire.ReplyError:
-		panic(studentGone{reason: d.String()})
+		panic(studentGone{reason: studentText(d.String(), maxStudentLine, false)})
 	}
 	panic(studentGone{reason: fmt.Sprintf("the student process sent an unknown reply (%d)", b[0])})
 }

@@ -187,6 +187,18 @@ func noHistory(c *Ctx, h []progress.EpochStats, before, after []float64) bool {
 	return false
 }
 
+// changedNet takes every point when TrainCNN changed the network it was
+// given (its layers' arguments or its parameters' shapes): the checker
+// evaluates the trained network itself, which it does only for the
+// network it built.
+func changedNet(c *Ctx, arch string, net nn.Module) bool {
+	if msg := sameArchitecture(arch, net); msg != "" {
+		c.LoseAll(Fail, "TrainCNN changed the network it was given (%s): train the network you are given, as it is", msg)
+		return true
+	}
+	return false
+}
+
 // ---- TrainCNN/steps ----
 
 // The equivalence run: LeNet as the reference builds it, the reference's
@@ -225,10 +237,10 @@ func checkTrainSteps(c *Ctx, s, ref *Task3Funcs) {
 	want := ref.TrainCNN(refNet, train, test, stepsEpochs, task3.LR, tensor.CPU)
 
 	net := stepsNet()
-	before := paramsOf(net)
+	before, arch := paramsOf(net), architectureOf(net)
 	got := s.TrainCNN(net, train, test, stepsEpochs, task3.LR, tensor.CPU)
 	after := paramsOf(net)
-	if noHistory(c, got, before, after) {
+	if noHistory(c, got, before, after) || changedNet(c, arch, net) {
 		return
 	}
 	setup := fmt.Sprintf("from the same LeNet and batches (%d epochs of %d images, batch %d, lr %v)", stepsEpochs, stepsTrainLimit, stepsBatch, task3.LR)
@@ -483,10 +495,10 @@ func checkTrainBehaviour(c *Ctx, s, _ *Task3Funcs) {
 	train := mustLoader(markedSplit(ds.Train, behaveTrainLimit, 0), data.LoaderConfig{BatchSize: behaveBatch, Shuffle: true, Seed: 9})
 	test := mustLoader(markedSplit(ds.Test, behaveTestLimit, 255), data.LoaderConfig{BatchSize: behaveBatch})
 	net, sp := behaviourNet(13)
-	before := paramsOf(net)
+	before, arch := paramsOf(net), architectureOf(net)
 	h := s.TrainCNN(net, train, test, behaveEpochs, behaveLR, tensor.CPU)
 	after := paramsOf(net)
-	if noHistory(c, h, before, after) {
+	if noHistory(c, h, before, after) || changedNet(c, arch, net) {
 		return
 	}
 	c.Detailf("your history:\n%s", historyText(h))
@@ -646,9 +658,9 @@ func checkTrainAccuracy(c *Ctx, s, _ *Task3Funcs) {
 		panic("checker: " + err.Error())
 	}
 	net := reluLeNet(21)
-	before := paramsOf(net)
+	before, arch := paramsOf(net), architectureOf(net)
 	h := s.TrainCNN(net, train, test, accEpochs, accLR, tensor.CPU)
-	if noHistory(c, h, before, paramsOf(net)) {
+	if noHistory(c, h, before, paramsOf(net)) || changedNet(c, arch, net) {
 		return
 	}
 	acc := evalAccuracy(net, test)

@@ -166,16 +166,16 @@ func sharedLayers(m, want nn.Module) string {
 // the student's own type lives in the student process).
 func typeName(m nn.Module) string {
 	if r := wire.AsRemote(m); r != nil {
-		return r.TypeName
+		return studentText(r.TypeName, 200, false)
 	}
 	return fmt.Sprintf("%T", m)
 }
 
 func describe(m nn.Module) string {
 	if s, ok := m.(fmt.Stringer); ok {
-		return s.String()
+		return studentText(s.String(), 200, false)
 	}
-	return m.Name()
+	return studentText(m.Name(), 200, false)
 }
 
 // ---- Residual/forward ----

@@ -37,6 +37,9 @@ type Program struct {
 	Main []byte
 	Tags []string // build tags
 	Go   string   // the go command
+	// Static builds without cgo, so that the program needs no shared
+	// library: a student program runs in a root holding nothing else.
+	Static bool
 	// Work is a temporary folder of the caller's for the overlay.
 	Work string
 }
@@ -103,6 +106,9 @@ func (p *Program) Build(ctx context.Context, out string) (string, error) {
 	}
 	cmd := exec.CommandContext(ctx, p.Go, append(args, p.MainPath())...)
 	cmd.Dir = p.Root
+	if p.Static {
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	}
 	b, err := cmd.CombinedOutput()
 	switch {
 	case err == nil:
@@ -132,6 +138,9 @@ func (p *Program) Deps(ctx context.Context) ([]string, error) {
 	}
 	cmd := exec.CommandContext(ctx, p.Go, append(args, p.MainPath())...)
 	cmd.Dir = p.Root
+	if p.Static {
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	}
 	out, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("launch: listing the program's packages: %v", err)

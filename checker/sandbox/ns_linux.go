@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -84,6 +85,9 @@ func setupNamespaces(cfg *stubConfig) (notes []string, err error) {
 	if err := unix.Mount(cfg.Dir, cfg.Dir, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return nil, fmt.Errorf("bind-mounting the work folder %s: %w", cfg.Dir, err)
 	}
+	if cfg.Minimal {
+		return notes, minimalRoot(cfg)
+	}
 	// The host's /proc shows the checker's processes, their environment and
 	// memory; a fresh one shows the new PID namespace only. The kernel
 	// refuses it when parts of the old /proc are covered by other mounts
@@ -129,6 +133,86 @@ func setupNamespaces(cfg *stubConfig) (notes []string, err error) {
 		}
 	}
 	return notes, nil
+}
+
+// minimalRoot makes the stub's root a read-only tmpfs holding only the
+// binary (/student), the work folder (/work, writable), a fresh /proc and
+// /dev/null, and points cfg at them: what the student process sees is an
+// allow-list, not the host minus a deny-list.
+func minimalRoot(cfg *stubConfig) error {
+	// The new root is built on a folder that holds neither the work
+	// folder nor the binary (it is covered while it is built).
+	base := ""
+	for _, d := range []string{"/mnt", "/media", "/srv", "/opt", "/var/tmp", "/tmp", "/home", "/root"} {
+		if fi, err := os.Stat(d); err != nil || !fi.IsDir() || within(cfg.Dir, d) || within(cfg.Path, d) {
+			continue
+		}
+		base = d
+		break
+	}
+	if base == "" {
+		return errors.New("no folder to build the minimal root on")
+	}
+	if err := unix.Mount("tmpfs", base, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "size=64k,mode=755"); err != nil {
+		return fmt.Errorf("mounting the minimal root on %s: %w", base, err)
+	}
+	for _, d := range []string{"work", "proc", "dev", "old"} {
+		if err := os.Mkdir(filepath.Join(base, d), 0o755); err != nil {
+			return err
+		}
+	}
+	for _, f := range []string{"student", "dev/null"} {
+		if err := os.WriteFile(filepath.Join(base, f), nil, 0o755); err != nil {
+			return err
+		}
+	}
+	binds := []struct {
+		from, to string
+		ro       bool
+	}{{cfg.Dir, "work", false}, {cfg.Path, "student", true}, {"/dev/null", "dev/null", false}}
+	for _, b := range binds {
+		to := filepath.Join(base, b.to)
+		if err := unix.Mount(b.from, to, "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("bind-mounting %s into the minimal root: %w", b.from, err)
+		}
+		if b.ro {
+			if err := unix.Mount("", to, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, ""); err != nil {
+				return fmt.Errorf("making %s read-only: %w", b.to, err)
+			}
+		}
+	}
+	if err := unix.Mount("proc", filepath.Join(base, "proc"), "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+		return fmt.Errorf("mounting /proc in the minimal root: %w", err)
+	}
+	if err := os.Chdir(base); err != nil {
+		return err
+	}
+	if err := unix.PivotRoot(".", "old"); err != nil {
+		return fmt.Errorf("pivot_root into the minimal root: %w", err)
+	}
+	if err := os.Chdir("/"); err != nil {
+		return err
+	}
+	if err := unix.Unmount("/old", unix.MNT_DETACH); err != nil {
+		return fmt.Errorf("detaching the host's root: %w", err)
+	}
+	if err := os.Remove("/old"); err != nil {
+		return err
+	}
+	if err := unix.Mount("", "/", "", unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, ""); err != nil {
+		return fmt.Errorf("making the minimal root read-only: %w", err)
+	}
+	if !cfg.NestedUserNS {
+		_ = os.WriteFile("/proc/sys/user/max_user_namespaces", []byte("0\n"), 0)
+	}
+	cfg.Path, cfg.Dir = "/student", "/work"
+	for i, kv := range cfg.Env {
+		if strings.HasPrefix(kv, "HOME=") || strings.HasPrefix(kv, "TMPDIR=") {
+			k, _, _ := strings.Cut(kv, "=")
+			cfg.Env[i] = k + "=/work"
+		}
+	}
+	return nil
 }
 
 // readOnly makes the mount at root and every mount below it read-only,

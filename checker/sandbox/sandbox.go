@@ -114,6 +114,13 @@ type Spec struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// Minimal shows the student binary, where namespaces are available,
+	// an allow-list instead of the host's file system: a root of its own
+	// holding the binary (/student), the work folder (/work, which then
+	// becomes its working directory, HOME and TMPDIR), a fresh /proc and
+	// /dev/null, nothing else. ReadOnly and Hidden are then moot. A
+	// statically linked binary (Go without cgo) needs nothing more.
+	Minimal bool
 	// ExtraFiles are passed to the student binary as descriptors 3, 4,
 	// ... (as in os/exec.Cmd), every other descriptor above 2 closed:
 	// the checker talks to its student process over two pipes there,
@@ -163,6 +170,9 @@ type Containment struct {
 	// NoCapabilities is true when all capabilities were dropped and
 	// no_new_privs was set.
 	NoCapabilities bool
+	// Minimal is true when the process saw only its binary, its work
+	// folder, /proc and /dev/null (Spec.Minimal, with namespaces).
+	Minimal bool
 	// Rlimits lists the limits that were set, for example "as 256MiB".
 	Rlimits []string
 	// Notes are anything else a reader should know, for example a limit
@@ -178,7 +188,11 @@ func (c Containment) String() string {
 	var parts []string
 	if len(c.Namespaces) > 0 {
 		parts = append(parts, "namespaces: "+strings.Join(c.Namespaces, ", "))
-		parts = append(parts, "read-only except the work folder, Hidden paths covered, no network")
+		if c.Minimal {
+			parts = append(parts, "a root of its own holding only its binary, its work folder, /proc and /dev/null; no network")
+		} else {
+			parts = append(parts, "read-only except the work folder, Hidden paths covered, no network")
+		}
 	} else {
 		what := "no containment"
 		switch {

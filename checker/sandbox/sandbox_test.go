@@ -151,6 +151,36 @@ func main() {
 			}
 		}
 		fmt.Fprintln(out, fds)
+	case "minimal": // what a process in a minimal root sees
+		ents, _ := os.ReadDir("/")
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		fmt.Println("root:", names)
+		wd, _ := os.Getwd()
+		fmt.Println("cwd:", wd)
+		fmt.Println("home:", os.Getenv("HOME"))
+		if os.WriteFile("/work/written", []byte("x"), 0o644) == nil {
+			fmt.Println("write work: ok")
+		} else {
+			fmt.Println("write work: refused")
+		}
+		if os.WriteFile("/x", []byte("x"), 0o644) == nil {
+			fmt.Println("write root: ok")
+		} else {
+			fmt.Println("write root: refused")
+		}
+		if _, err := os.Stat("/etc"); err != nil {
+			fmt.Println("etc: missing")
+		} else {
+			fmt.Println("etc: present")
+		}
+		if _, err := os.Stat(a[1]); err != nil {
+			fmt.Println("binary dir: missing")
+		} else {
+			fmt.Println("binary dir: present", a[1])
+		}
 	case "echo": // answers each line, upper-cased, until end of input
 		sc := bufio.NewScanner(os.Stdin)
 		for sc.Scan() {
@@ -1057,5 +1087,29 @@ func TestExtraFiles(t *testing.T) {
 				t.Fatalf("expected open fds [0 1 2 3 4], found %q", sc.Text())
 			}
 		})
+	}
+}
+
+// TestMinimal: with Spec.Minimal the probe sees its work folder, /proc
+// and /dev/null, and nothing of the host (no /etc, no /usr, not the
+// folder its binary came from), can write in its folder only, and still
+// talks over its ExtraFiles.
+func TestMinimal(t *testing.T) {
+	modes[0].use(t) // skips where the kernel refuses namespaces
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), safetyNet)
+	defer cancel()
+	p, sc := startLines(t, ctx, func(s *Spec) { s.Minimal = true; s.Dir = dir }, "minimal", filepath.Dir(probePath(t)))
+	for _, want := range []string{"root: [dev proc student work]", "cwd: /work", "home: /work", "write work: ok", "write root: refused", "etc: missing", "binary dir: missing"} {
+		if got := expectLine(t, sc, ""); got != want {
+			t.Errorf("expected %q, found %q", want, got)
+		}
+	}
+	p.Wait()
+	if _, err := os.Stat(filepath.Join(dir, "written")); err != nil {
+		t.Errorf("the file the probe wrote in /work is not in the work folder: %v", err)
+	}
+	if !strings.Contains(p.Containment().String(), "a root of its own") {
+		t.Errorf("Containment says %q", p.Containment())
 	}
 }

@@ -28,6 +28,9 @@ type stubConfig struct {
 	Hidden     []string
 	Limits     []rlimit
 	Namespaces bool
+	// Minimal pivots into a root holding only the binary, the work
+	// folder, /proc and /dev/null (Spec.Minimal).
+	Minimal bool
 	// ExtraFiles is how many of the caller's files follow the status
 	// pipe (fds 4, ...); the stub moves them to 3, ... before the exec.
 	ExtraFiles int
@@ -119,7 +122,7 @@ func startStub(ctx context.Context, s *Spec, ns bool, fallback string) (*Process
 		Path: s.Path, Args: s.Args, Env: s.Env, Dir: s.Dir,
 		ReadOnly: s.ReadOnly, Hidden: s.Hidden,
 		Namespaces: ns, LegacyRemount: testLegacyRemount, NestedUserNS: testNestedUserNS,
-		NoFreshProc: testNoFreshProc, ExtraFiles: len(s.ExtraFiles),
+		NoFreshProc: testNoFreshProc, ExtraFiles: len(s.ExtraFiles), Minimal: s.Minimal,
 	}
 	for _, l := range []rlimit{
 		{"as", unix.RLIMIT_AS, s.MemoryBytes},
@@ -242,6 +245,7 @@ func containmentFor(s *Spec, cfg *stubConfig, ns bool, fallback string) Containm
 	}
 	if ns {
 		c.Namespaces = namespaceNames
+		c.Minimal = s.Minimal
 	}
 	for _, l := range cfg.Limits {
 		switch l.Name {

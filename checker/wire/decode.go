@@ -21,10 +21,39 @@ type Decoder struct {
 	ptrs []reflect.Value
 	peer Peer
 	err  error
+
+	// budget is what the decoded values may still allocate, in bytes:
+	// an empty slice is one byte on the wire but 24 in memory, so a
+	// length bound by the bytes left is not enough on its own.
+	budget int
+	// open marks the modules being decoded (a back-reference to one is
+	// a cycle); size counts, for every module decoded, the modules
+	// reachable from it counting every path, which bounds what walking
+	// the tree (Parameters, SetTraining, Apply) costs.
+	open  map[int]bool
+	size  map[int]int
+	paths int // the module paths counted so far in the module being decoded
 }
 
-// NewDecoder reads the frame b, whose op byte has been taken off.
-func NewDecoder(b []byte, peer Peer) *Decoder { return &Decoder{buf: b, peer: peer} }
+// The limits a frame's modules must keep: a network of the assignment
+// has a few dozen modules on every path count.
+const maxModulePaths = 4096
+
+// NewDecoder reads the frame b, whose op byte has been taken off. Its
+// values may allocate up to 16 times the frame's size, plus 1 MiB.
+func NewDecoder(b []byte, peer Peer) *Decoder {
+	return &Decoder{buf: b, peer: peer, budget: 16*len(b) + 1<<20, open: map[int]bool{}, size: map[int]int{}}
+}
+
+// alloc charges n bytes against the budget.
+func (d *Decoder) alloc(n int) bool {
+	if n < 0 || n > d.budget {
+		d.failf("the values would take more memory than their frame allows (%d bytes left of the budget)", d.budget)
+		return false
+	}
+	d.budget -= n
+	return true
+}
 
 // Err returns the first error met, or nil.
 func (d *Decoder) Err() error { return d.err }
@@ -222,6 +251,9 @@ func (d *Decoder) slice(v reflect.Value, depth int) {
 		return
 	}
 	n := int(tag - 1)
+	if !d.alloc(n * int(t.Elem().Size())) {
+		return
+	}
 	s := v
 	if v.IsNil() || v.Len() != n {
 		s = reflect.MakeSlice(t, n, n)
@@ -329,6 +361,14 @@ func (d *Decoder) pointer(v reflect.Value, depth int) {
 	}
 }
 
+// grow adds n module paths to the module being decoded.
+func (d *Decoder) grow(n int) {
+	d.paths += n
+	if d.paths > maxModulePaths {
+		d.failf("a network with more than %d modules, counting every path to a shared one", maxModulePaths)
+	}
+}
+
 // tensor reads a tensor, into old when it has the same dtype and shape.
 func (d *Decoder) tensor(old *tensor.Tensor) *tensor.Tensor {
 	bits := d.Uint()
@@ -353,6 +393,9 @@ func (d *Decoder) tensor(old *tensor.Tensor) *tensor.Tensor {
 	}
 	if int(bits/8)*n > len(d.buf) {
 		d.failf("tensor of shape %v is more than the frame holds", shape)
+		return nil
+	}
+	if !d.alloc(n*int(bits/8) + 64) {
 		return nil
 	}
 	dt := tensor.Float64
@@ -406,15 +449,29 @@ func (d *Decoder) module(old nn.Module, depth int) nn.Module {
 			d.failf("bad back-reference %d", id)
 			return nil
 		}
+		if d.open[int(id)] {
+			d.failf("a module contains itself")
+			return nil
+		}
 		m, ok := d.ptrs[id].Interface().(nn.Module)
 		if !ok {
 			d.failf("back-reference %d is not a module", id)
 			return nil
 		}
+		d.grow(d.size[int(id)])
 		return m
 	}
 	slot := len(d.ptrs)
 	d.ptrs = append(d.ptrs, reflect.ValueOf((*nn.Module)(nil)))
+	d.open[slot] = true
+	outer := d.paths
+	d.paths = 1
+	defer func() {
+		delete(d.open, slot)
+		d.size[slot] = d.paths
+		d.paths = outer
+		d.grow(d.size[slot])
+	}()
 	switch kind := d.Uint(); kind {
 	case moduleKnown:
 		name := d.String()

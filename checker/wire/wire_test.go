@@ -5,6 +5,7 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -228,5 +229,61 @@ func TestFrames(t *testing.T) {
 	buf.Write([]byte{10, 0, 0, 0, 1, 2})
 	if _, err := ReadFrame(&buf); err == nil {
 		t.Fatal("a truncated frame was accepted")
+	}
+}
+
+// TestHostileShapesAreRefused: values whose decoding would make the
+// checker loop or exhaust its memory are errors.
+func TestHostileShapesAreRefused(t *testing.T) {
+	encode := func(v any, typ reflect.Type) []byte {
+		e := NewEncoder(OpCall, nil)
+		if err := e.Value(typ, reflect.ValueOf(v)); err != nil {
+			t.Fatal(err)
+		}
+		return e.Bytes()[1:]
+	}
+	decodeErr := func(b []byte, into any) error {
+		return NewDecoder(b, nil).Value(reflect.ValueOf(into).Elem())
+	}
+	// A Sequential that holds itself.
+	cyc := nn.NewSequential(nn.NewReLU())
+	cyc.Layers = append(cyc.Layers, cyc)
+	var m nn.Module = cyc
+	var got nn.Module
+	e := NewEncoder(OpCall, nil)
+	e.Value(moduleType, reflect.ValueOf(&m).Elem())
+	if err := NewDecoder(e.Bytes()[1:], nil).Value(reflect.ValueOf(&got).Elem()); err == nil || !strings.Contains(err.Error(), "contains itself") {
+		t.Errorf("a Sequential holding itself: err %v", err)
+	}
+	// A DAG: 15 levels, each holding the one below 8 times.
+	level := nn.Module(nn.NewReLU())
+	for range 15 {
+		layers := make([]nn.Module, 8)
+		for i := range layers {
+			layers[i] = level
+		}
+		level = nn.NewSequential(layers...)
+	}
+	e = NewEncoder(OpCall, nil)
+	e.Value(moduleType, reflect.ValueOf(&level).Elem())
+	if len(e.Bytes()) > 4096 {
+		t.Fatalf("the DAG took %d bytes: the test does not test amplification", len(e.Bytes()))
+	}
+	if err := NewDecoder(e.Bytes()[1:], nil).Value(reflect.ValueOf(&got).Elem()); err == nil || !strings.Contains(err.Error(), "counting every path") {
+		t.Errorf("a DAG of 8^15 paths: err %v", err)
+	}
+	// Forty million empty rows: 40 MB on the wire, 960 MB in memory.
+	rows := make([][]float64, 40_000_000)
+	b := encode(rows, reflect.TypeFor[[][]float64]())
+	var into [][]float64
+	if err := decodeErr(b, &into); err == nil || !strings.Contains(err.Error(), "more memory") {
+		t.Errorf("40e6 empty rows: err %v", err)
+	}
+	// A right-sized network still crosses.
+	var lenet nn.Module = nn.NewSequential(nn.NewConv2d(1, 6, 5, 1, 2, true), nn.NewSigmoid(), nn.NewAvgPool2d(2, 2, 0), nn.NewFlatten(), nn.NewLinear(1176, 10, true))
+	e = NewEncoder(OpCall, nil)
+	e.Value(moduleType, reflect.ValueOf(&lenet).Elem())
+	if err := NewDecoder(e.Bytes()[1:], nil).Value(reflect.ValueOf(&got).Elem()); err != nil {
+		t.Errorf("a small network: %v", err)
 	}
 }
