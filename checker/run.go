@@ -417,8 +417,9 @@ func (r *run) build(ctx context.Context) (string, error) {
 // studentLinkAllowed says whether a student program may link package p:
 // the standard library, the student's package pkg and the generated main
 // mainPkg, the harness and its protocol, the
-// engine (tensor, nn, optim and their internal kernels), data, progress
-// and the third-party modules those use. Not the checker, the solutions,
+// engine (tensor, nn, optim and their internal kernels), data, progress,
+// spec (the tasks' signatures and settings) and the third-party modules
+// those use. Not the checker, the solutions,
 // the fixtures or the conceptual answers.
 func studentLinkAllowed(p, pkg, mainPkg string) bool {
 	first, _, _ := strings.Cut(p, "/")
@@ -434,7 +435,7 @@ func studentLinkAllowed(p, pkg, mainPkg string) bool {
 		}
 	}
 	return slices.Contains([]string{"github.com/mattn/go-isatty", "nnkit", "nnkit/tensor", "nnkit/internal/gemm", "nnkit/internal/par", "nnkit/internal/cuda",
-		"nnkit/nn", "nnkit/optim", "nnkit/data", "nnkit/progress", "nnkit/checker/wire", "nnkit/checker/harness"}, p)
+		"nnkit/nn", "nnkit/optim", "nnkit/data", "nnkit/progress", "nnkit/spec", "nnkit/checker/wire", "nnkit/checker/harness"}, p)
 }
 
 // redirectable lists the graded functions declared with their exact

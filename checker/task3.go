@@ -41,7 +41,7 @@ var task3Reference = &Task3Funcs{GetLeNet: task3.GetLeNet, TrainCNN: task3.Train
 //	                        (2 points for 0.3)
 var Task3 = register(NewTask("task3", "LeNet-5 on Fashion-MNIST", task3Reference,
 	[]string{"errors", "fmt", "io", "math", "slices", "sort", "strings", "text/tabwriter", "time",
-		"nnkit/data", "nnkit/nn", "nnkit/optim", "nnkit/progress", "nnkit/tensor"},
+		"nnkit/data", "nnkit/nn", "nnkit/optim", "nnkit/progress", "nnkit/spec", "nnkit/tensor"},
 	ItemOf[Task3Funcs]{Name: "GetLeNet", Points: 5, Check: checkGetLeNet},
 	ItemOf[Task3Funcs]{Name: "TrainCNN/steps", Points: 6, Uses: []string{"TrainCNN"}, Check: checkTrainSteps},
 	ItemOf[Task3Funcs]{Name: "TrainCNN/behaviour", Points: 5, Uses: []string{"TrainCNN"}, Check: checkTrainBehaviour},

@@ -38,7 +38,7 @@ var task4Reference = &Task4Funcs{NewResidual: task4.NewResidual, GetResNet: task
 // Everything runs on small inputs (blocks on 6 x 6 and 7 x 7 maps, the
 // network on 64 x 64 images) in well under a second.
 var Task4 = register(NewTask("task4", "ResNet-18 on Fashion-MNIST", task4Reference,
-	[]string{"fmt", "math", "slices", "strings", "nnkit/nn", "nnkit/tensor"},
+	[]string{"fmt", "math", "slices", "strings", "nnkit/nn", "nnkit/spec", "nnkit/tensor"},
 	ItemOf[Task4Funcs]{Name: "Residual/construction", Points: 2, Uses: []string{"NewResidual"}, Check: checkResidualConstruction},
 	ItemOf[Task4Funcs]{Name: "Residual/forward", Points: 3, Uses: []string{"NewResidual"}, Methods: []string{"Residual.Forward"}, Check: checkResidualForward},
 	ItemOf[Task4Funcs]{Name: "GetResNet/stages", Points: 3, Uses: []string{"GetResNet"}, Check: checkResNetStages},

@@ -57,7 +57,10 @@ func TestGradeHostileCorpus(t *testing.T) {
 			}
 		}
 		for name, src := range c.files {
-			if strings.HasSuffix(name, "_test.go") {
+			switch {
+			case !strings.HasSuffix(name, ".go"):
+				continue // a submission carries Go files; check grade takes nothing else from it
+			case strings.HasSuffix(name, "_test.go"):
 				files[task+"_"+id+"_test.go"] = []byte(src)
 				continue
 			}
@@ -69,7 +72,11 @@ func TestGradeHostileCorpus(t *testing.T) {
 			es = append(es, zipEntry{name: n, data: b})
 		}
 		writeZip(t, filepath.Join(subs, ZipName(id)), es)
-		attacks = append(attacks, attack{name: c.name, id: id, task: task, want: 0, survivor: c.survivor})
+		want, known := c.total(checker.LookupTask(task))
+		if !known {
+			want = -1
+		}
+		attacks = append(attacks, attack{name: c.name, id: id, task: task, want: want, survivor: c.survivor})
 	}
 	honest := "3180100999"
 	writeZip(t, filepath.Join(subs, ZipName(honest)), []zipEntry{{name: "task1_" + honest + ".go", data: solutionTask(t, root, "task1")}})
@@ -101,7 +108,7 @@ func TestGradeHostileCorpus(t *testing.T) {
 		case r.State() != StatusGraded:
 			t.Errorf("%s (%s): %s, want graded", a.name, a.id, r.State())
 		}
-		if s, m := taskTotal(r, a.task); s != a.want || m == 0 {
+		if s, m := taskTotal(r, a.task); a.want >= 0 && s != a.want || m == 0 {
 			t.Errorf("%s (%s): %s scores %v / %v, want %v", a.name, a.id, a.task, s, m, a.want)
 		}
 		ran := false // did a student process start (the rules refuse most attacks before)?
@@ -134,6 +141,30 @@ func TestGradeHostileCorpus(t *testing.T) {
 type hostileCase struct {
 	name, base, survivor string
 	files                map[string]string
+	scores               map[string]float64 // want ITEM score=N
+	all                  float64            // want-all: score=N; -1 when absent
+	rest                 bool               // want-rest: full
+}
+
+var scoreRE = regexp.MustCompile(`score=([0-9.]+)`)
+
+// total is the task's total the case asks for as submitted, when its
+// want lines settle every item.
+func (c hostileCase) total(t *checker.Task) (float64, bool) {
+	var sum float64
+	for _, it := range t.Items {
+		switch s, named := c.scores[it.Name]; {
+		case c.all >= 0:
+			sum += c.all
+		case named:
+			sum += s
+		case c.rest:
+			sum += it.Points
+		default:
+			return 0, false
+		}
+	}
+	return sum, true
 }
 
 var sectionRE = regexp.MustCompile(`(?m)^-- (\S+) --$`)
@@ -145,7 +176,7 @@ func readHostile(t *testing.T, path string) hostileCase {
 		t.Fatal(err)
 	}
 	text := string(b)
-	c := hostileCase{name: strings.TrimSuffix(filepath.Base(path), ".txt"), files: map[string]string{}}
+	c := hostileCase{name: strings.TrimSuffix(filepath.Base(path), ".txt"), files: map[string]string{}, scores: map[string]float64{}, all: -1}
 	locs := sectionRE.FindAllStringSubmatchIndex(text, -1)
 	if len(locs) == 0 {
 		t.Fatalf("%s: no files", path)
@@ -163,6 +194,17 @@ func readHostile(t *testing.T, path string) hostileCase {
 		}
 		if v, ok := strings.CutPrefix(line, "no-survivor: "); ok {
 			c.survivor = strings.TrimSpace(v)
+		}
+		m := scoreRE.FindStringSubmatch(line)
+		if v, ok := strings.CutPrefix(line, "want-all:"); ok && m != nil && !strings.Contains(v, "unsafe") {
+			c.all, _ = strconv.ParseFloat(m[1], 64)
+		}
+		if v, ok := strings.CutPrefix(line, "want "); ok && m != nil {
+			item, _, _ := strings.Cut(v, " ")
+			c.scores[item], _ = strconv.ParseFloat(m[1], 64)
+		}
+		if strings.TrimSpace(line) == "want-rest: full" {
+			c.rest = true
 		}
 	}
 	return c

@@ -25,16 +25,17 @@ import (
 	"fmt"
 
 	"nnkit/nn"
+	"nnkit/spec"
 	"nnkit/tensor"
 )
 
 // The reference settings of the original notebook: images resized to
 // 96 x 96 (bilinear), batch 256, learning rate 0.05, 10 epochs.
 const (
-	Resize    = 96
-	BatchSize = 256
-	LR        = 0.05
-	NumEpochs = 10
+	Resize    = spec.Task4Resize
+	BatchSize = spec.Task4BatchSize
+	LR        = spec.Task4LR
+	NumEpochs = spec.Task4NumEpochs
 )
 
 var (
@@ -149,22 +150,10 @@ func GetResNet() *nn.Sequential {
 }
 
 // ResNetParameters is the number of trainable parameters of ResNet-18.
-const ResNetParameters = 11178378
+const ResNetParameters = spec.ResNetParameters
 
 // ExpectedResNetShapes returns the top-level layers of ResNet-18 with
 // their parameter counts and output shapes for one side x side image
 // (input [1 1 side side]), side a multiple of 32: 224 gives the shapes of
 // the original notebook, [1 64 56 56] after b1 and [1 512 7 7] after b5.
-func ExpectedResNetShapes(side int) []nn.LayerInfo {
-	s := side / 4
-	return []nn.LayerInfo{
-		{Name: "Sequential", OutputShape: []int{1, 64, s, s}, Parameters: 3328},
-		{Name: "Sequential", OutputShape: []int{1, 64, s, s}, Parameters: 148224},
-		{Name: "Sequential", OutputShape: []int{1, 128, s / 2, s / 2}, Parameters: 525952},
-		{Name: "Sequential", OutputShape: []int{1, 256, s / 4, s / 4}, Parameters: 2100480},
-		{Name: "Sequential", OutputShape: []int{1, 512, s / 8, s / 8}, Parameters: 8395264},
-		{Name: "AdaptiveAvgPool2d", OutputShape: []int{1, 512, 1, 1}},
-		{Name: "Flatten", OutputShape: []int{1, 512}},
-		{Name: "Linear", OutputShape: []int{1, 10}, Parameters: 5130},
-	}
-}
+func ExpectedResNetShapes(side int) []nn.LayerInfo { return spec.ResNetShapes(side) }

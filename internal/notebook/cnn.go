@@ -28,59 +28,14 @@ type Task4Funcs struct {
 	TrainCNN  TrainCNNFunc
 }
 
-// The reference settings of the notebooks of tasks 3 and 4.
-const (
-	Task3Epochs = 10
-	Task3Batch  = 256
-	Task3LR     = 0.9
-	Task4Epochs = 10
-	Task4Batch  = 256
-	Task4LR     = 0.05
-	Task4Resize = 96
-)
-
-// ExpectedLeNetShapes are LeNet-5's layers for one 28 x 28 image, as the
-// original notebook printed them.
-var ExpectedLeNetShapes = []nn.LayerInfo{
-	{Name: "Reshape", OutputShape: []int{1, 1, 28, 28}},
-	{Name: "Conv2d", OutputShape: []int{1, 6, 28, 28}, Parameters: 156},
-	{Name: "Sigmoid", OutputShape: []int{1, 6, 28, 28}},
-	{Name: "AvgPool2d", OutputShape: []int{1, 6, 14, 14}},
-	{Name: "Conv2d", OutputShape: []int{1, 16, 10, 10}, Parameters: 2416},
-	{Name: "Sigmoid", OutputShape: []int{1, 16, 10, 10}},
-	{Name: "AvgPool2d", OutputShape: []int{1, 16, 5, 5}},
-	{Name: "Flatten", OutputShape: []int{1, 400}},
-	{Name: "Linear", OutputShape: []int{1, 120}, Parameters: 48120},
-	{Name: "Sigmoid", OutputShape: []int{1, 120}},
-	{Name: "Linear", OutputShape: []int{1, 84}, Parameters: 10164},
-	{Name: "Sigmoid", OutputShape: []int{1, 84}},
-	{Name: "Linear", OutputShape: []int{1, 10}, Parameters: 850},
-}
-
-// ExpectedResNetShapes are ResNet-18's top-level layers for one side x
-// side image (side a multiple of 32; the notebook used 224).
-func ExpectedResNetShapes(side int) []nn.LayerInfo {
-	s := side / 4
-	return []nn.LayerInfo{
-		{Name: "Sequential", OutputShape: []int{1, 64, s, s}, Parameters: 3328},
-		{Name: "Sequential", OutputShape: []int{1, 64, s, s}, Parameters: 148224},
-		{Name: "Sequential", OutputShape: []int{1, 128, s / 2, s / 2}, Parameters: 525952},
-		{Name: "Sequential", OutputShape: []int{1, 256, s / 4, s / 4}, Parameters: 2100480},
-		{Name: "Sequential", OutputShape: []int{1, 512, s / 8, s / 8}, Parameters: 8395264},
-		{Name: "AdaptiveAvgPool2d", OutputShape: []int{1, 512, 1, 1}},
-		{Name: "Flatten", OutputShape: []int{1, 512}},
-		{Name: "Linear", OutputShape: []int{1, 10}, Parameters: 5130},
-	}
-}
-
 // Task3 walks through task 3's notebook: LeNet's shape table against the
 // expected one, then training on Fashion-MNIST with the reference
 // settings (or the options'), with the progress bar, and the curves.
 func Task3(nb *Notebook, f *Task3Funcs) error {
 	return cnnNotebook(nb, cnnRun{
 		task: "task 3", netName: "LeNet-5", getName: "GetLeNet", get: f.GetLeNet, train: f.TrainCNN,
-		want: ExpectedLeNetShapes, input: []int{1, 1, 28, 28}, plot: "lenet-curves",
-		epochs: Task3Epochs, batch: Task3Batch, lr: Task3LR,
+		want: spec.LeNetShapes(), input: []int{1, 1, 28, 28}, plot: "lenet-curves",
+		epochs: spec.Task3NumEpochs, batch: spec.Task3BatchSize, lr: spec.Task3LR,
 	})
 }
 
@@ -90,8 +45,8 @@ func Task3(nb *Notebook, f *Task3Funcs) error {
 func Task4(nb *Notebook, f *Task4Funcs) error {
 	return cnnNotebook(nb, cnnRun{
 		task: "task 4", netName: "ResNet-18", getName: "GetResNet", get: f.GetResNet, train: f.TrainCNN,
-		want: ExpectedResNetShapes(224), input: []int{1, 1, 224, 224}, plot: "resnet-curves",
-		epochs: Task4Epochs, batch: Task4Batch, lr: Task4LR, resize: or(nb.Opt.Resize, Task4Resize), refResize: Task4Resize, warnFull: true, trainDir: nb.Opt.TrainDir,
+		want: spec.ResNetShapes(224), input: []int{1, 1, 224, 224}, plot: "resnet-curves",
+		epochs: spec.Task4NumEpochs, batch: spec.Task4BatchSize, lr: spec.Task4LR, resize: or(nb.Opt.Resize, spec.Task4Resize), refResize: spec.Task4Resize, warnFull: true, trainDir: nb.Opt.TrainDir,
 	})
 }
 

@@ -28,13 +28,14 @@ import (
 	"text/tabwriter"
 
 	"nnkit/nn"
+	"nnkit/spec"
 )
 
 // The reference settings of the original notebook.
 const (
-	BatchSize = 256
-	LR        = 0.9
-	NumEpochs = 10
+	BatchSize = spec.Task3BatchSize
+	LR        = spec.Task3LR
+	NumEpochs = spec.Task3NumEpochs
 )
 
 // GetLeNet returns LeNet-5 as an nn.Sequential of 12 layers, for
@@ -67,28 +68,12 @@ func GetLeNet() *nn.Sequential {
 }
 
 // LeNetParameters is the number of trainable parameters of LeNet-5.
-const LeNetParameters = 61706
+const LeNetParameters = spec.LeNetParameters
 
 // ExpectedLeNetShapes returns the layers of LeNet-5 with their
 // parameter counts and output shapes for one 28 x 28 image (input
 // [1 1 28 28]), as the original notebook printed them.
-func ExpectedLeNetShapes() []nn.LayerInfo {
-	return []nn.LayerInfo{
-		{Name: "Reshape", OutputShape: []int{1, 1, 28, 28}},
-		{Name: "Conv2d", OutputShape: []int{1, 6, 28, 28}, Parameters: 156},
-		{Name: "Sigmoid", OutputShape: []int{1, 6, 28, 28}},
-		{Name: "AvgPool2d", OutputShape: []int{1, 6, 14, 14}},
-		{Name: "Conv2d", OutputShape: []int{1, 16, 10, 10}, Parameters: 2416},
-		{Name: "Sigmoid", OutputShape: []int{1, 16, 10, 10}},
-		{Name: "AvgPool2d", OutputShape: []int{1, 16, 5, 5}},
-		{Name: "Flatten", OutputShape: []int{1, 400}},
-		{Name: "Linear", OutputShape: []int{1, 120}, Parameters: 48120},
-		{Name: "Sigmoid", OutputShape: []int{1, 120}},
-		{Name: "Linear", OutputShape: []int{1, 84}, Parameters: 10164},
-		{Name: "Sigmoid", OutputShape: []int{1, 84}},
-		{Name: "Linear", OutputShape: []int{1, 10}, Parameters: 850},
-	}
-}
+func ExpectedLeNetShapes() []nn.LayerInfo { return spec.LeNetShapes() }
 
 // ShapeTable runs a zero input of inputShape through net's top-level
 // layers (see nn.Summarize) and writes one row per layer: its index, the
