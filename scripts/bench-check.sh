@@ -21,14 +21,21 @@ old_root=$(cd "$1" && pwd); old_bin=$2; new_root=$(cd "$3" && pwd); new_bin=$4; 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# One complete submission, packed the way a student packs it.
-kit="$work/kit"
-mkdir -p "$kit"
-git -C "$new_root" archive HEAD | tar -x -C "$kit"
-for t in task1 task2 task3 task4; do cp "$kit"/solutions/$t/*.go "$kit"/exercises/$t/ && rm -f "$kit"/exercises/$t/*_test.go; done
-cp "$kit"/conceptual/reference/{p1.go,answers.txt,p2.md,p4.md,p6.md} "$kit"/conceptual/answers/
-mkdir -p "$work/subs"
-(cd "$kit" && "$new_bin" submit -id 3180100001 >/dev/null 2>&1 && mv ./*_assignment2.zip "$work/subs/")
+# One complete submission per build, made from that build's own
+# solutions and packed by its own `check submit`, as a student of that
+# kit would pack it.
+pack() { # root bin name
+	local kit="$work/kit-$3"
+	mkdir -p "$kit" "$work/subs-$3"
+	git -C "$1" archive HEAD | tar -x -C "$kit"
+	for t in task1 task2 task3 task4; do cp "$kit"/solutions/$t/*.go "$kit"/exercises/$t/ && rm -f "$kit"/exercises/$t/*_test.go; done
+	cp "$kit"/conceptual/reference/{p1.go,answers.txt,p2.md,p4.md,p6.md} "$kit"/conceptual/answers/
+	sed -i 's/^package reference$/package answers/' "$kit"/conceptual/answers/p1.go # older kits
+	(cd "$kit" && "$2" submit -id 3180100001 >"$work/submit-$3.log" 2>&1) || true
+	mv "$kit"/*_assignment2.zip "$work/subs-$3/" || { echo "$3: check submit made no zip:"; cat "$work/submit-$3.log"; exit 1; }
+}
+pack "$old_root" "$old_bin" old
+pack "$new_root" "$new_bin" new
 
 secs() { # dir command... -> seconds (the command's exit status ignored)
 	local dir=$1; shift
@@ -45,7 +52,7 @@ for name in old new; do
 	# Warm the build cache.
 	secs "$root" "$bin" ./exercises/task1 >/dev/null
 	secs "$root" "$bin" ./exercises/task3 >/dev/null
-	secs "$root" "$bin" grade "$work/subs" -out "$work/warm-$name" >/dev/null
+	secs "$root" "$bin" grade "$work/subs-$name" -out "$work/warm-$name" >/dev/null
 done
 for r in $(seq 1 "$rounds"); do
 	for name in old new; do
@@ -54,7 +61,7 @@ for r in $(seq 1 "$rounds"); do
 		rm -rf "$work/out-$name"
 		a=$(secs "$root" "$bin" ./exercises/task1)
 		b=$(secs "$root" "$bin" ./exercises/task3)
-		c=$(secs "$root" "$bin" grade "$work/subs" -out "$work/out-$name")
+		c=$(secs "$root" "$bin" grade "$work/subs-$name" -out "$work/out-$name")
 		times[$name,task1]+="$a "; times[$name,task3]+="$b "; times[$name,grade]+="$c "
 		echo "round $r $name: task1 $a s, task3 $b s, grade $c s"
 	done
@@ -64,4 +71,6 @@ for w in task1 task3 grade; do
 		echo "${times[$name,$w]}" | tr ' ' '\n' | grep . | sort -n | awk -v n="$name" -v w="$w" '{a[NR]=$1} END {printf "%-6s %-4s median %.2f s, range %.2f-%.2f s (%d rounds)\n", w, n, a[int((NR+1)/2)], a[1], a[NR], NR}'
 	done
 done
-grep -h "" "$work/out-new/summary.txt" 2>/dev/null | head -3
+for name in old new; do
+	echo "$name: $(tail -n 1 "$work/out-$name/summary.txt" 2>/dev/null), $(grep 3180100001 "$work/out-$name/summary.txt" 2>/dev/null | tr -s ' ')"
+done
