@@ -2,9 +2,9 @@ package checker
 
 import (
 	"context"
+	"nnkit/checker/internal/hostile"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,27 +40,16 @@ type hostileCase struct {
 	files      map[string]string
 }
 
-var sectionRE = regexp.MustCompile(`(?m)^-- (\S+) --$`)
-
 func parseHostile(t *testing.T, path string) hostileCase {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	hc, err := hostile.Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := hostileCase{name: strings.TrimSuffix(filepath.Base(path), ".txt"), files: map[string]string{}}
-	text := string(b)
-	locs := sectionRE.FindAllStringSubmatchIndex(text, -1)
-	header := text
-	if len(locs) > 0 {
-		header = text[:locs[0][0]]
-	}
-	for i, l := range locs {
-		end := len(text)
-		if i+1 < len(locs) {
-			end = locs[i+1][0]
-		}
-		c.files[text[l[2]:l[3]]] = text[l[1]+1 : end]
+	c := hostileCase{name: hc.Name, base: hc.Get("base"), files: hc.Files, rest: hc.Get("want-rest") == "full",
+		noSurvivor: hc.Get("no-survivor")}
+	if u, ok := hc.Header["unsafe"]; ok {
+		c.unsafe = strings.Fields(u[0]) // a run with the rules relaxed, even with nothing added
 	}
 	parseWant := func(item, args string) *want {
 		w := &want{item: item, score: -1}
@@ -84,36 +73,20 @@ func parseHostile(t *testing.T, path string) hostileCase {
 		}
 		return w
 	}
-	for _, line := range strings.Split(header, "\n") {
-		key, rest, ok := strings.Cut(line, ":")
-		if !ok {
-			key, rest, _ = strings.Cut(line, " ")
-		}
-		rest = strings.TrimSpace(rest)
-		switch key {
-		case "base":
-			c.base = rest
-		case "timeout":
-			if c.timeout, err = time.ParseDuration(rest); err != nil {
-				t.Fatal(err)
-			}
-		case "want":
-			item, args, _ := strings.Cut(rest, " ")
-			c.wants = append(c.wants, *parseWant(item, args))
-		case "want-all":
-			c.wantAll = parseWant("", rest)
-		case "want-rest":
-			c.rest = rest == "full"
-		case "unsafe":
-			c.unsafe = strings.Fields(rest)
-		case "want-all-unsafe":
-			c.unsafeAll = parseWant("", rest)
-		case "no-survivor":
-			c.noSurvivor = rest
+	if d := hc.Get("timeout"); d != "" {
+		if c.timeout, err = time.ParseDuration(d); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if c.base == "" || len(c.files) == 0 {
-		t.Fatalf("%s: no base or no files", path)
+	for _, line := range hc.Header["want"] {
+		item, args, _ := strings.Cut(line, " ")
+		c.wants = append(c.wants, *parseWant(item, args))
+	}
+	if v := hc.Header["want-all"]; len(v) > 0 {
+		c.wantAll = parseWant("", v[0])
+	}
+	if v := hc.Header["want-all-unsafe"]; len(v) > 0 {
+		c.unsafeAll = parseWant("", v[0])
 	}
 	return c
 }

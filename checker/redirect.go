@@ -106,23 +106,12 @@ func wrappers(t *Task, pkg string, funcs []string) []byte {
 }
 
 // typeSrc writes t as Go source, adding the packages it names to imports
-// (path -> name).
+// (path -> name). The names are the generated file's own (p_ and the
+// path), so that no identifier of the student's package can clash.
 func typeSrc(t reflect.Type, imports map[string]string) string {
-	if t.Name() != "" {
-		if t.PkgPath() == "" {
-			return t.Name()
-		}
-		name := "p_" + strings.NewReplacer("/", "_", ".", "_", "-", "_").Replace(t.PkgPath())
-		imports[t.PkgPath()] = name
-		return name + "." + t.Name()
-	}
-	switch t.Kind() {
-	case reflect.Pointer:
-		return "*" + typeSrc(t.Elem(), imports)
-	case reflect.Slice:
-		return "[]" + typeSrc(t.Elem(), imports)
-	case reflect.Array:
-		return fmt.Sprintf("[%d]%s", t.Len(), typeSrc(t.Elem(), imports))
-	}
-	panic(fmt.Sprintf("checker: no source form for %v in a graded signature", t))
+	return reflectString(t, func(path string) string {
+		name := "p_" + strings.NewReplacer("/", "_", ".", "_", "-", "_").Replace(path)
+		imports[path] = name
+		return name
+	})
 }

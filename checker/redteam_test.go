@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"nnkit/checker/internal/hostile"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,21 +56,13 @@ type isolatedHeader struct {
 
 func parseIsolatedHeader(t *testing.T, path string) isolatedHeader {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	h := isolatedHeader{deadline: 60 * time.Second}
+	hc, err := hostile.Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := isolatedHeader{deadline: 60 * time.Second}
-	text := string(b)
-	if loc := sectionRE.FindStringIndex(text); loc != nil {
-		text = text[:loc[0]]
-	}
-	for _, line := range strings.Split(text, "\n") {
-		key, rest, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		rest = strings.TrimSpace(rest)
+	for key, values := range hc.Header {
+		rest := values[0]
 		switch key {
 		case "deadline":
 			if h.deadline, err = time.ParseDuration(rest); err != nil {

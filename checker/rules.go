@@ -311,49 +311,50 @@ func editDistance(a, b string) int {
 
 // canonReflect spells a type with full import paths, the way canonAST
 // spells a type written in source, so that the two can be compared.
-func canonReflect(t reflect.Type) string { return reflectString(t, true) }
+func canonReflect(t reflect.Type) string {
+	return reflectString(t, func(path string) string { return path })
+}
 
 // displayReflect spells a type with package names, as a student writes it.
-func displayReflect(t reflect.Type) string { return reflectString(t, false) }
+func displayReflect(t reflect.Type) string { return reflectString(t, gen.ImportName) }
 
-func reflectString(t reflect.Type, full bool) string {
+// reflectString spells t as Go source, naming each package by pkg(its
+// import path).
+func reflectString(t reflect.Type, pkg func(path string) string) string {
 	if t.Name() != "" {
 		if t.PkgPath() == "" {
 			return t.Name()
 		}
-		if full {
-			return t.PkgPath() + "." + t.Name()
-		}
-		return gen.ImportName(t.PkgPath()) + "." + t.Name()
+		return pkg(t.PkgPath()) + "." + t.Name()
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
-		return "*" + reflectString(t.Elem(), full)
+		return "*" + reflectString(t.Elem(), pkg)
 	case reflect.Slice:
-		return "[]" + reflectString(t.Elem(), full)
+		return "[]" + reflectString(t.Elem(), pkg)
 	case reflect.Array:
-		return fmt.Sprintf("[%d]%s", t.Len(), reflectString(t.Elem(), full))
+		return fmt.Sprintf("[%d]%s", t.Len(), reflectString(t.Elem(), pkg))
 	case reflect.Map:
-		return "map[" + reflectString(t.Key(), full) + "]" + reflectString(t.Elem(), full)
+		return "map[" + reflectString(t.Key(), pkg) + "]" + reflectString(t.Elem(), pkg)
 	case reflect.Chan:
 		switch t.ChanDir() {
 		case reflect.RecvDir:
-			return "<-chan " + reflectString(t.Elem(), full)
+			return "<-chan " + reflectString(t.Elem(), pkg)
 		case reflect.SendDir:
-			return "chan<- " + reflectString(t.Elem(), full)
+			return "chan<- " + reflectString(t.Elem(), pkg)
 		}
-		return "chan " + reflectString(t.Elem(), full)
+		return "chan " + reflectString(t.Elem(), pkg)
 	case reflect.Func:
 		var in, out []string
 		for i := range t.NumIn() {
 			if t.IsVariadic() && i == t.NumIn()-1 {
-				in = append(in, "..."+reflectString(t.In(i).Elem(), full))
+				in = append(in, "..."+reflectString(t.In(i).Elem(), pkg))
 				continue
 			}
-			in = append(in, reflectString(t.In(i), full))
+			in = append(in, reflectString(t.In(i), pkg))
 		}
 		for i := range t.NumOut() {
-			out = append(out, reflectString(t.Out(i), full))
+			out = append(out, reflectString(t.Out(i), pkg))
 		}
 		return funcString(in, out)
 	case reflect.Interface:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"go/parser"
 	"go/token"
+	"nnkit/checker/internal/hostile"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -167,44 +168,29 @@ func (c hostileCase) total(t *checker.Task) (float64, bool) {
 	return sum, true
 }
 
-var sectionRE = regexp.MustCompile(`(?m)^-- (\S+) --$`)
-
 func readHostile(t *testing.T, path string) hostileCase {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	hc, err := hostile.Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := string(b)
-	c := hostileCase{name: strings.TrimSuffix(filepath.Base(path), ".txt"), files: map[string]string{}, scores: map[string]float64{}, all: -1}
-	locs := sectionRE.FindAllStringSubmatchIndex(text, -1)
-	if len(locs) == 0 {
-		t.Fatalf("%s: no files", path)
+	c := hostileCase{name: hc.Name, base: hc.Get("base"), survivor: hc.Get("no-survivor"), files: hc.Files,
+		scores: map[string]float64{}, all: -1, rest: hc.Get("want-rest") == "full"}
+	score := func(s string) (float64, bool) {
+		m := scoreRE.FindStringSubmatch(s)
+		if m == nil {
+			return 0, false
+		}
+		v, err := strconv.ParseFloat(m[1], 64)
+		return v, err == nil
 	}
-	for i, l := range locs {
-		end := len(text)
-		if i+1 < len(locs) {
-			end = locs[i+1][0]
-		}
-		c.files[text[l[2]:l[3]]] = text[l[1]+1 : end]
+	if v, ok := score(hc.Get("want-all")); ok {
+		c.all = v
 	}
-	for _, line := range strings.Split(text[:locs[0][0]], "\n") {
-		if v, ok := strings.CutPrefix(line, "base: "); ok {
-			c.base = strings.TrimSpace(v)
-		}
-		if v, ok := strings.CutPrefix(line, "no-survivor: "); ok {
-			c.survivor = strings.TrimSpace(v)
-		}
-		m := scoreRE.FindStringSubmatch(line)
-		if v, ok := strings.CutPrefix(line, "want-all:"); ok && m != nil && !strings.Contains(v, "unsafe") {
-			c.all, _ = strconv.ParseFloat(m[1], 64)
-		}
-		if v, ok := strings.CutPrefix(line, "want "); ok && m != nil {
-			item, _, _ := strings.Cut(v, " ")
-			c.scores[item], _ = strconv.ParseFloat(m[1], 64)
-		}
-		if strings.TrimSpace(line) == "want-rest: full" {
-			c.rest = true
+	for _, line := range hc.Header["want"] {
+		item, args, _ := strings.Cut(line, " ")
+		if v, ok := score(args); ok {
+			c.scores[item] = v
 		}
 	}
 	return c

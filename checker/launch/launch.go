@@ -104,12 +104,7 @@ func (p *Program) Build(ctx context.Context, out string) (string, error) {
 	if len(p.Tags) > 0 {
 		args = append(args, "-tags", strings.Join(p.Tags, ","))
 	}
-	cmd := exec.CommandContext(ctx, p.Go, append(args, p.MainPath())...)
-	cmd.Dir = p.Root
-	if p.Static {
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	}
-	b, err := cmd.CombinedOutput()
+	b, err := p.goCommand(ctx, append(args, p.MainPath())...).CombinedOutput()
 	switch {
 	case err == nil:
 		return string(b), nil
@@ -136,18 +131,23 @@ func (p *Program) Deps(ctx context.Context) ([]string, error) {
 	if len(p.Tags) > 0 {
 		args = append(args, "-tags", strings.Join(p.Tags, ","))
 	}
-	cmd := exec.CommandContext(ctx, p.Go, append(args, p.MainPath())...)
-	cmd.Dir = p.Root
-	if p.Static {
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	}
-	out, err := cmd.Output()
+	out, err := p.goCommand(ctx, append(args, p.MainPath())...).Output()
 	if err != nil {
 		return nil, fmt.Errorf("launch: listing the program's packages: %v", err)
 	}
 	deps := strings.Fields(string(out))
 	slices.Sort(deps)
 	return deps, nil
+}
+
+// goCommand is the go command with args, run in the module root.
+func (p *Program) goCommand(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, p.Go, args...)
+	cmd.Dir = p.Root
+	if p.Static {
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	}
+	return cmd
 }
 
 // Unvirtual replaces the virtual folders in s (compiler messages, stack
