@@ -34,7 +34,8 @@ func seedFromEnv() uint64 {
 func InputSeed() uint64 { return inputSeed }
 
 // SetInputSeed sets the input seed for the checks run in this process
-// (Task.RunItem); the child processes of Check take theirs from EnvSeed.
+// (every check runs in the checker's process; the student process never
+// learns the seed).
 func SetInputSeed(s uint64) { inputSeed = s }
 
 // seedOf is the seed a check uses for the input it numbers n: n itself

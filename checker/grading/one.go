@@ -97,7 +97,7 @@ const conceptualPart = "conceptual"
 // The memory limit is set here, on this process, as RLIMIT_AS (hard and
 // soft, so nothing below can raise it again) and GOMEMLIMIT: every
 // process started from here inherits it (the go command's compiler and
-// linker, each rubric item's test binary), so a student's allocation
+// linker, each student process), so a student's allocation
 // fails in that item ("fatal error: out of memory") instead of taking the
 // machine down. RLIMIT_AS counts address space, which Go reserves
 // sparingly, so a few GiB leave the toolchain room.

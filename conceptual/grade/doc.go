@@ -9,12 +9,12 @@
 //	p4.md        problem 4's proof, graded by hand
 //	p6.md        problem 6 in prose, graded by hand
 //
-// Check grades such a directory from anywhere: it compiles the Go files
-// with `go test -overlay` as the package nnkit/conceptual/internal/virtual/answers
-// (nothing is written to the student's folder), runs each problem-1 item in
-// its own process of that test binary (ChildMain), and reads answers.txt and
-// the Markdown files directly, so a package that does not compile still
-// gets its numeric and prose answers listed.
+// Check grades such a directory from anywhere: problem 1 goes through
+// the checker (checker.CheckTask) like a programming task, so p1.go is
+// built into a contained student process that answers calls and never
+// scores itself; answers.txt and the Markdown files are read directly,
+// so a package that does not compile still gets its numeric and prose
+// answers listed.
 //
 // The truths come from the tensor engine, not from the closed forms of
 // nnkit/conceptual: autograd for problem 1, nn.Linear with optim.SGD for
