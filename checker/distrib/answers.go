@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"go/types"
 	"io/fs"
+	"nnkit/checker/gen"
 	"os"
 	"path"
 	"path/filepath"
@@ -194,7 +195,7 @@ func answerSources(root string) ([]source, map[string]bool, error) {
 			if !ok || fd.Body == nil || len(fd.Body.List) == 0 {
 				continue
 			}
-			name := rel + ":" + funcName(fd)
+			name := rel + ":" + gen.DeclName(fd)
 			if _, ok := sharedHelpers[name]; ok {
 				continue
 			}
@@ -338,31 +339,6 @@ func graded(f *ast.File, fd *ast.FuncDecl) ([]ast.Stmt, bool, error) {
 	return stmts, true, nil
 }
 
-func funcName(fd *ast.FuncDecl) string {
-	if fd.Recv == nil || len(fd.Recv.List) == 0 {
-		return fd.Name.Name
-	}
-	t := fd.Recv.List[0].Type
-	for {
-		switch x := t.(type) {
-		case *ast.StarExpr:
-			t = x.X
-			continue
-		case *ast.IndexExpr:
-			t = x.X
-			continue
-		case *ast.IndexListExpr:
-			t = x.X
-			continue
-		}
-		break
-	}
-	if id, ok := t.(*ast.Ident); ok {
-		return "(" + id.Name + ")." + fd.Name.Name
-	}
-	return fd.Name.Name
-}
-
 // forExprs calls f on every expression under n, outermost first, but
 // function literals, which are compared as bodies.
 func forExprs(n ast.Node, f func(ast.Expr)) {
@@ -485,7 +461,7 @@ func (a *Answers) scanAST(name string, fset *token.FileSet, f *ast.File) []Leak 
 		switch x := n.(type) {
 		case *ast.FuncDecl:
 			if x.Body != nil {
-				funcs = append([]string{funcName(x)}, funcs...)
+				funcs = append([]string{gen.DeclName(x)}, funcs...)
 				bodies[x.Body] = true
 				ast.Inspect(x.Body, visit)
 				funcs = funcs[1:]
@@ -537,7 +513,7 @@ func (a *Answers) scanAST(name string, fset *token.FileSet, f *ast.File) []Leak 
 func enclosing(f *ast.File, e ast.Expr) string {
 	for _, d := range f.Decls {
 		if fd, ok := d.(*ast.FuncDecl); ok && fd.Pos() <= e.Pos() && e.End() <= fd.End() {
-			return funcName(fd)
+			return gen.DeclName(fd)
 		}
 	}
 	return ""
