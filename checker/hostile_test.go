@@ -146,7 +146,12 @@ func TestHostileCorpus(t *testing.T) {
 					t.Fatal(err)
 				}
 				c.match(t, "with the rules relaxed: ", task, rep, c.unsafeAll, nil)
-				if c.noSurvivor != "" {
+				switch {
+				case c.noSurvivor == "":
+				case !strings.Contains(rep.Containment, "namespaces"):
+					// Only a PID namespace promises it (docs/grading.md).
+					t.Logf("no survivor is not promised without namespaces (%s)", rep.Containment)
+				default:
 					survivors(t, c.noSurvivor)
 				}
 			}

@@ -119,7 +119,9 @@ func TestGradeHostileCorpus(t *testing.T) {
 		if ran && !strings.Contains(r.Containment, "namespaces") && !strings.Contains(r.Containment, "process group") {
 			t.Errorf("%s (%s): the report says nothing of the containment (%q)", a.name, a.id, r.Containment)
 		}
-		if a.survivor != "" {
+		// Only a PID namespace promises no survivor; where no student
+		// process ran (the rules refused the case) there is none to find.
+		if a.survivor != "" && (r.Containment == "" || strings.Contains(r.Containment, "namespaces")) {
 			for _, pid := range processesRunning(a.survivor) {
 				syscall.Kill(pid, syscall.SIGKILL)
 				t.Errorf("%s: process %d (%s) outlived the grading", a.name, pid, a.survivor)
