@@ -45,7 +45,7 @@ func (r *run) runItem(ctx context.Context, bin string, it Item) Result {
 	defer p.stop()
 	r.containment = p.containment
 	helloDone := false
-	res := r.task.runItem(it.Name, srcDirOf(r.vdir), func(c *Ctx) any {
+	res := r.task.runItem(it.Name, r.vdir, func(c *Ctx) any {
 		p.hello()
 		helloDone = true
 		c.install = p.install
@@ -84,10 +84,6 @@ func (r *run) runItem(ctx context.Context, bin string, it Item) Result {
 	}
 	return res
 }
-
-// srcDirOf is the student package's directory as the student process's
-// stack traces name it.
-func srcDirOf(vdir string) string { return vdir }
 
 // studentEnv is the whole environment of a student process: a home and a
 // temporary folder of its own, and the Go runtime's settings. Nothing of

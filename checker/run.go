@@ -251,17 +251,6 @@ func allSettled(r *run) bool {
 	return true
 }
 
-func overlaps(a, b []string) bool {
-	for _, x := range a {
-		for _, y := range b {
-			if x == y {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // brokenFor returns a function the item reaches that had to be stubbed
 // because it does not compile, or "".
 func (r *run) brokenFor(it Item) string {

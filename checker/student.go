@@ -197,18 +197,12 @@ func (p *studentProc) roundTrip(frame []byte) []byte {
 	panic(studentGone{crashed: true})
 }
 
-// Answers to a ReplyAsk (see harness.Redirect).
-const (
-	answerResults = 0
-	answerCannot  = 2
-)
-
 // answer runs the reference function the student process asked for on
 // the arguments it sent. Arguments holding a module of the student's own
-// type, or results that cannot cross, get answerCannot: the student's
+// type, or results that cannot cross, get AnswerCannot: the student's
 // function then runs after all.
 func (p *studentProc) answer(b []byte) []byte {
-	cannot := []byte{wire.OpAnswer, answerCannot}
+	cannot := []byte{wire.OpAnswer, wire.AnswerCannot}
 	d := wire.NewDecoder(b, refusePeer{})
 	name := d.String()
 	if p.task == nil || p.calling == "" || d.Err() != nil {
@@ -246,7 +240,7 @@ func (p *studentProc) answer(b []byte) []byte {
 		return cannot
 	}
 	e := wire.NewEncoder(wire.OpAnswer, refusePeer{})
-	e.Uint(answerResults)
+	e.Uint(uint64(wire.AnswerResults))
 	for i, r := range results {
 		if e.Value(ft.Out(i), r) != nil {
 			return cannot

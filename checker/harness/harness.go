@@ -196,12 +196,6 @@ func (s *server) call(d *wire.Decoder) []byte {
 	return e.Bytes()
 }
 
-// Answers to a Redirect, after OpAnswer.
-const (
-	answerResults = 0 // the reference's results follow
-	answerCannot  = 2 // the results cannot cross: run the student's own function
-)
-
 // Redirect is called by the generated wrapper of each graded function
 // (self is the wrapper, for its signature).
 // Called from the code of another graded function while the checker's
@@ -246,7 +240,7 @@ func Redirect(name string, self any, args, results []any) bool {
 	}
 	d := wire.NewDecoder(b[2:], s.table)
 	switch b[1] {
-	case answerResults:
+	case wire.AnswerResults:
 		for _, r := range results {
 			if d.Value(reflect.ValueOf(r).Elem()) != nil {
 				return false

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -403,7 +404,7 @@ func (d *Decoder) tensor(old *tensor.Tensor) *tensor.Tensor {
 		dt = tensor.Float32
 	}
 	x := old
-	if x == nil || x.DType() != dt || !equalInts(x.Shape(), shape) {
+	if x == nil || x.DType() != dt || !slices.Equal(x.Shape(), shape) {
 		x = tensor.New(dt, shape...)
 	}
 	if dt == tensor.Float32 {
@@ -422,18 +423,6 @@ func (d *Decoder) tensor(old *tensor.Tensor) *tensor.Tensor {
 		x.SetRequiresGrad(grad)
 	}
 	return x
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func (d *Decoder) module(old nn.Module, depth int) nn.Module {

@@ -179,9 +179,6 @@ func (p RemotePeer) In(o Opaque, existing nn.Module) (nn.Module, Opaque, error) 
 }
 
 func (p RemotePeer) Set(m nn.Module, o Opaque) error {
-	r := AsRemote(m)
-	kids := o.Children
-	r.Opaque = o
-	r.Opaque.Children = kids
+	AsRemote(m).Opaque = o
 	return nil
 }

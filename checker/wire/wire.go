@@ -70,6 +70,13 @@ const (
 	ReplyAsk                     // function name, arguments: the checker answers with the reference's results
 )
 
+// What follows OpAnswer: the reference's results, or word that it gives
+// none (then the student's own function runs).
+const (
+	AnswerResults byte = 0
+	AnswerCannot  byte = 2
+)
+
 // ErrFrameTooLarge is returned for a frame over MaxFrame.
 var ErrFrameTooLarge = errors.New("wire: frame larger than MaxFrame")
 

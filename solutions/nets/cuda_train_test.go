@@ -38,27 +38,7 @@ var (
 
 // TestMain opens the GPU or the emulator once, as tensor's TestMain does.
 func TestMain(m *testing.M) {
-	mode := os.Getenv("NNKIT_CUDA_EMU")
-	realReason := "NNKIT_CUDA_EMU=1"
-	if mode != "1" {
-		if _, err := cuda.Probe(); err == nil {
-			mode = "real"
-		} else {
-			realReason = err.Error()
-		}
-	}
-	switch mode {
-	case "real":
-	case "0":
-		gpuReason = realReason + " (emulator: NNKIT_CUDA_EMU=0)"
-	default:
-		if dir, err := cudaemu.Build(cuda.KernelSource()); err != nil {
-			gpuReason = realReason + " (emulator: " + err.Error() + ")"
-		} else {
-			os.Setenv(cuda.EnvPath, dir)
-			emulated = true
-		}
-	}
+	gpuReason, emulated = cudaemu.Select(func() error { _, err := cuda.Probe(); return err }, cuda.KernelSource(), cuda.EnvPath)
 	if gpuReason == "" {
 		d, err := tensor.GPU()
 		if err != nil {

@@ -185,3 +185,32 @@ func usesBarrier(src, name string) bool {
 	}
 	return barrierWords.MatchString(src[i+open : j])
 }
+
+// Select decides, for a test binary, whether CUDA tests run on a real GPU
+// or on the emulator, as NNKIT_CUDA_EMU asks (0: never the emulator, 1:
+// always, unset: when probe finds no usable driver). When the emulator
+// is chosen it is built from kernelSource and its folder put in the
+// environment variable envPath, where the loader looks. reason is why
+// neither can run ("" when one can); emulated says which one will.
+// tensor's and solutions/nets' CUDA tests share it (the package cannot
+// import internal/cuda, whose own tests import it).
+func Select(probe func() error, kernelSource, envPath string) (reason string, emulated bool) {
+	mode := os.Getenv("NNKIT_CUDA_EMU")
+	realReason := "NNKIT_CUDA_EMU=1"
+	if mode != "1" {
+		err := probe()
+		if err == nil {
+			return "", false
+		}
+		realReason = err.Error()
+	}
+	if mode == "0" {
+		return realReason + " (emulator: NNKIT_CUDA_EMU=0)", false
+	}
+	dir, err := Build(kernelSource)
+	if err != nil {
+		return realReason + " (emulator: " + err.Error() + ")", false
+	}
+	os.Setenv(envPath, dir)
+	return "", true
+}
