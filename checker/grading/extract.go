@@ -28,7 +28,11 @@ var DefaultLimits = Limits{MaxFiles: 200, MaxFileSize: 1 << 20, MaxTotal: 4 << 2
 type rawFile struct {
 	name string
 	data []byte
+	pdf  bool // a PDF: for the hand graders, not read (a scan may be larger than any limit)
 }
+
+// isPDF says whether a submitted file is a PDF, by its name.
+func isPDF(name string) bool { return strings.EqualFold(path.Ext(name), ".pdf") }
 
 // safeName says why a path inside an archive may not be used, or "".
 func safeName(name string) string {
@@ -81,6 +85,10 @@ func readZip(p string, lim Limits) ([]rawFile, []string, error) {
 		if n++; n > lim.MaxFiles {
 			msgs = append(msgs, fmt.Sprintf("stopped reading the zip after %d files (the limit)", lim.MaxFiles))
 			break
+		}
+		if isPDF(name) {
+			files = append(files, rawFile{name: strings.ReplaceAll(name, `\`, "/"), pdf: true})
+			continue
 		}
 		if f.UncompressedSize64 > uint64(lim.MaxFileSize) {
 			msgs = append(msgs, fmt.Sprintf("rejected zip entry %q: it declares %d bytes, more than the %d a file may have (a zip bomb?)", name, f.UncompressedSize64, lim.MaxFileSize))
@@ -141,6 +149,10 @@ func readFolder(dir string, lim Limits) ([]rawFile, []string, error) {
 			msgs = append(msgs, fmt.Sprintf("stopped reading after %d files (the limit)", lim.MaxFiles))
 			return filepath.SkipAll
 		}
+		if isPDF(rel) {
+			files = append(files, rawFile{name: rel, pdf: true})
+			return nil
+		}
 		info, err := d.Info()
 		if err != nil {
 			return err
@@ -179,6 +191,7 @@ type Submission struct {
 	NoID   bool
 	Source string          // the zip, folder or loose files it came from
 	Files  map[Part][]File // the parts found; a task may come in several files (task 3 as lenet.go and train.go)
+	PDF    string          // the conceptual answers' PDF (its name in the submission; not graded), "" when none
 	Notes  []string        // what the student should hear: misnamed, missing, rejected, ignored
 	Flags  []string        // short tags for grades.csv: misnamed, missing, rejected, ...
 	Empty  bool            // nothing at all in it (an empty folder or zip): not graded
@@ -240,8 +253,13 @@ func Discover(root string, lim Limits) (subs []*Submission, warnings []string, e
 // when it lies among the submissions).
 func discover(root string, lim Limits, skip string) (subs []*Submission, warnings []string, err error) {
 	st, err := os.Stat(root)
-	if err != nil {
-		return nil, nil, fmt.Errorf("submissions: %v", err)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil, fmt.Errorf("%s does not exist: expected a folder of submissions or one submission zip (ID_assignment2.zip)", root)
+	case err != nil:
+		return nil, nil, fmt.Errorf("cannot read the submissions at %s: %v", root, err)
+	case !st.IsDir() && !st.Mode().IsRegular():
+		return nil, nil, fmt.Errorf("%s is a %s: expected a folder of submissions or one submission zip (ID_assignment2.zip)", root, kindOf(st.Mode()))
 	}
 	dir := root
 	var ents []fs.DirEntry
@@ -334,6 +352,19 @@ func discover(root string, lim Limits, skip string) (subs []*Submission, warning
 	return subs, warnings, nil
 }
 
+// kindOf names a file mode that is neither a folder nor a regular file.
+func kindOf(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "special file (" + m.Type().String() + ")"
+}
+
 // sameFile says whether the paths a and b name the same file.
 func sameFile(a, b string) bool {
 	sa, err1 := os.Stat(a)
@@ -363,14 +394,23 @@ func assemble(source, name string, files []rawFile, msgs []string) *Submission {
 	}
 	if len(files) == 0 && len(msgs) == 0 {
 		s.Empty = true
-		s.note("empty", "empty submission: %s holds no files", source)
+		what := "the folder " + source + " is empty"
+		if !strings.HasSuffix(source, "/") {
+			what = "the zip " + source + " is empty"
+		}
+		s.note("empty", "empty submission: %s (nothing to grade; not counted in the mean)", what)
 		return s
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
 	folderNoted := false
 	cands := map[Part][]candidate{}
+	var pdfs []string
 	for _, f := range files {
 		base := path.Base(f.name)
+		if f.pdf {
+			pdfs = append(pdfs, f.name)
+			continue
+		}
 		rank := 0
 		p, id, ok := ParseName(base)
 		if !ok {
@@ -393,11 +433,19 @@ func assemble(source, name string, files []rawFile, msgs []string) *Submission {
 			}
 			s.note("other-id", "%s names the student ID %s, but %s: graded as part of this submission, flagged for review; %s's own results are not touched", f.name, id, whose, id)
 		}
-		if strings.Contains(f.name, "/") && !folderNoted {
+		inAnswers := answersFolderRE.MatchString(path.Dir(f.name)) && !strings.HasPrefix(string(p), "task")
+		if strings.Contains(f.name, "/") && !inAnswers && !folderNoted {
 			folderNoted = true
 			s.note("folder", "the files are in a folder (%s) inside the zip: the course wants them at its top level (graded, flagged)", path.Dir(f.name))
 		}
 		cands[p] = append(cands[p], candidate{f, rank})
+	}
+	// The PDF named as the course wants is the one kept.
+	sort.SliceStable(pdfs, func(i, j int) bool {
+		return strings.EqualFold(path.Base(pdfs[i]), s.pdfName()) && !strings.EqualFold(path.Base(pdfs[j]), s.pdfName())
+	})
+	for _, p := range pdfs {
+		s.takePDF(p)
 	}
 	for _, p := range Parts() {
 		cs := cands[p]
@@ -431,7 +479,34 @@ func assemble(source, name string, files []rawFile, msgs []string) *Submission {
 			s.note("missing", "missing: %s (what it answers scores 0)", s.fileName(p))
 		}
 	}
+	if s.PDF == "" {
+		s.note("no-pdf", "missing: %s, the conceptual answers the course's hand graders read (the answer files are graded all the same)", s.pdfName())
+	}
 	return s
+}
+
+// pdfName is the name the conceptual PDF should have in this submission.
+func (s *Submission) pdfName() string {
+	if s.NoID {
+		return PDFName("ID")
+	}
+	return PDFName(s.ID)
+}
+
+// takePDF records a PDF of the submission: the first is the conceptual
+// answers (flagged when misnamed or not at the top level), the others
+// are noted and ignored.
+func (s *Submission) takePDF(name string) {
+	switch {
+	case s.PDF != "":
+		s.note("duplicate", "two PDFs: %s is the conceptual answers, %s is ignored", s.PDF, name)
+		return
+	case !strings.EqualFold(path.Base(name), s.pdfName()):
+		s.note("misnamed", "misnamed: %s should be %s (kept for the hand graders, flagged)", name, s.pdfName())
+	case strings.Contains(name, "/"):
+		s.note("folder", "%s is in a folder inside the zip: the course wants it at its top level (kept, flagged)", name)
+	}
+	s.PDF = name
 }
 
 // joinable says why f cannot be graded together with the files already

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"sort"
@@ -72,12 +73,15 @@ const (
 
 // StudentReport is one student's grade, as RESULTS/students/ID/report.json.
 type StudentReport struct {
-	ID      string           `json:"id"`
-	Source  string           `json:"source"`
-	Status  string           `json:"status"`
-	Seed    uint64           `json:"seed"`
-	Score   float64          `json:"score"`
-	Max     float64          `json:"max_score"`
+	ID     string  `json:"id"`
+	Source string  `json:"source"`
+	Status string  `json:"status"`
+	Seed   uint64  `json:"seed"`
+	Score  float64 `json:"score"`
+	Max    float64 `json:"max_score"` // every rubric item, the pending ones included
+	// Pending are the points of items an instructor has yet to grade
+	// (checker.HandGraded): in Max, never in Score.
+	Pending float64          `json:"pending,omitempty"`
 	Results []checker.Result `json:"results"`
 	Notes   []string         `json:"notes,omitempty"`
 	Flags   []string         `json:"flags,omitempty"`
@@ -243,8 +247,8 @@ func Grade(ctx context.Context, dir string, opt Options) ([]*StudentReport, erro
 					firstErr = cmp.Or(firstErr, err)
 					fmt.Fprintf(progress, "[%d/%d] %s: %v\n", done, len(todo), s.ID, err)
 				case rep.State() == StatusGraded:
-					fmt.Fprintf(progress, "[%d/%d] %s %s / %s in %.1fs%s\n", done, len(todo), s.ID,
-						fmtPts(rep.Score), fmtPts(rep.Max), rep.Seconds, flagText(rep.Flags))
+					fmt.Fprintf(progress, "[%d/%d] %s %s / %s%s in %.1fs%s\n", done, len(todo), s.ID,
+						fmtPts(rep.Score), fmtPts(rep.Max-rep.Pending), pendingText(rep), rep.Seconds, flagText(rep.Flags))
 				default:
 					fmt.Fprintf(progress, "[%d/%d] %s: %s%s\n", done, len(todo), s.ID, stateText(rep), flagText(rep.Flags))
 				}
@@ -278,6 +282,14 @@ feed:
 	}
 	fmt.Fprintf(progress, "graded %d submissions in %v\n", len(todo), time.Since(start).Round(time.Second))
 	return reps, errors.Join(firstErr, serr)
+}
+
+// pendingText says how many points are left to grade by hand.
+func pendingText(r *StudentReport) string {
+	if r.Pending == 0 {
+		return ""
+	}
+	return " (+" + fmtPts(r.Pending) + " pending, graded by hand)"
 }
 
 func flagText(flags []string) string {
@@ -359,11 +371,18 @@ func gradeStudent(ctx context.Context, s *Submission, w int, opt Options) (*Stud
 		rep.Notes = append(rep.Notes, "the grader clamped scores to the rubric's range (a checker bug or a forged result: look at this submission): "+strings.Join(clamped, "; "))
 	}
 	for _, r := range rep.Results {
-		rep.Score += r.Score
 		rep.Max += r.Max
+		if r.Status == checker.HandGraded {
+			rep.Pending += r.Max // its score is the instructor's to give
+		} else {
+			rep.Score += r.Score
+		}
 		if r.Status == GraderError && rep.Status == StatusGraded {
 			rep.Status = StatusGraderError
 		}
+	}
+	for _, f := range ruleFlags(rep.Results) {
+		rep.flag(f)
 	}
 	if rep.Status == StatusGraderError {
 		rep.flag("grader-error")
@@ -497,6 +516,39 @@ func runStudent(ctx context.Context, s *Submission, w int, opt Options, rep *Stu
 		return got, graderGap(msg)
 	}
 	return got, graderGap("the checker gave no result for this item")
+}
+
+var (
+	ruleImportRE    = regexp.MustCompile(`^import "([^"]+)"`)
+	ruleSignatureRE = regexp.MustCompile(`^changed signature at \S+: (\S+) has type`)
+	ruleMissingRE   = regexp.MustCompile(`^missing: no function (\S+)`)
+)
+
+// ruleFlags are the grades.csv flags of the rows that broke a rule
+// (checker.RuleBroken): rule:TASK:import=PATH, rule:TASK:signature=F,
+// rule:TASK:missing=F, or rule:TASK for the others (the report's rows
+// say what), one per distinct rule.
+func ruleFlags(results []checker.Result) []string {
+	var flags []string
+	for _, r := range results {
+		if r.Status != checker.RuleBroken {
+			continue
+		}
+		f := "rule:" + r.Task
+		for _, k := range []struct {
+			re   *regexp.Regexp
+			kind string
+		}{{ruleImportRE, "import"}, {ruleSignatureRE, "signature"}, {ruleMissingRE, "missing"}} {
+			if m := k.re.FindStringSubmatch(r.Reason); m != nil {
+				f += ":" + k.kind + "=" + m[1]
+				break
+			}
+		}
+		if !slices.Contains(flags, f) {
+			flags = append(flags, f)
+		}
+	}
+	return flags
 }
 
 // graderGap fills the rows of a part the grader failed on.
@@ -736,7 +788,7 @@ func writeStudent(out string, rep *StudentReport) error {
 		return err
 	}
 	var txt bytes.Buffer
-	fmt.Fprintf(&txt, "%s (%s): %s / %s, input seed %d\n", rep.ID, rep.Source, fmtPts(rep.Score), fmtPts(rep.Max), rep.Seed)
+	fmt.Fprintf(&txt, "%s (%s): %s / %s%s, input seed %d\n", rep.ID, rep.Source, fmtPts(rep.Score), fmtPts(rep.Max-rep.Pending), pendingText(rep), rep.Seed)
 	if !rep.Final() || rep.State() == StatusEmpty {
 		fmt.Fprintf(&txt, "status: %s\n", stateText(rep))
 	}
@@ -812,16 +864,20 @@ func Columns() []string {
 }
 
 // WriteSummary writes grades.csv (one row per student, one column per
-// rubric item, then the total, the maximum, the status, whether a score
-// was clamped, and the flags) and summary.txt, the table Grade prints.
-// Only grades are numbers: a row the grader failed on reads
-// grader-error, one not graded yet is empty, and so is the total of a
-// student who is not done.
+// rubric item, then the total, the maximum, the points pending, the
+// status, whether a score was clamped, and the flags) and summary.txt,
+// the table Grade prints. Only grades are numbers: a row the grader
+// failed on reads grader-error, one not graded yet is empty, and so is
+// the total of a student who is not done. An item an instructor grades
+// by hand reads pending, for the instructor to replace by its points:
+// total and max count only what is graded (the automatic points), and
+// pending_max is the points still to give by hand (max + pending_max is
+// the rubric's 100).
 func WriteSummary(out string, reps []*StudentReport) error {
 	cols := Columns()
 	var b bytes.Buffer
 	cw := csv.NewWriter(&b)
-	cw.Write(append(append([]string{"id"}, cols...), "total", "max", "status", "clamped", "flags"))
+	cw.Write(append(append([]string{"id"}, cols...), "total", "max", "pending_max", "status", "clamped", "flags"))
 	for _, r := range reps {
 		cell := map[string]string{}
 		for _, res := range r.Results {
@@ -834,6 +890,8 @@ func WriteSummary(out string, reps []*StudentReport) error {
 				cell[c] = "grader-error"
 			case NotGraded:
 				cell[c] = ""
+			case checker.HandGraded:
+				cell[c] = "pending"
 			default:
 				cell[c] = fmtPts(res.Score)
 			}
@@ -853,7 +911,7 @@ func WriteSummary(out string, reps []*StudentReport) error {
 		if r.Clamped {
 			clamped = "yes"
 		}
-		cw.Write(append(row, total, fmtPts(r.Max), r.State(), clamped, strings.Join(r.Flags, " ")))
+		cw.Write(append(row, total, fmtPts(r.Max-r.Pending), fmtPts(r.Pending), r.State(), clamped, strings.Join(r.Flags, " ")))
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -875,7 +933,7 @@ func SummaryTable(w io.Writer, reps []*StudentReport) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	groups := append(slices.Clone(Tasks), conceptualPart)
 	fmt.Fprintf(tw, "id\t%s\ttotal\tflags\t\n", strings.Join(groups, "\t"))
-	var sum float64
+	var sum, pending float64
 	count := map[string]int{}
 	for _, r := range reps {
 		st := r.State()
@@ -892,11 +950,15 @@ func SummaryTable(w io.Writer, reps []*StudentReport) {
 				cells = append(cells, "-")
 			}
 		}
-		total := fmtPts(r.Score) + " / " + fmtPts(r.Max)
+		total := fmtPts(r.Score) + " / " + fmtPts(r.Max-r.Pending)
+		if r.Pending > 0 {
+			total += " +" + fmtPts(r.Pending) + " pending"
+		}
 		if st != StatusGraded {
 			total = stateText(r)
 		} else {
 			sum += r.Score
+			pending += r.Pending
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", r.ID, strings.Join(cells, "\t"), total, strings.Join(r.Flags, " "))
 	}
@@ -907,6 +969,9 @@ func SummaryTable(w io.Writer, reps []*StudentReport) {
 	line := fmt.Sprintf("%d graded", count[StatusGraded])
 	if n := count[StatusGraded]; n > 0 {
 		line += fmt.Sprintf(", mean %.1f", sum/float64(n))
+		if pending > 0 {
+			line += " of the automatic points (items graded by hand pending)"
+		}
 	}
 	for _, c := range []struct{ st, what string }{
 		{StatusEmpty, "empty submission(s), not in the mean"},

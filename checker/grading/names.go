@@ -5,18 +5,26 @@
 // # The naming convention
 //
 // A submission is ID_assignment2.zip, ID being the student's 10-digit
-// number, holding at its top level (no folder):
+// number, holding at its top level (no folder) the course's five files:
 //
 //	task1_ID.go ... task4_ID.go   exercises/taskN (task 3's two files merged into one)
+//	conceptual_ID.pdf             the conceptual answers, for the hand graders
+//
+// and, in the folder ID_answers/, the answers `check grade` grades:
+//
 //	conceptual_ID.go              conceptual/answers/p1.go (problem 1)
 //	conceptual_ID.txt             conceptual/answers/answers.txt (problems 3 and 5)
 //	conceptual_ID_p2.md           conceptual/answers/p2.md, and _p4.md, _p6.md likewise
 //
-// Grading recognises these names, and task 3 as the kit's two files
+// Grading recognises these names, wherever the answer files are (at the
+// top level, as the kit's zips had them before the PDF, or in
+// ID_answers/), and task 3 as the kit's two files
 // (lenet.go and train.go, with or without the _ID suffix); a file named
 // otherwise that can still be identified (a Go file by its package
 // clause, the answers file by its keys, a Markdown file by p2/p4/p6 in
 // its name) is graded and flagged, and every missing file is reported.
+// The PDF is not graded (it is for the course's hand graders); a
+// submission without one is flagged no-pdf.
 //
 // # Who a submission belongs to
 //
@@ -35,6 +43,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/ast"
+	"go/format"
 	"go/parser"
 	"go/token"
 	"path"
@@ -63,6 +72,17 @@ func ValidID(id string) error {
 
 // ZipName is the name of id's submission.
 func ZipName(id string) string { return id + "_assignment2.zip" }
+
+// PDFName is the name of id's conceptual answers as a PDF.
+func PDFName(id string) string { return "conceptual_" + id + ".pdf" }
+
+// AnswersFolder is the folder, inside id's zip, of the answer files that
+// `check grade` grades (the five files the course wants stay at the top
+// level).
+func AnswersFolder(id string) string { return id + "_answers" }
+
+// answersFolderRE is the form of AnswersFolder's names.
+var answersFolderRE = regexp.MustCompile(`^[0-9]{10}_answers$`)
 
 // Part is one file of a submission: a task, the problem-1 Go file, the
 // answers file, or a prose answer.
@@ -203,8 +223,9 @@ func Identify(name string, content []byte) (Part, bool) {
 // MergeGo merges the Go files of one package into one file: the package
 // documentation and clause of the first file that has documentation, one
 // import block with every import, then each file's declarations in the
-// order given (comments kept). Task 3's lenet.go and train.go become
-// task3_ID.go this way.
+// order given (comments kept), formatted by go/format. Task 3's lenet.go
+// and train.go become task3_ID.go this way (Submit then compiles the
+// package from the merged file alone).
 func MergeGo(names []string, srcs [][]byte) ([]byte, error) {
 	if len(srcs) == 1 {
 		return srcs[0], nil
@@ -257,7 +278,11 @@ func MergeGo(names []string, srcs [][]byte) ([]byte, error) {
 	for _, body := range bodies {
 		b.WriteString(body)
 	}
-	return []byte(b.String()), nil
+	out, err := format.Source([]byte(b.String()))
+	if err != nil {
+		return nil, fmt.Errorf("merging %s gives a file that does not parse: %v", strings.Join(names, " and "), err)
+	}
+	return out, nil
 }
 
 // goDecls parses a Go file and returns its package name and the names it

@@ -4,7 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"nnkit/checker"
+	"nnkit/conceptual/render"
 )
 
 // SubmitOptions configure Submit.
@@ -21,17 +24,34 @@ type SubmitOptions struct {
 	Out string
 	// Go is the go command; empty means "go".
 	Go string
+	// Date is the date on the PDF's title page; zero means now.
+	Date time.Time
 }
 
-// Submit packs the student's work under root (the four exercise packages
-// and conceptual/answers) into Out/ID_assignment2.zip, named as the
-// course requires. It first checks the ID, that every file is there and
-// that every package compiles; the zip is written to a temporary file and
-// renamed, so it is never left half written. It returns the zip's path
-// and the names in it.
-func Submit(ctx context.Context, root, id string, opt SubmitOptions) (string, []string, error) {
+// Submitted is what Submit wrote.
+type Submitted struct {
+	Zip   string   // the zip's path
+	Names []string // the names in it, sorted
+	// OwnPDF is the student's own PDF taken as conceptual_ID.pdf (its
+	// path), or "" when the PDF was rendered from the answer files.
+	OwnPDF string
+}
+
+// MaxOwnPDF bounds a student's own PDF (a scan of handwritten answers).
+const MaxOwnPDF = 20 << 20
+
+// Submit packs the student's work under root into Out/ID_assignment2.zip
+// as the course wants it: the five files task1_ID.go ... task4_ID.go and
+// conceptual_ID.pdf at the top level (task 3's two files merged into
+// one; the PDF rendered from conceptual/answers, or the student's own
+// PDF when there is one there), and the auto-graded answer files under
+// ID_answers/, where `check grade` reads them. It first checks the ID,
+// that every file is there and that every package, and the merged task
+// 3, compiles; the zip is written to a temporary file and renamed, so it
+// is never left half written.
+func Submit(ctx context.Context, root, id string, opt SubmitOptions) (Submitted, error) {
 	if err := ValidID(id); err != nil {
-		return "", nil, err
+		return Submitted{}, err
 	}
 	if opt.Out == "" {
 		opt.Out = root
@@ -41,53 +61,172 @@ func Submit(ctx context.Context, root, id string, opt SubmitOptions) (string, []
 	}
 	files := map[string][]byte{}
 	var missing []string
+	overlay := map[string]string{} // for the compile check of the merged files
+	tmp, err := os.MkdirTemp("", "nnkit-submit-")
+	if err != nil {
+		return Submitted{}, err
+	}
+	defer os.RemoveAll(tmp)
 	for _, p := range Parts() {
 		kp := filepath.Join(root, filepath.FromSlash(KitPath(p)))
-		if strings.HasPrefix(string(p), "task") {
-			names, _ := filepath.Glob(filepath.Join(kp, "*.go"))
-			var srcs [][]byte
-			var bases []string
-			for _, n := range names {
-				if strings.HasSuffix(n, "_test.go") {
-					continue
-				}
-				b, err := os.ReadFile(n)
-				if err != nil {
-					return "", nil, err
-				}
-				srcs = append(srcs, b)
-				bases = append(bases, filepath.Base(n))
-			}
-			if len(srcs) == 0 {
-				missing = append(missing, KitPath(p)+"/*.go")
+		if !strings.HasPrefix(string(p), "task") {
+			b, err := os.ReadFile(kp)
+			if err != nil {
+				missing = append(missing, KitPath(p))
 				continue
 			}
-			merged, err := MergeGo(bases, srcs)
-			if err != nil {
-				return "", nil, fmt.Errorf("%s: %v", KitPath(p), err)
+			files[AnswersFolder(id)+"/"+FileName(p, id)] = b
+			continue
+		}
+		names, _ := filepath.Glob(filepath.Join(kp, "*.go"))
+		var srcs [][]byte
+		var bases, paths []string
+		for _, n := range names {
+			if strings.HasSuffix(n, "_test.go") {
+				continue
 			}
-			files[FileName(p, id)] = merged
+			b, err := os.ReadFile(n)
+			if err != nil {
+				return Submitted{}, err
+			}
+			srcs = append(srcs, b)
+			bases = append(bases, filepath.Base(n))
+			paths = append(paths, n)
+		}
+		if len(srcs) == 0 {
+			missing = append(missing, KitPath(p)+"/*.go")
 			continue
 		}
-		b, err := os.ReadFile(kp)
+		merged, err := MergeGo(bases, srcs)
 		if err != nil {
-			missing = append(missing, KitPath(p))
-			continue
+			return Submitted{}, fmt.Errorf("%s: %v", KitPath(p), err)
 		}
-		files[FileName(p, id)] = b
+		files[FileName(p, id)] = merged
+		if len(paths) > 1 {
+			// The package is built from the merged file alone.
+			m := filepath.Join(tmp, FileName(p, id))
+			if err := os.WriteFile(m, merged, 0o644); err != nil {
+				return Submitted{}, err
+			}
+			for i, n := range paths {
+				abs, _ := filepath.Abs(n)
+				overlay[abs] = ""
+				if i == 0 {
+					overlay[abs] = m
+				}
+			}
+		}
 	}
 	if len(missing) > 0 {
-		return "", nil, fmt.Errorf("cannot submit: missing %s (every task and every conceptual answer file must be there, even unfinished)", strings.Join(missing, ", "))
+		return Submitted{}, fmt.Errorf("cannot submit: missing %s (every task and every conceptual answer file must be there, even unfinished)", strings.Join(missing, ", "))
 	}
-	pkgs := []string{"./conceptual/answers"}
+	if err := buildAll(ctx, root, opt.Go, tmp, overlay); err != nil {
+		return Submitted{}, err
+	}
+	answers := filepath.Join(root, "conceptual", "answers")
+	pdf, own, err := ownPDF(answers)
+	if err != nil {
+		return Submitted{}, err
+	}
+	if own == "" {
+		var buf bytes.Buffer
+		if err := render.Render(&buf, render.AnswerSections(answers), render.Options{ID: id, Date: opt.Date}); err != nil {
+			return Submitted{}, fmt.Errorf("cannot render %s: %v", PDFName(id), err)
+		}
+		pdf = buf.Bytes()
+	}
+	files[PDFName(id)] = pdf
+	zb, names, err := packZip(files)
+	if err != nil {
+		return Submitted{}, err
+	}
+	if err := os.MkdirAll(opt.Out, 0o755); err != nil {
+		return Submitted{}, err
+	}
+	dst := filepath.Join(opt.Out, ZipName(id))
+	if err := checker.WriteFileAtomic(dst, zb, 0o644); err != nil {
+		return Submitted{}, err
+	}
+	return Submitted{Zip: dst, Names: names, OwnPDF: own}, nil
+}
+
+// buildAll compiles the four exercise packages and the problem-1 answers,
+// with the merged files in place of the files they merge (overlay).
+func buildAll(ctx context.Context, root, gocmd, tmp string, overlay map[string]string) error {
+	args := []string{"build", "-o", os.DevNull}
+	if len(overlay) > 0 {
+		b, err := json.Marshal(map[string]any{"Replace": overlay})
+		if err != nil {
+			return err
+		}
+		ov := filepath.Join(tmp, "overlay.json")
+		if err := os.WriteFile(ov, b, 0o644); err != nil {
+			return err
+		}
+		args = append(args, "-overlay", ov)
+	}
+	args = append(args, "./conceptual/answers")
 	for _, t := range Tasks {
-		pkgs = append(pkgs, "./exercises/"+t)
+		args = append(args, "./exercises/"+t)
 	}
-	cmd := exec.CommandContext(ctx, opt.Go, append([]string{"build", "-o", os.DevNull}, pkgs...)...)
+	cmd := exec.CommandContext(ctx, gocmd, args...)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", nil, fmt.Errorf("cannot submit: your code does not compile (fix it, or stub the function out, and submit again):\n%s", strings.TrimSpace(string(out)))
+		return fmt.Errorf("cannot submit: your code does not compile (fix it, or stub the function out, and submit again):\n%s", strings.TrimSpace(string(out)))
 	}
+	return nil
+}
+
+// ownPDF returns the student's own PDF in dir (conceptual/answers) and
+// its path, or nothing when there is none. More than one, one that is
+// not a PDF, or one over MaxOwnPDF is an error: the student meant it to
+// be their answers.
+func ownPDF(dir string) ([]byte, string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, "", nil
+	}
+	var pdfs []string
+	for _, e := range ents {
+		if strings.EqualFold(filepath.Ext(e.Name()), ".pdf") && !strings.HasPrefix(e.Name(), ".") {
+			pdfs = append(pdfs, filepath.Join(dir, e.Name()))
+		}
+	}
+	switch len(pdfs) {
+	case 0:
+		return nil, "", nil
+	case 1:
+	default:
+		return nil, "", fmt.Errorf("cannot submit: conceptual/answers holds %d PDFs (%s): keep exactly one (your own answers, used as the conceptual PDF), or none (check submit renders one from your answer files)", len(pdfs), strings.Join(baseNames(pdfs), ", "))
+	}
+	p := pdfs[0]
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, "", err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxOwnPDF+1))
+	switch {
+	case err != nil:
+		return nil, "", err
+	case len(b) > MaxOwnPDF:
+		return nil, "", fmt.Errorf("cannot submit: %s is larger than %d MiB: scan at a lower resolution, or remove it (check submit then renders your answer files)", p, MaxOwnPDF>>20)
+	case !bytes.HasPrefix(b, []byte("%PDF-")):
+		return nil, "", fmt.Errorf("cannot submit: %s does not start with %%PDF-, found %q: it is not a PDF (export it as PDF, or remove it and check submit renders your answer files)", p, b[:min(len(b), 8)])
+	}
+	return b, p, nil
+}
+
+func baseNames(ps []string) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, filepath.Base(p))
+	}
+	return out
+}
+
+// packZip packs files (slash paths) into a zip, in name order.
+func packZip(files map[string][]byte) ([]byte, []string, error) {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	var names []string
@@ -98,21 +237,14 @@ func Submit(ctx context.Context, root, id string, opt SubmitOptions) (string, []
 	for _, n := range names {
 		w, err := zw.CreateHeader(&zip.FileHeader{Name: n, Method: zip.Deflate, Modified: time.Now()})
 		if err != nil {
-			return "", nil, err
+			return nil, nil, err
 		}
 		if _, err := w.Write(files[n]); err != nil {
-			return "", nil, err
+			return nil, nil, err
 		}
 	}
 	if err := zw.Close(); err != nil {
-		return "", nil, err
+		return nil, nil, err
 	}
-	if err := os.MkdirAll(opt.Out, 0o755); err != nil {
-		return "", nil, err
-	}
-	dst := filepath.Join(opt.Out, ZipName(id))
-	if err := checker.WriteFileAtomic(dst, buf.Bytes(), 0o644); err != nil {
-		return "", nil, err
-	}
-	return dst, names, nil
+	return buf.Bytes(), names, nil
 }

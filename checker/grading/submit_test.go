@@ -1,0 +1,250 @@
+package grading
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"go/parser"
+	"go/token"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// miniKit is a module laid out as the kit is, with tiny packages that
+// build in a moment: task 3 in two files (lenet.go, train.go) with the
+// imports given.
+func miniKit(t *testing.T, lenetImport, trainImport string) string {
+	t.Helper()
+	root := t.TempDir()
+	files := map[string]string{
+		"go.mod":                         "module nnkit\n\ngo 1.26\n",
+		"exercises/task1/task1.go":       "package task1\n\nfunc Relu(x float64) float64 { return max(x, 0) }\n",
+		"exercises/task1/task1_test.go":  "package task1\n",
+		"exercises/task2/task2.go":       "package task2\n\nfunc F() {}\n",
+		"exercises/task4/task4.go":       "package task4\n\nfunc F() {}\n",
+		"exercises/task3/lenet.go":       "// Package task3 is LeNet.\npackage task3\n\nimport " + lenetImport + "\n\n// Layers is the net.\nfunc Layers() float64 { return rand.Float64() + Epochs() }\n",
+		"exercises/task3/train.go":       "package task3\n\nimport " + trainImport + "\n\n// Epochs are the epochs.\nfunc Epochs() float64 { return math.Sqrt(rand.Float64()) }\n",
+		"conceptual/answers/answers.txt": "p3.parameters = 545098\n",
+		"conceptual/answers/p1.go":       "package answers\n\nfunc DLdS() {}\n",
+		"conceptual/answers/p2.md":       "# Problem 2\n\n### Your answer\n\nfaster\n",
+		"conceptual/answers/p4.md":       "∂E/∂z = q − p\n",
+		"conceptual/answers/p6.md":       "vanishing\n",
+	}
+	for n, s := range files {
+		p := filepath.Join(root, filepath.FromSlash(n))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+// zipContents reads every entry of the zip at p.
+func zipContents(t *testing.T, p string) map[string][]byte {
+	t.Helper()
+	zr, err := zip.OpenReader(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	out := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		out[f.Name] = b
+	}
+	return out
+}
+
+// TestSubmitLayout: check submit writes the course's five files at the
+// zip's top level and the graded answers under ID_answers/, task 3
+// merged into one file that compiles, and check grade reads it all back
+// without a flag.
+func TestSubmitLayout(t *testing.T) {
+	const id = "3180100111"
+	pdfHead := []byte("%PDF-1.4 a scan\n%%EOF\n")
+	for _, c := range []struct {
+		name         string
+		lenet, train string            // task 3's imports
+		own          map[string][]byte // files put in conceptual/answers
+		err          string            // "": submitted
+		ownPDF       bool
+	}{
+		{name: "rendered PDF", lenet: `"math/rand"`, train: "(\n\t\"math\"\n\t\"math/rand\"\n)"},
+		{name: "the student's own PDF", lenet: `"math/rand"`, train: "(\n\t\"math\"\n\t\"math/rand\"\n)",
+			own: map[string][]byte{"handwritten.pdf": pdfHead}, ownPDF: true},
+		{name: "two PDFs", lenet: `"math/rand"`, train: `"math"` + "\nimport \"math/rand\"",
+			own: map[string][]byte{"a.pdf": pdfHead, "b.PDF": pdfHead}, err: "holds 2 PDFs (a.pdf, b.PDF): keep exactly one"},
+		{name: "a PDF that is not one", lenet: `"math/rand"`, train: `"math"` + "\nimport \"math/rand\"",
+			own: map[string][]byte{"answers.pdf": []byte("GIF89a")}, err: `does not start with %PDF-, found "GIF89a"`},
+		// Each file compiles with its own import, but one file cannot
+		// import two packages as rand: the merged file must not be sent.
+		{name: "a merge that does not compile", lenet: `"math/rand"`, train: "(\n\t\"math\"\n\trand \"math/rand/v2\"\n)",
+			err: "your code does not compile"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			root := miniKit(t, c.lenet, c.train)
+			for n, b := range c.own {
+				if err := os.WriteFile(filepath.Join(root, "conceptual", "answers", n), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			out := t.TempDir()
+			got, err := Submit(context.Background(), root, id, SubmitOptions{Out: out, Date: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)})
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("err = %v, want %q", err, c.err)
+				}
+				if ents, _ := os.ReadDir(out); len(ents) > 0 {
+					t.Errorf("a refused submission left %v", ents)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			files := zipContents(t, got.Zip)
+			var names []string
+			for n := range files {
+				names = append(names, n)
+			}
+			slices.Sort(names)
+			want := []string{id + "_answers/conceptual_" + id + ".go", id + "_answers/conceptual_" + id + ".txt",
+				id + "_answers/conceptual_" + id + "_p2.md", id + "_answers/conceptual_" + id + "_p4.md", id + "_answers/conceptual_" + id + "_p6.md",
+				"conceptual_" + id + ".pdf", "task1_" + id + ".go", "task2_" + id + ".go", "task3_" + id + ".go", "task4_" + id + ".go"}
+			if !slices.Equal(names, want) || !slices.Equal(got.Names, want) {
+				t.Errorf("the zip holds %v (reported %v), want %v", names, got.Names, want)
+			}
+			pdf := files["conceptual_"+id+".pdf"]
+			if c.ownPDF != (got.OwnPDF != "") || c.ownPDF && !bytes.Equal(pdf, pdfHead) || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+				t.Errorf("the PDF: own %q, %d bytes starting %q", got.OwnPDF, len(pdf), pdf[:min(8, len(pdf))])
+			}
+			t3, err := parser.ParseFile(token.NewFileSet(), "task3.go", files["task3_"+id+".go"], parser.ParseComments)
+			if err != nil {
+				t.Fatalf("the merged task 3 does not parse: %v", err)
+			}
+			if len(t3.Imports) != 2 || t3.Doc == nil || len(t3.Decls) != 3 {
+				t.Errorf("the merged task 3: %d imports, doc %v, %d declarations; want 2, the package doc, 3:\n%s", len(t3.Imports), t3.Doc != nil, len(t3.Decls), files["task3_"+id+".go"])
+			}
+			if ents, _ := os.ReadDir(out); len(ents) != 1 {
+				t.Errorf("the out folder holds %d files: a temporary file left behind?", len(ents))
+			}
+			subs, warnings, err := Discover(got.Zip, DefaultLimits)
+			if err != nil || len(subs) != 1 || len(warnings) > 0 {
+				t.Fatalf("Discover: %v, %d submissions, warnings %v", err, len(subs), warnings)
+			}
+			s := subs[0]
+			if s.ID != id || len(s.Flags) > 0 || s.PDF != "conceptual_"+id+".pdf" || len(s.Files) != len(Parts()) {
+				t.Errorf("check grade reads it as %s, PDF %q, %d parts, flags %v, notes %q", s.ID, s.PDF, len(s.Files), s.Flags, s.Notes)
+			}
+		})
+	}
+}
+
+// TestDiscoverInputs: what check grade makes of empty, old-style and
+// odd inputs.
+func TestDiscoverInputs(t *testing.T) {
+	const id = "3180100111"
+	full := merge(conceptualFiles(id), map[string][]byte{"task1_" + id + ".go": fullTask("task1"), "task2_" + id + ".go": fullTask("task2"),
+		"task3_" + id + ".go": fullTask("task3"), "task4_" + id + ".go": fullTask("task4")})
+	inFolder := map[string][]byte{"conceptual_" + id + ".pdf": []byte("%PDF-1.4\n")}
+	for n, b := range full {
+		if strings.HasPrefix(n, "conceptual") {
+			n = id + "_answers/" + n
+		}
+		inFolder[n] = b
+	}
+	for _, c := range []struct {
+		name   string
+		target string // relative to the folder made; "" the folder itself
+		make   func(t *testing.T, dir string)
+		err    string   // Discover's error
+		empty  bool     // the one submission is empty
+		flags  []string // its flags, exactly
+		notes  []string // in its notes
+	}{
+		{name: "the new layout", target: ZipName(id), make: func(t *testing.T, dir string) { zipFiles(t, filepath.Join(dir, ZipName(id)), inFolder) }},
+		{name: "the old flat layout: graded, no PDF flagged", target: ZipName(id), make: func(t *testing.T, dir string) { zipFiles(t, filepath.Join(dir, ZipName(id)), full) },
+			flags: []string{"no-pdf"}, notes: []string{"missing: conceptual_" + id + ".pdf"}},
+		{name: "task 3 in the kit's two files", target: ZipName(id), make: func(t *testing.T, dir string) {
+			files := merge(inFolder, map[string][]byte{"lenet.go": goSrc("task3", []string{"LeNet"}), "train.go": goSrc("task3", []string{"TrainCNN"})})
+			delete(files, "task3_"+id+".go")
+			zipFiles(t, filepath.Join(dir, ZipName(id)), files)
+		}, notes: []string{"task3 is graded from 2 files of one package: lenet.go, train.go"}},
+		{name: "an empty zip", target: ZipName(id), make: func(t *testing.T, dir string) { zipFiles(t, filepath.Join(dir, ZipName(id)), nil) },
+			empty: true, flags: []string{"empty"}, notes: []string{"the zip " + ZipName(id) + " is empty"}},
+		{name: "a zero-byte zip", target: ZipName(id), make: func(t *testing.T, dir string) { os.WriteFile(filepath.Join(dir, ZipName(id)), nil, 0o644) },
+			empty: true, flags: []string{"empty"}, notes: []string{"is empty"}},
+		{name: "an empty folder", make: func(t *testing.T, dir string) { os.Mkdir(filepath.Join(dir, id), 0o755) },
+			empty: true, flags: []string{"empty"}, notes: []string{"the folder " + id + "/ is empty"}},
+		{name: "a PDF misnamed and a second one", target: ZipName(id), make: func(t *testing.T, dir string) {
+			zipFiles(t, filepath.Join(dir, ZipName(id)), merge(full, map[string][]byte{"scan.pdf": []byte("%PDF"), "more.pdf": []byte("%PDF")}))
+		}, flags: []string{"misnamed", "duplicate"}, notes: []string{"misnamed: more.pdf should be conceptual_" + id + ".pdf", "two PDFs: more.pdf is the conceptual answers, scan.pdf is ignored"}},
+		{name: "no such path", target: "nowhere", make: func(*testing.T, string) {},
+			err: "nowhere does not exist: expected a folder of submissions or one submission zip"},
+		{name: "a named pipe", target: "fifo", make: func(t *testing.T, dir string) {
+			if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644); err != nil {
+				t.Skip(err)
+			}
+		}, err: "fifo is a named pipe: expected a folder of submissions or one submission zip"},
+		{name: "a file that is not a submission", target: "notes.txt", make: func(t *testing.T, dir string) { os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("x"), 0o644) },
+			err: "found a file without an ID that is not a zip"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			c.make(t, dir)
+			subs, _, err := Discover(filepath.Join(dir, c.target), DefaultLimits)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("err = %v, want %q", err, c.err)
+				}
+				return
+			}
+			if err != nil || len(subs) != 1 {
+				t.Fatalf("err %v, %d submissions", err, len(subs))
+			}
+			s := subs[0]
+			slices.Sort(s.Flags)
+			slices.Sort(c.flags)
+			if s.Empty != c.empty || !slices.Equal(s.Flags, c.flags) {
+				t.Errorf("empty %v, flags %v; want %v, %v; notes:\n%s", s.Empty, s.Flags, c.empty, c.flags, strings.Join(s.Notes, "\n"))
+			}
+			for _, n := range c.notes {
+				if !strings.Contains(strings.Join(s.Notes, "\n"), n) {
+					t.Errorf("no note %q in\n%s", n, strings.Join(s.Notes, "\n"))
+				}
+			}
+			if c.empty && len(s.Notes) != 1 {
+				t.Errorf("an empty submission gets one note, got %q", s.Notes)
+			}
+		})
+	}
+}
+
+// TestOwnPDFLimit: a PDF over the limit is refused with what to do.
+func TestOwnPDFLimit(t *testing.T) {
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, "scan.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("%PDF-1.4\n")
+	f.Truncate(MaxOwnPDF + 1) // sparse
+	f.Close()
+	if _, _, err := ownPDF(dir); err == nil || !strings.Contains(err.Error(), "larger than 20 MiB") {
+		t.Errorf("err = %v", err)
+	}
+}
