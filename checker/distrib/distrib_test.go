@@ -80,24 +80,39 @@ func clearAnswers(t *testing.T, root string) []string {
 	return out
 }
 
-func run(t *testing.T, dir string, timeout time.Duration, name string, args ...string) (string, error) {
+// run runs name in dir with the environment env on top of this
+// process's, and returns what it printed.
+func run(t *testing.T, dir string, env []string, timeout time.Duration, name string, args ...string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=")
+	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
+}
+
+// offlineEnv is a student's machine with no network and nothing in the
+// module cache: every go command must find the modules in vendor/. The
+// build cache stays, so that the packages compiled once are not compiled
+// again.
+func offlineEnv(t *testing.T) []string {
+	return []string{"GOWORK=off", "GOFLAGS=-mod=vendor", "GOPROXY=off", "GOTOOLCHAIN=local", "GOMODCACHE=" + t.TempDir()}
 }
 
 // TestDistribution writes the student distribution into a temporary
 // folder and checks that it holds no answer (every Go function body, run
 // of statements and network expression compared with every answer by
 // normalised syntax tree, and the other files by text) and no conceptual
-// answer in clear, that it builds and vets, that its tests pass, and that
-// its checker grades the stubs 0 and the solutions (copied in from
-// outside) full marks against the fixtures. Last, the negative control
+// answer in clear, that it is the student's (see checkStudentCopy), that
+// it builds and vets, that its tests pass, and that its checker grades
+// the stubs 0 and the solutions (copied in from outside) full marks
+// against the fixtures. Every go command and every check runs offline
+// (offlineEnv): with no network and an empty module cache, the copy,
+// its tests and the student programs the checker builds come from
+// vendor/; and `go run ./cmd/check` works without GOFLAGS=-mod=vendor,
+// as a student types it. Last, the negative control
 // in place: a disguised copy of every graded body planted into the copy
 // is found, and the copy is refused and emptied.
 //
@@ -189,19 +204,31 @@ func TestDistribution(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if o, err := run(t, out, 10*time.Minute, "go", "vet", "./..."); err != nil {
-		t.Fatalf("go vet ./... in the distribution: %v\n%s", err, o)
+	checkStudentCopy(t, root, out)
+
+	offline := offlineEnv(t)
+	if o, err := run(t, out, offline, 10*time.Minute, "go", "vet", "./..."); err != nil {
+		t.Fatalf("go vet ./... in the distribution, offline: %v\n%s", err, o)
 	}
-	if o, err := run(t, out, 10*time.Minute, "go", "test", "-count=1", "./checker/...", "./conceptual/...", "./cmd/check/...", "./exercises/...", "./nn/..."); err != nil {
+	if o, err := run(t, out, offline, 10*time.Minute, "go", "list", "./..."); err != nil || strings.Contains(o, ".nnkit") || strings.Contains(o, "vendor") {
+		t.Errorf("go list ./... in the distribution: %v, expected the kit's packages, none under .nnkit or vendor:\n%s", err, o)
+	}
+	if o, err := run(t, out, offline, 10*time.Minute, "go", "test", "-count=1", "./checker/...", "./conceptual/...", "./cmd/check/...", "./exercises/...", "./nn/..."); err != nil {
 		t.Fatalf("go test in the distribution: %v\n%s", err, o)
 	}
-	if o, err := run(t, out, 5*time.Minute, "go", "build", "-o", filepath.Join(out, "check.bin"), "./cmd/check"); err != nil {
+	if o, err := run(t, out, offline, 5*time.Minute, "go", "build", "-o", filepath.Join(out, "check.bin"), "./cmd/check"); err != nil {
 		t.Fatalf("go build ./cmd/check: %v\n%s", err, o)
 	}
 	check := filepath.Join(out, "check.bin")
-	o, err := run(t, out, 5*time.Minute, check, "./exercises/task1")
+	o, err := run(t, out, offline, 5*time.Minute, check, "./exercises/task1")
 	if err == nil || !strings.Contains(o, "0 / 20") || !strings.Contains(o, "not implemented") {
 		t.Errorf("check ./exercises/task1 in the distribution: %v\n%s", err, o)
+	}
+	// As a student types it: no GOFLAGS, vendor/ is used by itself.
+	noFlags := append(offlineEnv(t), "GOFLAGS=")
+	o, err = run(t, out, noFlags, 5*time.Minute, "go", "run", "./cmd/check", "./exercises/task1")
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(o, "0 / 20") || !strings.Contains(o, "not implemented") {
+		t.Errorf("go run ./cmd/check ./exercises/task1 offline without GOFLAGS: %v, expected exit status 1 and a table of \"not implemented\":\n%s", err, o)
 	}
 
 	// The solutions, from a folder outside the copy, score full marks
@@ -226,11 +253,11 @@ func TestDistribution(t *testing.T) {
 			os.WriteFile(filepath.Join(sol, "concept", filepath.Base(f)), b, 0o644)
 		}
 	}
-	o, err = run(t, out, 5*time.Minute, check, filepath.Join(sol, "task1"), filepath.Join(sol, "task2"))
+	o, err = run(t, out, offline, 5*time.Minute, check, filepath.Join(sol, "task1"), filepath.Join(sol, "task2"))
 	if err != nil || !strings.Contains(o, "30 / 30") {
 		t.Errorf("the solutions of tasks 1 and 2 against the fixtures: %v\n%s", err, o)
 	}
-	o, _ = run(t, out, 5*time.Minute, check, filepath.Join(sol, "concept"))
+	o, _ = run(t, out, offline, 5*time.Minute, check, filepath.Join(sol, "concept"))
 	for _, item := range []string{"P3 parameter count", "P5 W'", "P5 B'"} {
 		if !regexp.MustCompile(regexp.QuoteMeta(item) + `\s*│\s*\d+ / \d+\s*│ pass`).MatchString(o) {
 			t.Errorf("%s of the reference answers does not pass against the hashes:\n%s", item, o)
@@ -315,7 +342,6 @@ func TestExcluded(t *testing.T) {
 		{"conceptual/answers/p1.go", "", false},
 		{"conceptual/reference/p1.go", "", true},
 		{"docs/conceptual/p1.md", "", true},
-		{"docs/performance.md", "", false},
 		{"checker/task1.go", "", false},
 		{"checker/checker_test.go", `checkDir(t, "solutions/"+task.Name, Options{})`, true},
 		{"checker/fixtures_test.go", `t.Errorf("against the solutions %v")`, false},
@@ -335,6 +361,21 @@ func TestExcluded(t *testing.T) {
 		{"checker/testdata/hostile/spy_forgery.txt", "", true},
 		{"checker/grading/hostile_test.go", `filepath.Join(root, "checker", "testdata", "hostile")`, true},
 		{"checker/hostile_test.go", `filepath.Glob(filepath.Join("testdata", "hostile", "*.txt"))`, true},
+		// The student README replaces the kit's; the instructor's docs
+		// and tools stay out, the student guides ship.
+		{"README.md", "", true},
+		{"docs/grading.md", "", true},
+		{"docs/performance.md", "", true},
+		{"docs/gemm-notes.md", "", true},
+		{"scripts/gpu-check.sh", "", true},
+		{"docs/gpu.md", "", false},
+		{"docs/tasks/task1.md", "", false},
+		{"checker/distrib/README.student.md", "", false},
+		// What the kit made, never source.
+		{"runs/task1/loss.png", "", true},
+		{"bin/cuda.test", "", true},
+		{"3180100111_assignment2.zip", "", true},
+		{"conceptual/answers/mine.pdf", "", true},
 	} {
 		if got, why := Excluded(c.rel, []byte(c.content)); got != c.want {
 			t.Errorf("Excluded(%s) = %v (%s), want %v", c.rel, got, why, c.want)
