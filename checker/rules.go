@@ -289,6 +289,10 @@ func (p *pkgSource) similar(name string) *funcDecl {
 	return best
 }
 
+// EditDistance is the Levenshtein distance between a and b, in bytes:
+// the CLI suggests the command a typo meant with it.
+func EditDistance(a, b string) int { return editDistance(a, b) }
+
 func editDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	for j := range prev {

@@ -219,3 +219,55 @@ func TestStubImportedInterface(t *testing.T) {
 		t.Errorf("got\n%s", out)
 	}
 }
+
+// TestWriteUnknownTask: a task without solutions is an error naming it
+// and the tasks there, before anything is written.
+func TestWriteUnknownTask(t *testing.T) {
+	root := t.TempDir()
+	sol := filepath.Join(root, "solutions", "task1")
+	if err := os.MkdirAll(sol, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sol, "p.go"), []byte(solution), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	err := Write(root, false, []string{"task1", "task9"}, &log)
+	if err == nil || !strings.Contains(err.Error(), "no solutions for task9") || !strings.Contains(err.Error(), "the tasks there: task1") {
+		t.Fatalf("Write(task1, task9) = %v; want an error naming task9 and task1", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "exercises")); err == nil {
+		t.Errorf("Write(task1, task9) wrote exercises/: %s", log.String())
+	}
+	files, err := GenerateTask(root, "task1")
+	if err != nil || len(files) != 1 || files[0].Exercise != "exercises/task1/p.go" || !bytes.Contains(files[0].Content, []byte(StubMarker)) {
+		t.Errorf("GenerateTask(task1) = %+v, %v", files, err)
+	}
+	if _, err := GenerateTask(root, "task9"); err == nil || !strings.Contains(err.Error(), "no solutions for task9") {
+		t.Errorf("GenerateTask(task9) = %v; want no solutions", err)
+	}
+}
+
+// TestBackupKeepsEarlier: two backups in the same second are two files.
+func TestBackupKeepsEarlier(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.go")
+	var baks []string
+	for _, content := range []string{"first", "second"} {
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		bak, err := Backup(path, "20240917-153000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		baks = append(baks, bak)
+	}
+	if baks[0] != path+".20240917-153000.bak" || baks[1] != path+".20240917-153000-2.bak" {
+		t.Fatalf("backups %v", baks)
+	}
+	for i, want := range []string{"first", "second"} {
+		if b, _ := os.ReadFile(baks[i]); string(b) != want {
+			t.Errorf("%s holds %q, want %q", baks[i], b, want)
+		}
+	}
+}

@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -58,30 +61,84 @@ func Generate(root string) ([]File, error) {
 	var files []File
 	resolve := SourceResolver(root)
 	for _, dir := range dirs {
-		task := filepath.Base(dir)
-		names, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		fs, err := generateTask(root, filepath.Base(dir), resolve)
 		if err != nil {
 			return nil, err
 		}
-		for _, name := range names {
-			if strings.HasSuffix(name, "_test.go") {
-				continue
-			}
-			src, err := os.ReadFile(name)
-			if err != nil {
-				return nil, err
-			}
-			rel := filepath.ToSlash(filepath.Join("solutions", task, filepath.Base(name)))
-			out, regions, err := StubWith(rel, src, resolve)
-			if err != nil {
-				return nil, err
-			}
-			ex := filepath.ToSlash(filepath.Join("exercises", task, filepath.Base(name)))
-			content := append([]byte(fmt.Sprintf(Header, rel, "exercises/"+task)), out...)
-			files = append(files, File{Task: task, Solution: rel, Exercise: ex, Content: content, Regions: regions})
-		}
+		files = append(files, fs...)
 	}
 	return files, nil
+}
+
+// GenerateTask returns the exercise files of one task ("task1"), in
+// memory: the pristine stubs that `check reset` restores in the
+// instructor's repository. A task without solutions is an error.
+func GenerateTask(root, task string) ([]File, error) {
+	files, err := generateTask(root, task, SourceResolver(root))
+	if err == nil && len(files) == 0 {
+		err = fmt.Errorf("no solutions for %s: %s holds no .go files", task, filepath.Join(root, "solutions", task))
+	}
+	return files, err
+}
+
+func generateTask(root, task string, resolve Resolver) ([]File, error) {
+	dir := filepath.Join(root, "solutions", task)
+	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return nil, err
+	}
+	var files []File
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		rel := filepath.ToSlash(filepath.Join("solutions", task, filepath.Base(name)))
+		out, regions, err := StubWith(rel, src, resolve)
+		if err != nil {
+			return nil, err
+		}
+		ex := filepath.ToSlash(filepath.Join("exercises", task, filepath.Base(name)))
+		content := append([]byte(fmt.Sprintf(Header, rel, "exercises/"+task)), out...)
+		files = append(files, File{Task: task, Solution: rel, Exercise: ex, Content: content, Regions: regions})
+	}
+	return files, nil
+}
+
+// BackupStamp is the time stamp of the backups made now, as in
+// NAME.20240917-153000.bak.
+func BackupStamp() string { return time.Now().Format("20060102-150405") }
+
+// Backup copies the file at path to path.STAMP.bak beside it and returns
+// the copy's path: whatever overwrites a student's file keeps it first.
+// It never overwrites an earlier backup: a second one within the same
+// second is path.STAMP-2.bak, and so on.
+func Backup(path, stamp string) (string, error) {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	for n := 1; ; n++ {
+		bak := path + "." + stamp + ".bak"
+		if n > 1 {
+			bak = fmt.Sprintf("%s.%s-%d.bak", path, stamp, n)
+		}
+		f, err := os.OpenFile(bak, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if _, err := f.Write(old); err != nil {
+			f.Close()
+			return "", err
+		}
+		return bak, f.Close()
+	}
 }
 
 // Status compares each generated file with the exercise on disk.
@@ -125,13 +182,23 @@ func Write(root string, force bool, tasks []string, log io.Writer) error {
 	}
 	if len(tasks) > 0 {
 		var keep []File
+		have := map[string]bool{}
 		for _, f := range files {
+			have[f.Task] = true
 			if slices.Contains(tasks, f.Task) {
 				keep = append(keep, f)
 			}
 		}
-		if len(keep) == 0 {
-			return fmt.Errorf("no solutions for %s under %s", strings.Join(tasks, ", "), filepath.Join(root, "solutions"))
+		var unknown []string
+		for _, t := range tasks {
+			if !have[t] {
+				unknown = append(unknown, t)
+			}
+		}
+		if len(unknown) > 0 {
+			known := slices.Sorted(maps.Keys(have))
+			return fmt.Errorf("no solutions for %s under %s (the tasks there: %s); nothing written",
+				strings.Join(unknown, ", "), filepath.Join(root, "solutions"), strings.Join(known, ", "))
 		}
 		files = keep
 	}
@@ -140,7 +207,7 @@ func Write(root string, force bool, tasks []string, log io.Writer) error {
 		return err
 	}
 	var refused []string
-	stamp := time.Now().Format("20060102-150405")
+	stamp := BackupStamp()
 	for _, f := range files {
 		path := filepath.Join(root, filepath.FromSlash(f.Exercise))
 		switch state(root, f, rec) {
@@ -152,12 +219,8 @@ func Write(root string, force bool, tasks []string, log io.Writer) error {
 				refused = append(refused, f.Exercise)
 				continue
 			}
-			bak := path + "." + stamp + ".bak"
-			old, err := os.ReadFile(path)
+			bak, err := Backup(path, stamp)
 			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(bak, old, 0o644); err != nil {
 				return err
 			}
 			fmt.Fprintf(log, "%s: edited by hand, kept as %s\n", f.Exercise, filepath.Base(bak))

@@ -25,11 +25,11 @@ func fixturesCmd(args []string, stdout io.Writer) error {
 		log.Print("fixtures takes no arguments")
 		return errUsage
 	}
-	if checker.FixtureMode() {
-		return fmt.Errorf("this is the student distribution: it has no solutions to record fixtures from")
-	}
 	root, err := checker.FindRoot(".")
 	if err != nil {
+		return err
+	}
+	if err := instructorsOnly("fixtures", root); err != nil {
 		return err
 	}
 	dir := filepath.Join(root, checker.FixturesDir)

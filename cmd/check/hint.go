@@ -22,6 +22,9 @@ func hintCmd(args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if len(pos) > 0 {
+		pos[0] = hintTask(pos[0])
+	}
 	if len(pos) == 1 { // "check hint task1": list the items
 		task := pos[0]
 		items := checker.HintItems(task)
@@ -71,4 +74,16 @@ func hintCmd(args []string, w io.Writer) error {
 		fmt.Fprintf(w, "\nmore: check hint -level %d %s %q (or -all)\n", n+1, task, item)
 	}
 	return nil
+}
+
+// hintTask resolves a task as typed (Task1, CONCEPTUAL) to its name; an
+// unknown one stays as typed for the error message.
+func hintTask(s string) string {
+	if t, err := taskName(s); err == nil {
+		return t
+	}
+	if strings.EqualFold(s, "conceptual") {
+		return "conceptual"
+	}
+	return s
 }

@@ -7,14 +7,24 @@
 //	check data [-data DIR]
 //	check run [-ref] [-epochs N] [-lr X] [-batch N] [-limit N] [-resize N] [-data DIR] [-seed N] [-out DIR] TASK|DIR|p6
 //	check watch [-poll] [-interval D] [-v] [-timeout D] PACKAGE
-//	check hint [-level N | -all] TASK ITEM
+//	check hint [-level N | -all] TASK [ITEM]
+//	check list
+//	check reset TASK [ITEM]
 //	check fixtures [-verify [-quick]]
 //	check dist [-v] OUT
 //	check submit -id ID [-out DIR]
 //	check grade [-jobs N] [-force] [-shard i/n] [-seed S] [-timeout D] [-student-timeout D] [-mem SIZE] SUBMISSIONS -out RESULTS
 //	check grade merge -out RESULTS SHARD_RESULTS...
 //	check version
-//	check help
+//	check help [COMMAND]
+//
+// Every command takes -h (or -help, --help) anywhere among its arguments:
+// it prints the command's usage line, what it does and its flags with
+// their defaults, and exits 0; "check help COMMAND" prints the same, and
+// "check help" the list of commands. A first argument that is neither a
+// command nor an existing file, such as "wach", is refused with the
+// closest command ("did you mean watch?"). TASK is task1 .. task4 in any
+// case (Task1 works).
 //
 // With package directories, check grades each task package: the
 // student's functions are compared with the reference on seeded random
@@ -50,10 +60,12 @@
 //		stop an item after D (default 20s) and report it as not finishing
 //
 // check gen regenerates exercises/taskN from solutions/taskN (every task,
-// or the tasks named, as in "check gen task1"). It never
-// overwrites an exercise that was edited since it was generated unless
-// -force is given, and then it first keeps the edited file as
-// NAME.YYYYMMDD-HHMMSS.bak.
+// or the tasks named, as in "check gen task1"; an unknown task is refused
+// before anything is written). It never overwrites an exercise that was
+// edited since it was generated unless -force is given, and then it first
+// keeps the edited file as NAME.YYYYMMDD-HHMMSS.bak. It is for
+// instructors: in the student copy, which has no solutions, it (and check
+// fixtures) exits 2 saying so.
 //
 // check data says where the Fashion-MNIST data comes from (-data DIR,
 // then $NNKIT_DATA, then /usr/share/datasets/fashion-mnist, then the
@@ -84,6 +96,21 @@
 // -all every one, the last giving the formula. Items that lost points say
 // in the table that hints exist.
 //
+// check list shows every task's rubric items (task1 .. task4 and the
+// conceptual problems) with their points and the score each earned the
+// last time check graded exercises/TASK or ./conceptual ("-" for an item
+// never checked), and the next item to work on. Grading keeps those last
+// results in the user's cache folder (nnkit/last under os.UserCacheDir,
+// or $NNKIT_CACHE_DIR), keyed by the checked folder's absolute path:
+// nothing is written into the checked folder.
+//
+// check reset TASK restores the stubs of a task's files; check reset TASK
+// ITEM restores one graded function or method (Relu, Residual.Forward, or
+// a rubric item as the table names it, such as TrainCNN/steps), leaving
+// the rest of its file as it is. Every file it changes is first kept as
+// NAME.YYYYMMDD-HHMMSS.bak beside it. The stubs come from .nnkit/stubs
+// in the student copy, else are generated from solutions/.
+//
 // check fixtures records testdata/fixtures from the reference solutions
 // (every reference output the rubric compares against, stamped with the
 // input seed, the kit version and a SHA-256, listed in MANIFEST);
@@ -105,7 +132,9 @@
 // command.
 //
 // The exit status is 0 when every item earned full marks, 1 otherwise or
-// on an error, and 2 for a misuse of the command line.
+// on an error, and 2 for a misuse of the command line: an unknown command,
+// flag or task, or a PACKAGE that is missing, not a folder, holds no Go
+// files or is not a task's.
 package main
 
 import (
@@ -145,59 +174,95 @@ func main() {
 var errUsage = errors.New("usage")
 
 const usage = `usage:
-  check [-v] [-json FILE] [-timeout D] PACKAGE...   grade task packages (./exercises/task1, ./exercises/..., ./conceptual)
-  check gen [-force] [TASK...]                      regenerate exercises/ from solutions/
-  check data [-data DIR]                            say where Fashion-MNIST comes from
-  check run [-ref] [flags] TASK|DIR|p6              run a task as its notebook did, with plots
-  check watch [-poll] PACKAGE                       re-check PACKAGE whenever a file of it is saved
-  check hint [-level N|-all] TASK ITEM              hints for a rubric item, one level at a time
-  check version                                     print the version
-  check fixtures [-verify]                          record testdata/fixtures from the solutions (instructors)
-  check dist OUT                                    write the student distribution into OUT (instructors)
-  check submit -id ID                               pack your work into ID_assignment2.zip
-  check grade [flags] SUBMISSIONS -out RESULTS      grade a folder of submissions (instructors; see docs/grading.md)
-  check grade merge -out RESULTS SHARD...           combine the results of sharded grading runs
-Run 'go doc nnkit/cmd/check' for the manual.
+  check [flags] PACKAGE...    grade: ./exercises/task1, ./exercises/...
+                              or ./conceptual
+  check watch PACKAGE         grade again whenever a file is saved
+  check hint TASK ITEM        hints for a rubric item, one at a time
+  check list                  each rubric item with your last score
+  check reset TASK [ITEM]     restore a stub (your file kept as .bak)
+  check run [flags] TASK|p6   run a task as its notebook did, with plots
+  check data                  say where Fashion-MNIST comes from
+  check submit -id ID         pack your work into ID_assignment2.zip
+  check version               print the version
+  check help [COMMAND]        this list, or one command's usage
+for instructors:
+  check gen [TASK...]         regenerate exercises/ from solutions/
+  check fixtures              record testdata/fixtures from solutions/
+  check dist OUT              write the student copy into OUT
+  check grade SUBMISSIONS     grade submissions: -out RESULTS
+  check grade merge SHARD...  combine sharded grading runs
+Every command takes -h for its usage and flags (check list -h); check help
+check shows grading's. 'go doc nnkit/cmd/check' is the manual.
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	log.SetOutput(stderr)
-	var err error
-	code := 0
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
 	switch args[0] {
-	case "help", "-h", "-help", "--help":
+	case "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
-	case "version":
-		err = version(args[1:], stdout)
-	case "gen":
-		err = genCmd(args[1:], stdout)
-	case "data":
-		err = dataCmd(args[1:], stdout)
-	case "run":
-		code, err = runCmd(ctx, args[1:], stdout, stderr)
-	case "watch":
-		code, err = watchCmd(ctx, args[1:], stdout, stderr)
-	case "hint":
-		err = hintCmd(args[1:], stdout)
-	case "fixtures":
-		err = fixturesCmd(args[1:], stdout)
-	case "dist":
-		err = distCmd(ctx, args[1:], stdout)
-	case "submit":
-		err = submitCmd(ctx, args[1:], stdout)
-	case "grade":
-		code, err = gradeAllCmd(ctx, args[1:], stdout, stderr)
-	case gradeOneCmdName:
-		code, err = gradeOneCmd(ctx, args[1:], stdout)
-	default:
-		code, err = grade(ctx, args, stdout, stderr)
+	case "help":
+		return helpCmd(ctx, args[1:], stdout, stderr)
 	}
+	name, rest := args[0], args[1:]
+	if _, ok := lookupVerb(name); !ok && name != gradeOneCmdName {
+		if msg, unknown := unknownVerb(name); unknown {
+			log.Print(msg)
+			return 2
+		}
+		name, rest = "check", args // grading packages
+	}
+	code, err := dispatch(ctx, name, rest, stdout, stderr)
+	return exitStatus(code, err, stdout)
+}
+
+// dispatch runs the command name (a verb, or "check" for grading
+// packages) with its arguments.
+func dispatch(ctx context.Context, name string, args []string, stdout, stderr io.Writer) (int, error) {
+	switch name {
+	case "version":
+		return 0, version(args, stdout)
+	case "gen":
+		return 0, genCmd(args, stdout)
+	case "data":
+		return 0, dataCmd(args, stdout)
+	case "run":
+		return runCmd(ctx, args, stdout, stderr)
+	case "watch":
+		return watchCmd(ctx, args, stdout, stderr)
+	case "hint":
+		return 0, hintCmd(args, stdout)
+	case "list":
+		return 0, listCmd(args, stdout)
+	case "reset":
+		return 0, resetCmd(args, stdout)
+	case "fixtures":
+		return 0, fixturesCmd(args, stdout)
+	case "dist":
+		return 0, distCmd(ctx, args, stdout)
+	case "submit":
+		return 0, submitCmd(ctx, args, stdout)
+	case "grade":
+		return gradeAllCmd(ctx, args, stdout, stderr)
+	case gradeOneCmdName:
+		return gradeOneCmd(ctx, args, stdout)
+	}
+	return grade(ctx, args, stdout, stderr)
+}
+
+// exitStatus turns a command's outcome into the exit status: a help
+// request (-h) prints the verb's help to stdout and is 0, a misuse 2, any
+// other error 1.
+func exitStatus(code int, err error, stdout io.Writer) int {
+	var h helpRequest
 	switch {
+	case errors.As(err, &h):
+		printVerbHelp(stdout, h.fs)
+		return 0
 	case errors.Is(err, errUsage):
 		return 2
 	case err != nil:
@@ -208,12 +273,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // parse parses flags that may come before, between or after the
-// positional arguments.
+// positional arguments. -h, -help and --help anywhere return a
+// helpRequest.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, helpRequest{fs}
+			}
 			log.Print(err)
 			return nil, errUsage
 		}
@@ -227,7 +296,12 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 func version(args []string, w io.Writer) error {
-	if len(args) > 0 {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
 		log.Print("version takes no arguments")
 		return errUsage
 	}
@@ -257,7 +331,44 @@ func genCmd(args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return gen.Write(root, *force, pos, w)
+	if err := instructorsOnly("gen", root); err != nil {
+		return err
+	}
+	tasks := make([]string, len(pos))
+	for i, p := range pos {
+		if tasks[i], err = taskName(p); err != nil {
+			log.Printf("gen: %v; nothing written", err)
+			return errUsage
+		}
+	}
+	return gen.Write(root, *force, tasks, w)
+}
+
+// instructorsOnly refuses, as a misuse, a command that needs the
+// reference solutions when root has none: the student copy.
+func instructorsOnly(cmd, root string) error {
+	if st, err := os.Stat(filepath.Join(root, "solutions")); err == nil && st.IsDir() && !checker.FixtureMode() {
+		return nil
+	}
+	how := "check reset TASK [ITEM] restores a stub"
+	if cmd == "fixtures" {
+		how = "the fixtures in testdata/fixtures came with it"
+	}
+	log.Printf("%s is for instructors: it works from solutions/, and this student copy has no solutions (%s)", cmd, how)
+	return errUsage
+}
+
+// taskName resolves a task as a user may type it (task1, Task1, TASK1) to
+// its name. The error for any other word lists the tasks.
+func taskName(s string) (string, error) {
+	var names []string
+	for _, t := range checker.Tasks() {
+		if strings.EqualFold(s, t.Name) {
+			return t.Name, nil
+		}
+		names = append(names, t.Name)
+	}
+	return "", fmt.Errorf("unknown task %q (expected one of %s)", s, strings.Join(names, ", "))
 }
 
 func dataCmd(args []string, w io.Writer) error {
@@ -319,7 +430,9 @@ func grade(ctx context.Context, args []string, stdout, stderr io.Writer) (int, e
 	for _, dir := range dirs {
 		var r checker.Report
 		var err error
+		key := dir // where check list looks for the folder's last results
 		if isConceptual(dir) {
+			key = conceptual.AnswersDir(dir)
 			r, err = conceptual.Check(ctx, dir, conceptual.Options{})
 		} else {
 			r, err = checker.Check(ctx, dir, checker.Options{Timeout: *timeout})
@@ -332,6 +445,9 @@ func grade(ctx context.Context, args []string, stdout, stderr io.Writer) (int, e
 			failed = true
 			continue
 		}
+		// Only check list reads it: a folder whose results cannot be
+		// kept is graded all the same.
+		_ = saveLastRun(key, r.Results)
 		for i := range r.Results {
 			// The table points to `check hint` for items that lost points.
 			r.Results[i].HasHints = checker.HasHints(r.Results[i].Task, r.Results[i].Item)
@@ -389,8 +505,20 @@ func expandAll(pos []string) ([]string, error) {
 func expand(p string) ([]string, error) {
 	base, rec := strings.CutSuffix(p, "...")
 	if !rec {
-		if st, err := os.Stat(p); err != nil || !st.IsDir() {
-			log.Printf("%s: not a directory (expected a task package such as ./exercises/task1)", p)
+		const want = "expected a task package such as ./exercises/task1, DIR/... or ./conceptual"
+		st, err := os.Stat(p)
+		switch {
+		case err != nil:
+			log.Printf("%s: no such directory (%s)", p, want)
+			return nil, errUsage
+		case !st.IsDir():
+			log.Printf("%s: not a directory (%s)", p, want)
+			return nil, errUsage
+		case isConceptual(p):
+			return []string{p}, nil
+		}
+		if _, err := checker.TaskOf(p); err != nil { // no Go files, or not a task's
+			log.Print(err)
 			return nil, errUsage
 		}
 		return []string{p}, nil

@@ -56,7 +56,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	out := fs.String("out", "", "plot folder")
 	pos, err := parse(fs, args)
 	if err != nil {
-		fmt.Fprint(stderr, runUsage)
+		if !isHelp(err) { // -h prints the same to stdout
+			fmt.Fprint(stderr, runUsage)
+		}
 		return 2, err
 	}
 	if len(pos) != 1 {
