@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"nnkit/checker"
+	conceptual "nnkit/conceptual/grade"
 	"nnkit/conceptual/render"
 )
 
@@ -247,4 +248,63 @@ func packZip(files map[string][]byte) ([]byte, []string, error) {
 		return nil, nil, err
 	}
 	return buf.Bytes(), names, nil
+}
+
+// SelfCheck grades the student's work under root as `check` does (the
+// four exercise packages, then conceptual/answers), for Submit's caller
+// to say what the zip would score before it is uploaded.
+func SelfCheck(ctx context.Context, root string, timeout time.Duration) (checker.Report, error) {
+	var rep checker.Report
+	for _, t := range Tasks {
+		r, err := checker.Check(ctx, filepath.Join(root, "exercises", t), checker.Options{Timeout: timeout})
+		if err != nil {
+			return rep, fmt.Errorf("%s: %v", t, err)
+		}
+		rep.Results = append(rep.Results, r.Results...)
+	}
+	r, err := conceptual.Check(ctx, filepath.Join(root, "conceptual", "answers"), conceptual.Options{})
+	if err != nil {
+		return rep, fmt.Errorf("conceptual: %v", err)
+	}
+	rep.Results = append(rep.Results, r.Results...)
+	return rep, nil
+}
+
+// Shortfall says, for `check submit`, what a self-check scored: missing
+// is "" at full marks on what check grades, else the score, each part
+// that lost points and that the zip is written anyway; pending lists the
+// items an instructor grades by hand (never counted as missing).
+func Shortfall(rep checker.Report) (missing, pending string) {
+	var score, max float64
+	per := map[string][2]float64{}
+	var order, hand []string
+	var handPts float64
+	for _, r := range rep.Results {
+		if r.Status == checker.HandGraded {
+			hand = append(hand, r.Item)
+			handPts += r.Max
+			continue
+		}
+		if _, ok := per[r.Task]; !ok {
+			order = append(order, r.Task)
+		}
+		p := per[r.Task]
+		per[r.Task] = [2]float64{p[0] + r.Score, p[1] + r.Max}
+		score += r.Score
+		max += r.Max
+	}
+	if len(hand) > 0 {
+		pending = fmt.Sprintf("pending hand grading (%s points, not counted above): %s", fmtPts(handPts), strings.Join(hand, ", "))
+	}
+	if score >= max {
+		return "", pending
+	}
+	var parts []string
+	for _, t := range order {
+		if p := per[t]; p[0] < p[1] {
+			parts = append(parts, fmt.Sprintf("%s %s/%s", t, fmtPts(p[0]), fmtPts(p[1])))
+		}
+	}
+	return fmt.Sprintf("warning: your work scores %s / %s on what check grades: %s — the zip is written anyway (you may submit partial work); fix and run check submit again",
+		fmtPts(score), fmtPts(max), strings.Join(parts, ", ")), pending
 }

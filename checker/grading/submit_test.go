@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"nnkit/checker"
 )
 
 // miniKit is a module laid out as the kit is, with tiny packages that
@@ -246,5 +248,103 @@ func TestOwnPDFLimit(t *testing.T) {
 	f.Close()
 	if _, _, err := ownPDF(dir); err == nil || !strings.Contains(err.Error(), "larger than 20 MiB") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestGradeInputs grades, with the fake graders, what check grade is
+// given: a folder with a student (one item pending hand grading, one
+// rule broken) and an empty folder, or one zip by itself; and checks
+// grades.csv and the summary.
+func TestGradeInputs(t *testing.T) {
+	const a, empty = "3180100001", "3180100002"
+	student := merge(conceptualFiles(a), map[string][]byte{
+		"conceptual_" + a + "_p4.md": []byte("fake:pending"),
+		"task1_" + a + ".go":         fullTask("task1"),
+		"task2_" + a + ".go":         fullTask("task2", "//fake:rule"),
+		"task3_" + a + ".go":         fullTask("task3"),
+		"task4_" + a + ".go":         fullTask("task4"),
+		"conceptual_" + a + ".pdf":   []byte("%PDF-1.4\n"),
+	})
+	for _, c := range []struct {
+		name   string
+		target string // below the submissions folder; "" the folder
+		reps   int
+	}{
+		{name: "a folder with an empty one", reps: 2},
+		{name: "one zip by itself", target: ZipName(a), reps: 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv(envFake, "1")
+			exe, err := os.Executable()
+			if err != nil {
+				t.Fatal(err)
+			}
+			base := t.TempDir()
+			subs := filepath.Join(base, "submissions")
+			os.Mkdir(subs, 0o755)
+			zipFiles(t, filepath.Join(subs, ZipName(a)), student)
+			os.Mkdir(filepath.Join(subs, empty), 0o755)
+			g := runGrade(t, subs, filepath.Join(subs, c.target), Options{Kit: fakeKit(t), Exe: exe, Out: filepath.Join(base, "results"), Jobs: 1, Seed: 1})
+			if g.err != nil || len(g.reps) != c.reps {
+				t.Fatalf("err %v, %d reports, want %d", g.err, len(g.reps), c.reps)
+			}
+			r := g.rep(a)
+			row := g.csvRow(a)
+			p4 := row["conceptual/"+conceptualItems[6].item]
+			if conceptualItems[6].item != "P4 softmax gradient proof" || p4 != "pending" {
+				t.Errorf("grades.csv: %s = %q, want pending", conceptualItems[6].item, p4)
+			}
+			if row["pending_max"] != "8" || row["max"] != "92" || row["total"] != fmtPts(r.Score) || r.Score != 92-taskItem0(t, "task2") {
+				t.Errorf("grades.csv: total %s, max %s, pending_max %s; report %v; want %v, 92, 8", row["total"], row["max"], row["pending_max"], r.Score, 92-taskItem0(t, "task2"))
+			}
+			if !slices.Contains(strings.Fields(row["flags"]), "rule:task2:import=os") {
+				t.Errorf("grades.csv flags %q, want rule:task2:import=os", row["flags"])
+			}
+			summary := string(read(t, g.out, SummaryFile))
+			if !strings.Contains(summary, fmtPts(r.Score)+" / 92 +8 pending") {
+				t.Errorf("summary.txt does not show the pending points:\n%s", summary)
+			}
+			if c.reps == 2 {
+				if e := g.csvRow(empty); e["status"] != StatusEmpty || e["total"] != "0" {
+					t.Errorf("grades.csv for the empty folder: %v", e)
+				}
+				if !strings.Contains(summary, "1 graded, mean "+fmtPts(r.Score)+".0") || !strings.Contains(summary, "1 empty submission(s), not in the mean") {
+					t.Errorf("summary.txt: the empty folder counts in the mean, or is not listed apart:\n%s", summary)
+				}
+			}
+		})
+	}
+}
+
+// taskItem0 is the points of task's first item (the one the fake rule
+// breaks).
+func taskItem0(t *testing.T, task string) float64 {
+	t.Helper()
+	return rubric(task)[0].max
+}
+
+func TestShortfall(t *testing.T) {
+	row := func(task, item string, score, max float64, st checker.Status) checker.Result {
+		return checker.Result{Task: task, Item: item, Score: score, Max: max, Status: st}
+	}
+	for _, c := range []struct {
+		name             string
+		rows             []checker.Result
+		missing, pending string
+	}{
+		{name: "full marks, nothing by hand", rows: []checker.Result{row("task1", "Relu", 3, 3, checker.Pass)}},
+		{name: "full marks, two items pending", rows: []checker.Result{row("task1", "Relu", 3, 3, checker.Pass),
+			row("conceptual", "P2.1", 0, 3, checker.HandGraded), row("conceptual", "P4", 0, 8, checker.HandGraded)},
+			pending: "pending hand grading (11 points, not counted above): P2.1, P4"},
+		{name: "partial work", rows: []checker.Result{row("task1", "Relu", 3, 3, checker.Pass), row("task2", "Train", 0, 15, checker.NotDone),
+			row("task4", "A", 2, 20, checker.Partial), row("task4", "B", 0, 5, checker.RuleBroken), row("conceptual", "P6", 0, 5, checker.NotDone)},
+			missing: "warning: your work scores 5 / 48 on what check grades: task2 0/15, task4 2/25, conceptual 0/5 — the zip is written anyway"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			missing, pending := Shortfall(checker.Report{Results: c.rows})
+			if c.missing == "" && missing != "" || !strings.HasPrefix(missing, c.missing) || pending != c.pending {
+				t.Errorf("Shortfall:\n%q\n%q\nwant\n%q\n%q", missing, pending, c.missing, c.pending)
+			}
+		})
 	}
 }
