@@ -167,11 +167,11 @@ func TestWriteKeepsEdits(t *testing.T) {
 	edited := strings.Replace(string(second), "return 0, nil", "return x * x, nil", 1)
 	write(ex, edited)
 	write(filepath.Join(sol, "p.go"), strings.Replace(solution, "[3 pts]", "[5 pts]", 1))
-	if err := Write(root, false, nil, &log); err == nil || !strings.Contains(err.Error(), "--force") {
-		t.Fatalf("edited exercise: err = %v, want a refusal naming --force", err)
+	if err := Write(root, false, nil, &log); err == nil || !strings.Contains(err.Error(), "check gen -force") {
+		t.Fatalf("edited exercise: err = %v, want a refusal naming -force", err)
 	}
 	if b, _ := os.ReadFile(ex); string(b) != edited {
-		t.Fatal("the edited exercise was overwritten without --force")
+		t.Fatal("the edited exercise was overwritten without -force")
 	}
 	if err := Write(root, true, nil, &log); err != nil {
 		t.Fatal(err)

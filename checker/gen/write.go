@@ -238,7 +238,7 @@ func Write(root string, force bool, tasks []string, log io.Writer) error {
 		return err
 	}
 	if len(refused) > 0 {
-		return fmt.Errorf("kept %s: edited since it was generated; use --force to regenerate (the edited file is saved as a .bak copy first)", strings.Join(refused, ", "))
+		return fmt.Errorf("kept %s: edited since it was generated; use check gen -force to regenerate (the edited file is saved as a .bak copy first), or check reset to restore a stub", strings.Join(refused, ", "))
 	}
 	return nil
 }
