@@ -59,7 +59,7 @@ func TestRenderSaysHintsExist(t *testing.T) {
 		{Task: "task1", Item: "Prelu", Score: 2, Max: 2, Status: Pass, HasHints: true},
 	}}
 	var b bytes.Buffer
-	if err := rep.Render(&b, false); err != nil {
+	if err := rep.RenderWith(&b, RenderOptions{Width: 200}); err != nil { // wide: the reasons on one line
 		t.Fatal(err)
 	}
 	out := strings.Join(strings.Fields(b.String()), " ")

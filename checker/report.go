@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	"github.com/olekukonko/tablewriter"
 )
 
 // Status is the outcome of one rubric item.
@@ -48,8 +46,9 @@ type Report struct {
 	Containment string `json:"containment,omitempty"`
 }
 
-// Total sums earned and maximum points (hand-graded items count in Max
-// only when they have been given a maximum).
+// Total sums earned and maximum points over every item, the hand-graded
+// ones included (their Score is 0 until an instructor grades them): see
+// Graded for what check itself grades.
 func (r Report) Total() (score, max float64) {
 	for _, x := range r.Results {
 		score += x.Score
@@ -58,7 +57,26 @@ func (r Report) Total() (score, max float64) {
 	return score, max
 }
 
-// Full reports whether every auto-graded point was earned.
+// Graded sums what check grades apart from what waits for an
+// instructor: score and max over the auto-graded items, pending the
+// points of the hand-graded ones (Status HandGraded), whose Score means
+// nothing yet. An unanswered prose question is not pending: it is
+// NotDone, and counts as 0 of its points.
+func (r Report) Graded() (score, max, pending float64) {
+	for _, x := range r.Results {
+		if x.Status == HandGraded {
+			pending += x.Max
+			continue
+		}
+		score += x.Score
+		max += x.Max
+	}
+	return score, max, pending
+}
+
+// Full reports whether every auto-graded point was earned: the exit
+// status of check, which cannot know what the hand-graded items will
+// get.
 func (r Report) Full() bool {
 	for _, x := range r.Results {
 		if x.Status != HandGraded && x.Score < x.Max {
@@ -68,39 +86,6 @@ func (r Report) Full() bool {
 	return true
 }
 
-// reasonWidth is where the table wraps a cell (the reasons): a full
-// reason stays readable in an 80-column terminal after the other columns.
-const reasonWidth = 60
-
-// Render prints the rubric table: item, points, status, reason, total.
-// verbose adds each item's details below the table.
-func (r Report) Render(w io.Writer, verbose bool) error {
-	t := tablewriter.NewTable(w, tablewriter.WithRowMaxWidth(reasonWidth))
-	t.Header([]string{"Task", "Item", "Points", "Status", "Reason"})
-	for _, x := range r.Results {
-		reason := x.Reason
-		if x.HasHints && x.Score < x.Max {
-			reason += fmt.Sprintf(" (hints: check hint %s %s)", x.Task, x.Item)
-		}
-		if err := t.Append([]string{x.Task, x.Item, points(x.Score) + " / " + points(x.Max), string(x.Status), reason}); err != nil {
-			return err
-		}
-	}
-	s, m := r.Total()
-	t.Footer([]string{"", "Total", points(s) + " / " + points(m), "", ""})
-	if err := t.Render(); err != nil {
-		return err
-	}
-	if verbose {
-		for _, x := range r.Results {
-			if x.Details != "" {
-				fmt.Fprintf(w, "\n--- %s %s ---\n%s\n", x.Task, x.Item, strings.TrimRight(x.Details, "\n"))
-			}
-		}
-	}
-	return nil
-}
-
 func points(v float64) string {
 	if v == float64(int(v)) {
 		return fmt.Sprint(int(v))
@@ -108,22 +93,34 @@ func points(v float64) string {
 	return fmt.Sprintf("%.1f", v)
 }
 
-// gradescope is the results.json schema Gradescope's autograder reads.
+// gradescope is the results.json Gradescope's autograder reads
+// (https://gradescope-autograders.readthedocs.io/en/latest/specs/): the
+// top-level score is the submission's, each test's score is optional
+// when it is given, and a test's status may only be "passed" or
+// "failed" (else Gradescope infers it from the scores).
 type gradescope struct {
-	Score float64          `json:"score"`
-	Tests []gradescopeTest `json:"tests"`
+	Score  float64          `json:"score"`
+	Output string           `json:"output,omitempty"`
+	Tests  []gradescopeTest `json:"tests"`
 }
 
 type gradescopeTest struct {
-	Name     string  `json:"name"`
-	Score    float64 `json:"score"`
-	MaxScore float64 `json:"max_score"`
-	Output   string  `json:"output,omitempty"`
+	Name string `json:"name"`
+	// Score is nil for a hand-graded item: it has no score yet, and
+	// writing 0 would show the student a zero.
+	Score    *float64 `json:"score,omitempty"`
+	MaxScore float64  `json:"max_score"`
+	Status   string   `json:"status,omitempty"`
+	Output   string   `json:"output,omitempty"`
 }
 
-// WriteGradescope writes the report as Gradescope's results.json.
+// WriteGradescope writes the report as Gradescope's results.json. The
+// score is what check grades; each hand-graded item is a test of its
+// own with no score and a note saying that an instructor grades it, and
+// the top-level output says how many points are still to come.
 func (r Report) WriteGradescope(w io.Writer) error {
 	g := gradescope{Tests: []gradescopeTest{}}
+	var pendingItems []string
 	for _, x := range r.Results {
 		out := string(x.Status)
 		if x.Reason != "" {
@@ -132,8 +129,28 @@ func (r Report) WriteGradescope(w io.Writer) error {
 		if x.Details != "" {
 			out += "\n" + x.Details
 		}
-		g.Tests = append(g.Tests, gradescopeTest{Name: x.Task + " " + x.Item, Score: x.Score, MaxScore: x.Max, Output: out})
+		t := gradescopeTest{Name: x.Task + " " + x.Item, MaxScore: x.Max, Output: out}
+		if x.Status == HandGraded {
+			t.Name += " (graded by hand)"
+			t.Output = fmt.Sprintf("pending: an instructor grades this answer (%s points); it has no score yet.", points(x.Max))
+			if x.Reason != "" {
+				t.Output += "\n" + x.Reason
+			}
+			pendingItems = append(pendingItems, x.Item)
+			g.Tests = append(g.Tests, t)
+			continue
+		}
+		score := x.Score
+		t.Score, t.Status = &score, "failed"
+		if x.Status == Pass {
+			t.Status = "passed"
+		}
+		g.Tests = append(g.Tests, t)
 		g.Score += x.Score
+	}
+	if s, m, pending := r.Graded(); pending > 0 {
+		g.Output = fmt.Sprintf("%s / %s points graded automatically. %s more points (%s) are graded by hand: they are not in this score yet.",
+			points(s), points(m), points(pending), strings.Join(pendingItems, ", "))
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

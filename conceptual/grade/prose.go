@@ -55,8 +55,10 @@ func answerBlocks(src string) []string {
 	return blocks
 }
 
-// gradeProse lists one hand-graded item: Status HandGraded with Score 0
-// when an answer is written, NotDone when the block is empty or missing.
+// gradeProse lists one hand-graded item: Status HandGraded when an
+// answer is written (its Score stays 0 and means nothing: the table and
+// results.json show it as pending), NotDone when the block is empty or
+// missing (that is a 0 check can give).
 func gradeProse(dir string, p proseItem) checker.Result {
 	r := checker.Result{Task: task, Item: p.item, Max: p.points}
 	src, err := os.ReadFile(filepath.Join(dir, p.file))
@@ -75,6 +77,6 @@ func gradeProse(dir string, p proseItem) checker.Result {
 		return r
 	}
 	r.Status = checker.HandGraded
-	r.Reason = fmt.Sprintf("%s, %d words: an instructor grades it", p.file, words)
+	r.Reason = fmt.Sprintf("graded by hand: %s, %d words, waits for an instructor", p.file, words)
 	return r
 }
