@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 
@@ -50,6 +51,15 @@ type Options struct {
 	Go string
 	// Log, when not nil, receives one line per step.
 	Log io.Writer
+	// Progress, when not nil, is told what a slow step is doing (a
+	// first build, which compiles the engine, takes a minute or more):
+	// a line when the build has not finished after slowBuild, and one
+	// when it ends. Give it stderr, never the report's stream.
+	Progress io.Writer
+
+	// slowBuild is how long a build runs before Progress hears of it; 0
+	// means defaultSlowBuild and a negative value at once (the tests).
+	slowBuild time.Duration
 
 	// task, in tests, replaces the task TaskOf finds (to grade with the
 	// source rules relaxed and see what stands behind them).
@@ -131,6 +141,7 @@ type run struct {
 	task    *Task
 	opt     Options
 	pkg     *pkgSource
+	shown   string // the package's folder as the report names it (see shownDir)
 	tmp     string
 	vdir    string // the virtual package directory
 	prog    *launch.Program
@@ -164,23 +175,35 @@ func (r *run) settle(it Item, st Status, reason string) {
 
 func (r *run) report() Report {
 	var rep Report
+	for _, n := range r.notes { // the compiler's word first: the items refer to it
+		if n.Item == buildItem {
+			rep.Results = append(rep.Results, n)
+		}
+	}
 	for _, it := range r.task.Items {
 		res := *r.results[it.Name]
 		res.HasHints = HasHints(r.task.Name, it.Name)
 		rep.Results = append(rep.Results, res)
 	}
-	rep.Results = append(rep.Results, r.notes...)
+	for _, n := range r.notes {
+		if n.Item != buildItem {
+			rep.Results = append(rep.Results, n)
+		}
+	}
 	rep.Containment = r.containment
 	return rep
 }
 
 func (r *run) check(ctx context.Context, dir string) (Report, error) {
+	r.shown = shownDir(dir)
 	pkg, err := parsePackage(dir)
 	var se *syntaxError
 	if errors.As(err, &se) {
-		for _, it := range r.task.Items {
-			r.settle(it, BuildFailed, "syntax error, the whole package must parse: "+firstLine(se.Error()))
+		var msgs []string
+		for _, m := range se.msgs {
+			msgs = append(msgs, r.shownPath(m))
 		}
+		r.buildFailed(strings.Join(msgs, "\n"), "a syntax error: the whole package must parse")
 		return r.report(), nil
 	}
 	if err != nil {
@@ -228,9 +251,9 @@ func (r *run) check(ctx context.Context, dir string) (Report, error) {
 		}
 		if fn := r.brokenFor(it); fn != "" {
 			e := r.broken[fn]
-			reason := fmt.Sprintf("does not compile: %s:%d: %s (the other items were graded with %s stubbed out, but the package must compile)", e.file, e.line, e.msg, fn)
+			reason := fmt.Sprintf("does not compile: %s: %s (the other items were graded with %s stubbed out, but the package must compile)", r.where(e), e.msg, fn)
 			if !slices.Contains(it.Uses, fn) && !slices.Contains(it.Methods, fn) {
-				reason = fmt.Sprintf("uses %s, which does not compile (%s:%d: %s)", fn, e.file, e.line, e.msg)
+				reason = fmt.Sprintf("uses %s, which does not compile (%s: %s)", fn, r.where(e), e.msg)
 			}
 			r.settle(it, BuildFailed, reason)
 			continue
@@ -337,7 +360,12 @@ func (r *run) build(ctx context.Context) (string, error) {
 		prog.Main = b.Bytes()
 		prog.Packages = map[string]map[string][]byte{r.task.Name: built}
 		r.logf("building %s from %s", r.task.Name, r.pkg.dir)
+		done := func() {}
+		if round == 0 {
+			done = r.sayIfSlow(fmt.Sprintf("check: building %s from %s (a first build also compiles the engine: a minute or two)...", r.task.Name, r.shown))
+		}
 		out, err := prog.Build(ctx, bin)
+		done()
 		if err == nil {
 			deps, err := prog.Deps(ctx)
 			if err != nil {
@@ -360,7 +388,7 @@ func (r *run) build(ctx context.Context) (string, error) {
 		}
 		errs := r.compileErrors(string(out))
 		if len(errs) == 0 || round >= 4 {
-			r.failAll("the package does not build: " + firstLine(r.unvirtual(string(out))))
+			r.buildFailed(r.compilerOutput(out), "the package does not build")
 			return "", nil
 		}
 		stub := map[string]map[string]bool{} // file -> funcs
@@ -371,8 +399,8 @@ func (r *run) build(ctx context.Context) (string, error) {
 				// compile as it is, but nothing else is wrong with it.
 				if src, ok := blankImport(sources[e.file], e.line, m[1]); ok {
 					sources[e.file] = src
-					r.notes = append(r.notes, Result{Task: r.task.Name, Item: "(build)", Status: BuildFailed,
-						Reason: fmt.Sprintf("%s:%d: %s: remove it, Go does not build the package as it is (graded without it)", e.file, e.line, e.msg)})
+					r.notes = append(r.notes, Result{Task: r.task.Name, Item: buildItem, Status: BuildFailed,
+						Reason: fmt.Sprintf("%s: %s: remove it, Go does not build the package as it is (graded without it)", r.where(e), e.msg)})
 					continue
 				}
 			}
@@ -380,7 +408,7 @@ func (r *run) build(ctx context.Context) (string, error) {
 				continue // another error in a function stubbed this round
 			}
 			if _, again := r.broken[fn]; fn == "" || again {
-				r.failAll(fmt.Sprintf("does not compile: %s:%d: %s (outside the graded function bodies, so the whole package fails to build: fix it first)", e.file, e.line, e.msg))
+				r.buildFailed(r.compilerOutput(out), fmt.Sprintf("%s does not compile, outside the graded function bodies: the whole package fails to build, fix it first", r.where(e)))
 				return "", nil
 			}
 			r.broken[fn] = e
@@ -563,6 +591,123 @@ func (r *run) gradedMethod(name string) bool {
 func (r *run) failAll(reason string) {
 	for _, it := range r.task.Items {
 		r.settle(it, BuildFailed, reason)
+	}
+}
+
+// buildItem names the report's row for what the compiler said.
+const buildItem = "(build)"
+
+// buildFailed reports a package that does not build at all: the
+// compiler's messages once, in a (build) row shown first, and every
+// item a short pointer to it (why says what went wrong, in a few words).
+func (r *run) buildFailed(messages, why string) {
+	r.notes = append(r.notes, Result{Task: r.task.Name, Item: buildItem, Status: BuildFailed, Reason: messages})
+	r.failAll(why + " (the compiler's messages are in the " + buildItem + " row above)")
+}
+
+// maxCompilerLines is how much of the compiler's output a report keeps
+// (the go command stops at ten errors).
+const maxCompilerLines = 12
+
+// compilerOutput is the go command's output as the student should read
+// it: the student's own paths (see shownDir), the checker's renames
+// undone, no "# package" lines, at most maxCompilerLines lines.
+func (r *run) compilerOutput(out string) string {
+	out = strings.ReplaceAll(out, ownPrefix, "")
+	if r.prog != nil {
+		out = r.prog.Unvirtual(out, map[string]string{r.task.Name: r.shown})
+	}
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if l = strings.TrimRight(l, " \t\r"); l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		if len(lines) == maxCompilerLines {
+			lines = append(lines, "...")
+			break
+		}
+		lines = append(lines, studentText(l, maxStudentLine, false))
+	}
+	if len(lines) == 0 {
+		return "the go command failed without a message"
+	}
+	return strings.Join(lines, "\n")
+}
+
+// shownDir is how a report names the student's folder dir: relative to
+// the directory check runs in, where the student stands, as the go
+// command names files (exercises/task1/task1.go:56:41), or absolute
+// when that is shorter.
+func shownDir(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return dir
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, abs); err == nil && len(rel) < len(abs) {
+			return rel
+		}
+	}
+	return abs
+}
+
+// shownPath puts the student's folder before a message that starts with
+// one of the package's file names ("task1.go:5:3: ...").
+func (r *run) shownPath(msg string) string {
+	if r.shown == "" || r.shown == "." {
+		return msg
+	}
+	return filepath.Join(r.shown, msg)
+}
+
+// where is a compile error's place as the student finds it.
+func (r *run) where(e compileError) string {
+	return fmt.Sprintf("%s:%d", r.shownPath(e.file), e.line)
+}
+
+// defaultSlowBuild is how long a build runs before Options.Progress
+// hears of it: a warm build takes less, a first one a minute or more.
+const defaultSlowBuild = time.Second
+
+// sayIfSlow tells Options.Progress msg when the step it starts is still
+// running after slowBuild, and how long it took when it ends; it
+// returns the function that ends the step.
+func (r *run) sayIfSlow(msg string) (done func()) {
+	w := r.opt.Progress
+	if w == nil {
+		return func() {}
+	}
+	delay := r.opt.slowBuild
+	if delay == 0 {
+		delay = defaultSlowBuild
+	}
+	start := time.Now()
+	var mu sync.Mutex
+	said, ended := false, false
+	say := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !ended {
+			said = true
+			fmt.Fprintln(w, msg)
+		}
+	}
+	var timer *time.Timer
+	if delay < 0 {
+		say()
+	} else {
+		timer = time.AfterFunc(delay, say)
+	}
+	return func() {
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		ended = true
+		if said {
+			fmt.Fprintf(w, "check: built %s in %s\n", r.task.Name, time.Since(start).Round(time.Second))
+		}
 	}
 }
 

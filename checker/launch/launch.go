@@ -151,8 +151,8 @@ func (p *Program) goCommand(ctx context.Context, args ...string) *exec.Cmd {
 }
 
 // Unvirtual replaces the virtual folders in s (compiler messages, stack
-// traces) with the names given in real (package -> what to show, "" for
-// bare file names).
+// traces), and the overlay's copies of the sources under Work, with the
+// names given in real (package -> what to show, "" for bare file names).
 func (p *Program) Unvirtual(s string, real map[string]string) string {
 	for pkg, to := range real {
 		v := p.VirtualDir(pkg)
@@ -161,6 +161,9 @@ func (p *Program) Unvirtual(s string, real map[string]string) string {
 			to = strings.TrimSuffix(to, sep) + sep
 		}
 		s = strings.ReplaceAll(s, v+sep, to)
+		if p.Work != "" { // the go command may name the overlay's own copies
+			s = strings.ReplaceAll(s, filepath.Join(p.Work, "src", pkg)+sep, to)
+		}
 		rel := p.Dir + "/" + pkg + "/"
 		s = strings.ReplaceAll(s, "./"+rel, filepath.ToSlash(to))
 		s = strings.ReplaceAll(s, rel, filepath.ToSlash(to))

@@ -435,7 +435,7 @@ func grade(ctx context.Context, args []string, stdout, stderr io.Writer) (int, e
 			key = conceptual.AnswersDir(dir)
 			r, err = conceptual.Check(ctx, dir, conceptual.Options{})
 		} else {
-			r, err = checker.Check(ctx, dir, checker.Options{Timeout: *timeout})
+			r, err = checker.Check(ctx, dir, checker.Options{Timeout: *timeout, Progress: stderr}) // a slow first build is announced on stderr
 		}
 		if err != nil {
 			if ctx.Err() != nil {
