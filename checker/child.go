@@ -230,7 +230,7 @@ func studentFrame(stack, dir string) string {
 		if _, after, ok := strings.Cut(short, "."); ok {
 			short = after
 		}
-		return fmt.Sprintf("%s:%s (in %s)", filepath.Base(file), line, short)
+		return fmt.Sprintf("%s:%s (in %s)", filepath.Base(file), line, sourceFuncName(short))
 	}
 	return ""
 }

@@ -97,9 +97,113 @@ func diffDense(name string, want, got *mat.Dense, t tol) *mismatch {
 	if n > 1 {
 		first.reason += fmt.Sprintf(" (%d of %d entries differ)", n, wr*wc)
 	}
-	first.detail = fmt.Sprintf("%s: -expected +got\n%s", name, cmp.Diff(rows(want), rows(got), t.opt()))
+	first.detail = matrixDiff(name, rows(want), rows(got), func(w, g float64) bool { return !t.equal(w, g) })
 	return first
 }
+
+// matrixDiff shows an expected and a found matrix of the same shape for
+// -v: both aligned, the differing entries marked, when they are small;
+// else cmp's diff of the rows that differ.
+func matrixDiff(name string, want, got [][]float64, differ func(w, g float64) bool) string {
+	if entries(want) > maxShownEntries {
+		return fmt.Sprintf("%s: -expected +got\n%s", name, cmp.Diff(want, got, cmp.Comparer(func(a, b float64) bool { return !differ(a, b) })))
+	}
+	mark := func(i, j int) bool { return differ(want[i][j], got[i][j]) }
+	return fmt.Sprintf("%s expected:\n%s\n%s found (* marks the entries that differ):\n%s",
+		name, indent(formatMatrix(want, nil)), name, indent(formatMatrix(got, mark)))
+}
+
+// maxShownEntries is the most entries a matrix may have for the checker
+// to show it whole: a failing case's input, expected and found values.
+const maxShownEntries = 64
+
+// maxInlineEntries is the most entries of an input that a reason (one
+// line of the table) shows.
+const maxInlineEntries = 12
+
+func entries(m [][]float64) int {
+	n := 0
+	for _, r := range m {
+		n += len(r)
+	}
+	return n
+}
+
+// formatMatrix writes rows as numpy prints an array, one row a line,
+// each column right-aligned to its widest entry:
+//
+//	[[ 1.5  -0.25]
+//	 [10     3   ]]
+//
+// Numbers take %.6g. mark, when not nil, puts a * after the entries it
+// reports, a space after the others, so that the columns stay aligned.
+func formatMatrix(rows [][]float64, mark func(i, j int) bool) string {
+	cells := make([][]string, len(rows))
+	var width []int
+	for i, r := range rows {
+		cells[i] = make([]string, len(r))
+		for j, v := range r {
+			cells[i][j] = fmt.Sprintf("%.6g", v)
+			if j >= len(width) {
+				width = append(width, 0)
+			}
+			width[j] = max(width[j], len(cells[i][j]))
+		}
+	}
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, r := range cells {
+		if i > 0 {
+			b.WriteString("\n ")
+		}
+		b.WriteByte('[')
+		for j, c := range r {
+			if j > 0 {
+				b.WriteByte(' ')
+			}
+			fmt.Fprintf(&b, "%*s", width[j], c)
+			switch {
+			case mark == nil:
+			case mark(i, j):
+				b.WriteByte('*')
+			default:
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteByte(']')
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// inlineMatrix writes a small matrix on one line, [[1.5 -0.25] [10 3]],
+// with %.4g numbers: for a reason, which is one line of the table.
+func inlineMatrix(m *mat.Dense) string {
+	var rs []string
+	for _, r := range rows(m) {
+		var cs []string
+		for _, v := range r {
+			cs = append(cs, fmt.Sprintf("%.4g", v))
+		}
+		rs = append(rs, "["+strings.Join(cs, " ")+"]")
+	}
+	return "[" + strings.Join(rs, " ") + "]"
+}
+
+// shownInput is a failing case's input for -v: "name (RxC):" and the
+// matrix aligned, or "" when it is too large to show.
+func shownInput(name string, m *mat.Dense) string {
+	if isNil(m) {
+		return ""
+	}
+	r, c := m.Dims()
+	if r*c > maxShownEntries {
+		return ""
+	}
+	return fmt.Sprintf("input %s (%dx%d):\n%s\n", name, r, c, indent(formatMatrix(rows(m), nil)))
+}
+
+func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }
 
 // diffVec compares vectors.
 func diffVec(name string, want, got []float64, t tol) *mismatch {
@@ -130,12 +234,12 @@ func diffVec(name string, want, got []float64, t tol) *mismatch {
 	if n > 1 {
 		first.reason += fmt.Sprintf(" (%d of %d entries differ)", n, len(want))
 	}
-	first.detail = fmt.Sprintf("%s: -expected +got\n%s", name, cmp.Diff(want, got, t.opt()))
+	first.detail = matrixDiff(name, [][]float64{want}, [][]float64{got}, func(w, g float64) bool { return !t.equal(w, g) })
 	return first
 }
 
 func dump(want, got *mat.Dense) string {
-	return fmt.Sprintf("expected\n%v\ngot\n%v", mat.Formatted(want, mat.Squeeze()), mat.Formatted(got, mat.Squeeze()))
+	return fmt.Sprintf("expected\n%v\nfound\n%v", mat.Formatted(want, mat.Squeeze()), mat.Formatted(got, mat.Squeeze()))
 }
 
 // ratio returns c when got = c * want for every entry (within 1e-6),

@@ -95,12 +95,16 @@ func checkElementwise(c *Ctx, name string, f, ref func(*mat.Dense) *mat.Dense, r
 		if m := diffDense(name+"(X)", want, got, exactTol); m != nil && randomBad == nil {
 			r, cc := X.Dims()
 			m.reason = fmt.Sprintf("on a random %dx%d X: %s", r, cc, m.reason)
+			if r*cc <= maxInlineEntries {
+				m.reason += "; input X = " + inlineMatrix(X)
+			}
+			m.detail = shownInput("X", X) + m.detail
 			randomBad = m
 		}
 	}
 	if randomBad != nil {
 		c.Lose(randomPts, Fail, "%s", randomBad.reason)
-		c.Detailf("%s", randomBad.detail)
+		c.Detailf("on a random X:\n%s", randomBad.detail)
 	}
 	X := kinkMatrix()
 	snap.dense("X", X)
@@ -112,7 +116,7 @@ func checkElementwise(c *Ctx, name string, f, ref func(*mat.Dense) *mat.Dense, r
 			hint = edgeHint(got)
 		}
 		c.Lose(edgePts, Fail, "at the kink (X holds 0, -0, ±1e-300, ±1e300): %s%s", m.reason, hint)
-		c.Detailf("X = %v\n%s", mat.Formatted(X, mat.Squeeze()), m.detail)
+		c.Detailf("at the kink:\n%s%s", shownInput("X", X), m.detail)
 	}
 	if ch := snap.changed(); len(ch) > 0 {
 		c.Lose(1, InputModified, "%s changes its input X: compute into a new matrix (mat.NewDense) instead", name)
@@ -157,6 +161,20 @@ func (fc forwardCase) size() string {
 	return fmt.Sprintf("N = %d", n)
 }
 
+// shown is the case's inputs for -v, or "" when X is too large to show;
+// withY adds the labels (DNNBackward's input).
+func (fc forwardCase) shown(withY bool) string {
+	x := shownInput("X", fc.X)
+	if x == "" {
+		return ""
+	}
+	out := x + shownInput("W", fc.W) + fmt.Sprintf("input K: %.6g\n", fc.K)
+	if withY {
+		out += fmt.Sprintf("input y: %v\n", fc.y)
+	}
+	return out
+}
+
 func checkDNNForward(c *Ctx, s, ref *Task1Funcs) {
 	var snap snapshot
 	var bad [3]*mismatch
@@ -179,6 +197,7 @@ func checkDNNForward(c *Ctx, s, ref *Task1Funcs) {
 				if j == 0 && diffDense("H", ref.Relu(wH), H, closeTol) == nil {
 					m.reason += " (H holds relu(H): does your Relu change its argument in place?)"
 				}
+				m.detail = fc.shown(false) + m.detail
 				bad[j] = m
 			}
 		}
@@ -250,13 +269,41 @@ func gradHint(want, got []float64, n int) string {
 		return " (it is twice too large: the loss has a factor 1/2)"
 	case n > 1 && math.Abs(k*float64(n)-1) < 1e-6:
 		return " (it is N times too small)"
+	case k == 0:
+		return " (it is zero everywhere: is there a factor like 1/2? In Go 1/2 == 0, integer division of two integer constants: write 0.5 or 1.0/2)"
 	}
 	return fmt.Sprintf(" (it is %.3g times the right one)", k)
+}
+
+// positiveCase is a DNNBackward input whose pre-activations H = W X^T
+// are all positive, so that the ReLU's mask keeps every entry.
+func positiveCase() forwardCase {
+	r := rng(3)
+	fc := forwardCase{X: randDense(r, 6, 3, 1), W: randDense(r, 2, 3, 1), K: randVec(r, 2, 1), y: randLabels(r, 6)}
+	for _, m := range []*mat.Dense{fc.X, fc.W} {
+		m.Apply(func(_, _ int, v float64) float64 { return math.Abs(v) + 0.1 }, m)
+	}
+	return fc
+}
+
+// maskHint says when a dL/dW that is wrong on the random cases is right
+// for an input whose pre-activations are all positive: then its errors
+// lie where H < 0, which is the ReLU's mask.
+func maskHint(s, ref *Task1Funcs) (hint string) {
+	fc := positiveCase()
+	H, A, O := ref.DNNForward(fc.X, fc.W, fc.K)
+	wW, _ := ref.DNNBackward(mat.DenseCopyOf(fc.X), slices.Clone(fc.y), mat.DenseCopyOf(fc.W), slices.Clone(fc.K), mat.DenseCopyOf(H), mat.DenseCopyOf(A), slices.Clone(O))
+	var gW *mat.Dense
+	if protect(func() { gW, _ = s.DNNBackward(fc.X, fc.y, fc.W, fc.K, H, A, O) }) != nil || diffDense("dLdW", wW, gW, closeTol) != nil {
+		return ""
+	}
+	return " (it is right when every pre-activation H is positive, so the error is where H < 0: dL/dH = dL/dA * prelu(H) is 0 there, the ReLU's mask)"
 }
 
 func checkDNNBackward(c *Ctx, s, ref *Task1Funcs) {
 	var snap snapshot
 	var badW, badK *mismatch
+	badWCase := -1
 	for i, fc := range forwardCases() {
 		H, A, O := ref.DNNForward(fc.X, fc.W, fc.K)
 		for _, in := range []struct {
@@ -283,11 +330,16 @@ func checkDNNBackward(c *Ctx, s, ref *Task1Funcs) {
 				if fdAgrees {
 					m.reason += " (finite differences of the loss agree with the expected values)"
 				}
-				m.reason += gradHint(flat(wW), flat(gW), n)
+				if h := gradHint(flat(wW), flat(gW), n); h != "" {
+					m.reason += h
+				} else {
+					m.reason += maskHint(s, ref)
+				}
 			} else {
 				m.reason = fc.size() + ": " + m.reason
 			}
-			badW = m
+			m.detail = fc.shown(true) + m.detail
+			badW, badWCase = m, i
 		}
 		if m := diffVec("dLdK", wK, gK, closeTol); m != nil && badK == nil {
 			if m.row >= 0 {
@@ -298,6 +350,9 @@ func checkDNNBackward(c *Ctx, s, ref *Task1Funcs) {
 				m.reason += gradHint(wK, gK, n)
 			} else {
 				m.reason = fc.size() + ": " + m.reason
+			}
+			if badW == nil || i != badWCase {
+				m.detail = fc.shown(true) + m.detail
 			}
 			badK = m
 		}
@@ -344,11 +399,24 @@ func trainCases() []trainCase {
 	}
 }
 
-// trainVariant is Train written by the checker, with the batch end as a
-// parameter, to recognise known mistakes.
-func trainVariant(ref *Task1Funcs, tc trainCase, end func(b, bs, n int) int) ([]*mat.Dense, [][]float64) {
+// trainKnobs are the knobs of trainVariant, one per known mistake.
+type trainKnobs struct {
+	end    func(b, bs, n int) int // batch b's end; nil: min((b+1)*bs, n)
+	ascent bool                   // W += lr dL/dW: a step along the gradient
+}
+
+// trainVariant is Train written by the checker, with knobs, to recognise
+// known mistakes.
+func trainVariant(ref *Task1Funcs, tc trainCase, k trainKnobs) ([]*mat.Dense, [][]float64) {
 	W, K := mat.DenseCopyOf(tc.W), slices.Clone(tc.K)
 	n, d := tc.X.Dims()
+	end, step := k.end, -tc.lr
+	if end == nil {
+		end = func(b, bs, n int) int { return min((b+1)*bs, n) }
+	}
+	if k.ascent {
+		step = tc.lr
+	}
 	var WL []*mat.Dense
 	var KL [][]float64
 	for range tc.epochs {
@@ -360,16 +428,32 @@ func trainVariant(ref *Task1Funcs, tc trainCase, end func(b, bs, n int) int) ([]
 			Xb := tc.X.Slice(lo, hi, 0, d).(*mat.Dense)
 			H, A, O := ref.DNNForward(Xb, W, K)
 			dW, dK := ref.DNNBackward(Xb, tc.y[lo:hi], W, K, H, A, O)
-			dW.Scale(tc.lr, dW)
-			W.Sub(W, dW)
+			dW.Scale(step, dW)
+			W.Add(W, dW)
 			for i := range K {
-				K[i] -= tc.lr * dK[i]
+				K[i] += step * dK[i]
 			}
 		}
 		WL = append(WL, mat.DenseCopyOf(W))
 		KL = append(KL, slices.Clone(K))
 	}
 	return WL, KL
+}
+
+// sameStart reports whether every entry of WList and KList holds the
+// starting W and K: a Train that never stepped.
+func sameStart(tc trainCase, gW []*mat.Dense, gK [][]float64) bool {
+	for e := range gW {
+		if isNil(gW[e]) || !mat.Equal(gW[e], tc.W) {
+			return false
+		}
+	}
+	for e := range gK {
+		if !slices.Equal(gK[e], tc.K) {
+			return false
+		}
+	}
+	return len(gW) > 0
 }
 
 // diffHistory compares per-epoch lists.
@@ -390,11 +474,16 @@ func diffHistory(wW []*mat.Dense, wK [][]float64, gW []*mat.Dense, gK [][]float6
 	return nil
 }
 
+// checkTrain: the values of every epoch (3, or 1 of them lost for the
+// template's dropped last sample), one entry per epoch (1), the loss of
+// the 400 samples lowered (1), the inputs left unchanged (1). A Train
+// that does not lower the loss keeps no point at all: returning one
+// entry per epoch is no progress in itself.
 func checkTrain(c *Ctx, s, ref *Task1Funcs) {
 	var snap snapshot
 	epochsBad, valuesBad := "", ""
 	var valuesDetail string
-	offByOne := true
+	offByOne, ascent, unchanged, extraEpoch := true, false, true, true
 	var lossBefore, lossAfter float64
 	for i, tc := range trainCases() {
 		snap.dense("X", tc.X)
@@ -407,16 +496,19 @@ func checkTrain(c *Ctx, s, ref *Task1Funcs) {
 			c.LoseAll(NotDone, "not implemented: Train returns no epochs")
 			return
 		}
+		extraEpoch = extraEpoch && len(gW) == tc.epochs+1 && len(gK) == tc.epochs+1
 		if (len(gW) != tc.epochs || len(gK) != tc.epochs) && epochsBad == "" {
 			epochsBad = fmt.Sprintf("%s, %d epochs: WList has %d entries and KList %d, expected one per epoch", tc.what, tc.epochs, len(gW), len(gK))
 		}
 		m := diffHistory(wW, wK, gW, gK, trainTol)
 		if m != nil {
-			bW, bK := trainVariant(ref, tc, func(b, bs, n int) int { return min((b+1)*bs, n-1) })
-			if diffHistory(bW, bK, gW, gK, trainTol) != nil {
-				offByOne = false
-			}
+			bW, bK := trainVariant(ref, tc, trainKnobs{end: func(b, bs, n int) int { return min((b+1)*bs, n-1) }})
+			offByOne = offByOne && diffHistory(bW, bK, gW, gK, trainTol) == nil
+			unchanged = unchanged && sameStart(tc, gW, gK)
 			if valuesBad == "" {
+				// The first epoch only: an ascent soon overflows to NaN.
+				aW, aK := trainVariant(ref, tc, trainKnobs{ascent: true})
+				ascent = diffHistory(aW[:1], aK[:1], gW, gK, trainTol) == nil
 				valuesBad = tc.what + ": " + m.reason
 				valuesDetail = m.detail
 				if len(gW) > 1 && gW[0] == gW[len(gW)-1] {
@@ -435,6 +527,30 @@ func checkTrain(c *Ctx, s, ref *Task1Funcs) {
 			}
 		}
 	}
+	if extraEpoch {
+		epochsBad += ": that is one epoch more than numEpochs (does the epoch loop run numEpochs+1 times?)"
+	}
+	if valuesBad != "" {
+		switch {
+		case unchanged:
+			valuesBad = "the weights never changed: every WList and KList entry holds the starting W and K; each batch must step W -= lr dL/dW and K -= lr dL/dK"
+		case ascent:
+			valuesBad = "gradient ascent: the weights move along the gradient (W += lr dL/dW), which raises the loss; step against it, W -= lr dL/dW and K -= lr dL/dK"
+		default:
+			valuesBad += helperHint(s, ref)
+		}
+		if valuesDetail != "" {
+			c.Detailf("%s", valuesDetail)
+		}
+	}
+	if !(lossAfter < lossBefore) {
+		msg := fmt.Sprintf("the loss on the 400 samples did not fall: %.4g before training, %.4g after, so no point is kept", lossBefore, lossAfter)
+		if valuesBad != "" {
+			msg = valuesBad + "; " + msg
+		}
+		c.LoseAll(Fail, "%s", msg)
+		return
+	}
 	if epochsBad != "" {
 		c.Lose(1, Fail, "%s", epochsBad)
 	}
@@ -442,12 +558,8 @@ func checkTrain(c *Ctx, s, ref *Task1Funcs) {
 		if offByOne {
 			c.Lose(2, Fail, "the batches drop the last sample: batch b ends at min((b+1)*batchSize, N), not N-1 (the original template's bug); otherwise right")
 		} else {
-			c.Lose(3, Fail, "%s%s", valuesBad, helperHint(s, ref))
-			c.Detailf("%s", valuesDetail)
+			c.Lose(3, Fail, "%s", valuesBad)
 		}
-	}
-	if !(lossAfter < lossBefore) {
-		c.Lose(1, Fail, "the loss on the 400 samples did not fall: %.4g before training, %.4g after", lossBefore, lossAfter)
 	}
 	if ch := snap.changed(); len(ch) > 0 {
 		c.Lose(1, InputModified, "Train changes its input %s: copy W and K before updating them", andList(unique(ch)))

@@ -318,6 +318,8 @@ func accHint(got, want float64, n int) string {
 		return ": an accuracy is a fraction, divide the number of correct predictions by the number of examples"
 	case historyTol.equal(got*float64(n), want*float64(n)*100) || historyTol.equal(got, want*100):
 		return ": give accuracies as fractions in [0, 1], not percentages"
+	case got == 0 && want > 0:
+		return ": 0 is what integer division gives, correct/examples with two ints is 0 while correct < examples: convert before dividing, float64(correct) / float64(examples)"
 	}
 	return ""
 }
@@ -329,6 +331,8 @@ type stepsVariant struct {
 	noInit     bool // keeps the weights the network was built with
 	epochZero  bool // Batches(0) in every epoch
 	sumLoss    bool // backward of the summed loss (gradients x batch size)
+	onTest     bool // the training steps run on testIter
+	extraEpoch bool // numEpochs+1 epochs
 	hint       string
 }
 
@@ -337,7 +341,12 @@ var stepsVariants = []stepsVariant{
 	{noInit: true, hint: "the weights were not re-initialised: call InitWeights(net) first (it draws the Xavier weights from a fixed seed)"},
 	{epochZero: true, hint: "every epoch used the batches of epoch 0: iterate over trainIter.Batches(epoch)"},
 	{sumLoss: true, hint: "the loss is summed over the batch: use its mean, nn.NewCrossEntropyLoss(nn.ReduceMean)"},
+	{onTest: true, hint: trainedOnTest},
+	{extraEpoch: true, hint: "the loop ran one epoch more than numEpochs asks for: the epoch loop must run numEpochs times (for epoch := range numEpochs)"},
 }
+
+// trainedOnTest names a training loop that steps on the test set.
+const trainedOnTest = "the network trained on testIter, the test set: the training steps take trainIter.Batches(epoch), and testIter only measures TestAcc (EvaluateAccuracy)"
 
 // diagnoseSteps trains fresh copies of the network in known wrong ways
 // and returns the one whose parameters the student's run reproduced, with
@@ -363,6 +372,13 @@ func variantTrain(net nn.Module, train, test *data.Loader, epochs int, lr float6
 	opt := optim.NewSGD(net.Parameters(), lr, 0, 0)
 	loss := nn.NewCrossEntropyLoss(nn.ReduceMean)
 	var h []progress.EpochStats
+	if v.extraEpoch {
+		epochs++
+	}
+	steps := train
+	if v.onTest {
+		steps = test
+	}
 	for epoch := range epochs {
 		net.SetTraining(true)
 		e := epoch
@@ -371,7 +387,7 @@ func variantTrain(net nn.Module, train, test *data.Loader, epochs int, lr float6
 		}
 		var sum float64
 		var correct, n int
-		for x, y := range train.Batches(e) {
+		for x, y := range steps.Batches(e) {
 			if !v.noZeroGrad {
 				opt.ZeroGrad()
 			}
@@ -542,6 +558,10 @@ func checkTrainBehaviour(c *Ctx, s, _ *Task3Funcs) {
 			msg = "the test accuracy was measured in training mode with gradients recorded: use EvaluateAccuracy (evaluation mode, inside tensor.NoGrad)"
 		}
 		c.Lose(1, Fail, "%s (a BatchNorm the checker put at the network's input updated its statistics with the test images)", msg)
+	case sameStats(witnessStats(test, test, behaveEpochs, false), got):
+		c.Lose(1, Fail, "%s (a BatchNorm the checker put at the network's input saw only test images in training mode)", trainedOnTest)
+	case sameStats(witnessStats(train, test, behaveEpochs+1, false), got):
+		c.Lose(1, Fail, "the network trained %d epochs for numEpochs = %d, one epoch more than numEpochs: the epoch loop must run numEpochs times", behaveEpochs+1, behaveEpochs)
 	case sameStats(witnessStats(train, test, 0, false), got) || evalStep:
 		c.Lose(1, Fail, "training steps ran in evaluation mode: call net.SetTraining(true) at the start of every epoch (EvaluateAccuracy leaves the network in evaluation mode)")
 	default:
@@ -588,6 +608,9 @@ func checkTrainBehaviour(c *Ctx, s, _ *Task3Funcs) {
 // historyProblem describes the first thing wrong with a history of n
 // epochs, or returns "".
 func historyProblem(h []progress.EpochStats, n int) string {
+	if len(h) == n+1 {
+		return fmt.Sprintf("TrainCNN returned %d epochs of history for numEpochs = %d, one epoch more than numEpochs: run the epoch loop numEpochs times, recording one progress.EpochStats per epoch", len(h), n)
+	}
 	if len(h) != n {
 		return fmt.Sprintf("TrainCNN returned %d epochs of history for numEpochs = %d: record one progress.EpochStats per epoch", len(h), n)
 	}

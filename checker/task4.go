@@ -263,7 +263,7 @@ func refForward(l resLayers, x *tensor.Tensor, mistake string) *tensor.Tensor {
 	if mistake == "bn2 after add" {
 		y = l.b2.Forward(y)
 	}
-	if mistake != "no final relu" {
+	if mistake != "no final relu" && mistake != "relu before add" {
 		y = tensor.Relu(y)
 	}
 	return y

@@ -2,6 +2,7 @@ package checker
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -41,3 +42,32 @@ const (
 	maxStudentLine  = 2000
 	maxStudentBlock = 16 << 10
 )
+
+// sourceFuncName turns the name the Go runtime gives a function in a
+// stack trace into the name the student wrote: a closure is named
+// after the function it is written in (Train.func1, Train.func1.2), the
+// body of a range-over-func loop too (TrainCNN-range1,
+// TrainCNN-range1.func1), and a go or defer statement's wrapper
+// (Train.gowrap1) likewise. Methods keep their receiver
+// ((*Residual).Forward).
+func sourceFuncName(name string) string {
+	var kept []string
+	for part := range strings.SplitSeq(name, ".") {
+		base, _, ranged := strings.Cut(part, "-range")
+		if compilerPartRE.MatchString(base) {
+			break
+		}
+		kept = append(kept, base)
+		if ranged {
+			break
+		}
+	}
+	if len(kept) == 0 {
+		return name
+	}
+	return strings.Join(kept, ".")
+}
+
+// compilerPartRE matches a part of a function's name that the compiler
+// made up: closures, go and defer wrappers, nested closures' numbers.
+var compilerPartRE = regexp.MustCompile(`^(func|gowrap|deferwrap)?\d+$`)
