@@ -31,7 +31,7 @@ var hints = map[string][]string{
 	},
 	"task1 DNNBackward": {
 		"Go backwards through the forward pass, one line at a time, and keep every gradient the shape of what it differentiates.",
-		"The loss averages over the batch: dL/dO_i = (O_i - y_i) / N. Forgetting the 1/N makes every gradient N times too large.",
+		"The loss averages over the batch: dL/dO_i = (O_i - y_i) / N. Forgetting the 1/N makes every gradient N times too large. Mind Go's constants: 1/2 == 0 (two integers divide as integers), so write 0.5 or 1.0/2.",
 		"dL/dK = A (dL/dO) (2 entries: sum_i A_ki dL/dO_i); dL/dA = K^T (dL/dO)^T (2 x N, the outer product); dL/dH = dL/dA * prelu(H) elementwise.",
 		"dL/dW = (dL/dH) X (2 x N times N x 3 = 2 x 3). In all: dL/dW_kj = 1/N sum_i (O_i - y_i) K_k [H_ki > 0] X_ij and dL/dK_k = 1/N sum_i (O_i - y_i) A_ki.",
 	},
@@ -39,6 +39,7 @@ var hints = map[string][]string{
 		"Work on copies of W and K (mat.DenseCopyOf, slices.Clone): Train must leave its arguments unchanged.",
 		"Batch b holds rows b*batchSize up to min((b+1)*batchSize, N): the last batch may be smaller, and every sample is used (the original template's N-1 dropped the last one).",
 		"Record a new copy of W and K after every epoch: appending the same matrix every time leaves every entry holding the last epoch's weights.",
+		"Each step goes against the gradient, W -= lr dL/dW, and the epoch loop runs exactly numEpochs times: W += lr dL/dW climbs the loss instead (gradient ascent), and a Train that does not lower the loss earns no point.",
 		"For every epoch, for every batch: H, A, O = DNNForward(Xb, W, K); dW, dK = DNNBackward(Xb, yb, W, K, H, A, O); W -= lr dW; K -= lr dK. Then append copies of W and K.",
 	},
 	// ---- task 2 ----
@@ -63,7 +64,7 @@ var hints = map[string][]string{
 		"This item replays two epochs from the same initial weights and batches: any difference in the order of the steps shows.",
 		"Call InitWeights(net) first (exactly that helper), then make optim.NewSGD(net.Parameters(), lr, 0, 0) and nn.NewCrossEntropyLoss(nn.ReduceMean).",
 		"Per batch, in this order: ZeroGrad, yHat = net.Forward(X), l = loss.Forward(yHat, y), l.Backward(), Step. Iterate trainIter.Batches(epoch) with the epoch number, so each epoch has its own shuffle.",
-		"History per epoch: Loss = sum(l.Item() * len(y)) / examples, TrainAcc = sum(Accuracy(yHat, y)) / examples, TestAcc = EvaluateAccuracy(net, testIter, device), Epoch from 1.",
+		"Train on trainIter only, numEpochs epochs; testIter is for EvaluateAccuracy. History per epoch: Loss = sum(l.Item() * len(y)) / examples, TrainAcc = sum(Accuracy(yHat, y)) / examples divided as float64 (two ints divide to 0), TestAcc = EvaluateAccuracy(net, testIter, device), Epoch from 1.",
 	},
 	"task3 TrainCNN/behaviour": {
 		"Return one EpochStats per epoch, in order, with every field set (ExamplesPerSec and Device too).",

@@ -173,7 +173,8 @@ func mlpLoss(X *mat.Dense, y []float64, W *mat.Dense, K []float64) float64 {
 // checkTrainTorch trains a reference-built network with the student's
 // TrainTorch and another with the reference one: one entry per epoch (1
 // point), the same weights after every epoch (3), a falling loss (1); 1
-// point off for changing X or y.
+// point off for changing X or y. A TrainTorch that does not lower the
+// loss keeps no point.
 func checkTrainTorch(c *Ctx, s, ref *Task2Funcs) {
 	var snap snapshot
 	epochsBad, valuesBad, valuesDetail := "", "", ""
@@ -222,22 +223,31 @@ func checkTrainTorch(c *Ctx, s, ref *Task2Funcs) {
 			}
 		}
 	}
-	if epochsBad != "" {
-		c.Lose(1, Fail, "%s", epochsBad)
+	why := valuesBad
+	if variant != nil {
+		why = variant.what
 	}
-	if valuesBad != "" {
-		switch {
-		case variant != nil && variant.keepsPart:
-			c.Lose(2, Fail, "%s", variant.what)
-		case variant != nil:
-			c.Lose(3, Fail, "%s", variant.what)
-		default:
-			c.Lose(3, Fail, "%s", valuesBad)
-		}
+	if valuesDetail != "" {
 		c.Detailf("%s", valuesDetail)
 	}
 	if !(lossAfter < lossBefore) {
-		c.Lose(1, Fail, "the loss on the 400 samples did not fall: %.4g before training, %.4g after", lossBefore, lossAfter)
+		// No training progress: the entries per epoch earn nothing.
+		msg := fmt.Sprintf("the loss on the 400 samples did not fall: %.4g before training, %.4g after, so no point is kept", lossBefore, lossAfter)
+		if why != "" {
+			msg = why + "; " + msg
+		}
+		c.LoseAll(Fail, "%s", msg)
+		return
+	}
+	if epochsBad != "" {
+		c.Lose(1, Fail, "%s", epochsBad)
+	}
+	switch {
+	case valuesBad == "":
+	case variant != nil && variant.keepsPart:
+		c.Lose(2, Fail, "%s", why)
+	default:
+		c.Lose(3, Fail, "%s", why)
 	}
 	if ch := snap.changed(); len(ch) > 0 {
 		c.Lose(1, InputModified, "TrainTorch changes its input %s", andList(unique(ch)))
