@@ -2,10 +2,14 @@
 // dist OUT`): a copy of the module that builds, tests and grades without
 // the reference solutions.
 //
-// What the copy holds: the exercises, the engine (tensor, nn, optim,
-// data, internal/...) with its tests, the checker and its CLI,
-// conceptual/grade and conceptual/answers, the docs, the embedded
-// Fashion-MNIST subset and the fixtures. What it leaves out: solutions/
+// What the copy holds: a README written for students (README.student.md),
+// the exercises as generated from the solutions, the engine (tensor, nn,
+// optim, data, internal/...) with its tests, the checker and its CLI,
+// conceptual/grade and conceptual/answers, the student guides
+// (docs/tasks, and docs/gpu.md cut to what applies to students), the
+// embedded Fashion-MNIST subset, the fixtures, the pristine stubs that
+// `check reset` restores (StubsDir) and the modules in vendor/, so that
+// it builds with no network (vendor.go). What it leaves out: solutions/
 // (the reference code of every task, and solutions/nets: the
 // assignment's networks as the kit's other tests use them, with the GPU
 // training checks of LeNet-5 and ResNet-18), testdata/broken/ (mistakes
@@ -15,15 +19,18 @@
 // numeric answers), hidden folders, every test file that imports or
 // reads something left out (with the other tests of its package), the
 // checker's corpus of hostile submissions (checker/testdata/hostile,
-// written over the solutions), and the folder of any program outside the
-// checker that runs the solutions.
+// written over the solutions), the folder of any program outside the
+// checker that runs the solutions, the instructor's docs and scripts
+// (instructorOnly), and what the kit made (runs/, bin/, zips, PDFs).
 //
 // The engine holds none of the assignment's networks, not even in its
 // tests (they build networks of their own), so its packages ship whole.
 // Leaving out by name is the construction; the answer scan (answers.go)
 // is its proof: Write compares every function body, run of statements
 // and large expression of the copy with every answer of the kit, as
-// normalised syntax trees, and refuses a copy that holds one.
+// normalised syntax trees, and refuses a copy that holds one. Likewise
+// for the docs: Write refuses a copy whose Markdown links to a file it
+// lacks or names an instructor's command (docs.go).
 //
 // What it changes, so that the copy compiles and grades without them:
 //
@@ -117,6 +124,18 @@ var generated = []string{
 // check): never source, and possibly the reference's output.
 var outputDirs = []string{"runs", "bin"}
 
+// compiled reports whether b is an executable or an object archive (ELF,
+// Mach-O, PE, ar), which the answer scan cannot read: the kit holds no
+// binary, so one found in it was built there.
+func compiled(b []byte) bool {
+	for _, magic := range []string{"\x7fELF", "\xcf\xfa\xed\xfe", "\xce\xfa\xed\xfe", "\xca\xfe\xba\xbe", "MZ", "!<arch>\n"} {
+		if bytes.HasPrefix(b, []byte(magic)) {
+			return true
+		}
+	}
+	return false
+}
+
 // withheldRoot reports files of the conceptual root package (its .go
 // files: the closed forms of the answers).
 func withheldRoot(rel string) bool {
@@ -159,6 +178,9 @@ func Excluded(rel string, content []byte) (bool, string) {
 		if rel == o || strings.HasPrefix(rel, o+"/") {
 			return true, "output, not source: " + o
 		}
+	}
+	if compiled(content) {
+		return true, "a compiled program (a check built in the kit links the solutions)"
 	}
 	if strings.HasSuffix(rel, ".zip") || strings.HasSuffix(rel, ".pdf") {
 		// The kit holds none: a zip or PDF is a submission packed or

@@ -3,6 +3,7 @@ package distrib
 import (
 	"bufio"
 	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,6 +30,17 @@ func checkStudentCopy(t *testing.T, root, out string) {
 	if err != nil || !bytes.Contains(gpu, []byte("## Finding the libraries")) || bytes.Contains(gpu, []byte("## The seam")) {
 		t.Errorf("docs/gpu.md in the copy: %v; expected it cut to what applies to students (with its library search, without the seam)", err)
 	}
+
+	// No program compiled in the kit (a check built there links the
+	// solutions); the copy's own check.bin is built later.
+	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if b, err := os.ReadFile(p); err == nil && compiled(b) {
+				t.Errorf("%s is a compiled program, expected none in the copy", p)
+			}
+		}
+		return err
+	})
 
 	problems, err := CheckStudentDocs(root, out)
 	if err != nil {
