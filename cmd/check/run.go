@@ -17,6 +17,7 @@ import (
 	"nnkit/checker"
 	"nnkit/conceptual"
 	"nnkit/internal/notebook"
+	"nnkit/spec"
 )
 
 const runUsage = `usage:
@@ -24,12 +25,16 @@ const runUsage = `usage:
   check run [flags] DIR         the same for the task package in DIR
   check run [-out DIR] p6       plot conceptual problem 6's gradient norms
 flags:
-  -ref          run the reference solutions/TASK instead of exercises/TASK
-  -epochs N     epochs (default: the task's reference setting)
-  -lr X         learning rate
-  -batch N      batch size
+  -ref          run the reference solutions/TASK instead of exercises/TASK;
+                its plots go to runs/TASK-ref
+  -epochs N     epochs, at least 1 (default: the task's reference setting)
+  -lr X         learning rate, above 0
+  -batch N      batch size, at least 1
   -limit N      use only the first N training and test images (tasks 3, 4)
-  -resize N     image side for task 4 (default 96)
+  -resize N     image side for task 4, at least 32 (default 96)
+  -yes          start a run estimated to take over 15 minutes (tasks 3, 4);
+                without it such a run stops before training and says how
+                to make a quick one
   -data DIR     Fashion-MNIST folder, or "embedded"
   -seed N       seed of task 1's and 2's data and weights
   -device D     where tasks 3 and 4 train: cpu (default), cuda (the GPU; the
@@ -53,6 +58,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	fs.StringVar(&opt.Data, "data", "", "Fashion-MNIST folder")
 	fs.Uint64Var(&opt.Seed, "seed", 0, "seed (tasks 1, 2)")
 	fs.StringVar(&opt.Device, "device", "cpu", "cpu, cuda or auto (tasks 3, 4)")
+	fs.BoolVar(&opt.AllowLong, "yes", false, "start a run estimated over 15 minutes")
 	out := fs.String("out", "", "plot folder")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -66,10 +72,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 		fmt.Fprint(stderr, runUsage)
 		return 2, errUsage
 	}
-	if opt.Epochs < 0 || opt.Batch < 0 || opt.Limit < 0 || opt.Resize < 0 || opt.LR < 0 {
-		log.Print("run: -epochs, -lr, -batch, -limit and -resize must not be negative")
-		return 2, errUsage
-	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	switch opt.Device {
 	case "cpu", "cuda", "auto":
 	default:
@@ -81,7 +85,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 		return 1, err
 	}
 	arg := pos[0]
-	if arg == "p6" || arg == "conceptual" {
+	if strings.EqualFold(arg, "p6") || arg == "conceptual" {
 		dir := *out
 		if dir == "" {
 			dir = filepath.Join(root, "runs", "p6")
@@ -98,6 +102,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 		}
 		task, dir = t.Name, arg
 	} else {
+		if t, err := taskName(arg); err == nil {
+			task = t // Task1 as task1
+		}
 		if !slices.Contains(notebook.Tasks(), task) {
 			log.Printf("run: %q is neither a task (%s, p6) nor a folder", arg, strings.Join(notebook.Tasks(), ", "))
 			return 2, errUsage
@@ -107,6 +114,10 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 			base = "solutions"
 		}
 		dir = filepath.Join(root, base, task)
+	}
+	if err := runFlagError(task, opt, given); err != nil {
+		log.Printf("run: %v", err)
+		return 2, errUsage
 	}
 	dirs := map[string]string{task: runShort(dir)}
 	for _, need := range notebook.Needs(task) {
@@ -118,7 +129,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 		dirs[need] = runShort(d)
 	}
 	if *out == "" {
-		*out = filepath.Join(root, "runs", task)
+		*out = runOutDir(root, task, *ref)
 	}
 	opt.Out, err = filepath.Abs(*out)
 	if err != nil {
@@ -137,6 +148,18 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	case ctx.Err() != nil:
 		fmt.Fprintf(stderr, "check run %s: interrupted\n", task)
 		return 130, nil
+	case errors.Is(err, notebook.ErrLong):
+		again := "check run"
+		if *ref {
+			again += " -ref"
+		}
+		again += " " + arg
+		quick := again + " -epochs 1 -limit 2000"
+		if task == "task4" {
+			quick += fmt.Sprintf(" -resize %d", notebook.MinResize())
+		}
+		fmt.Fprintf(stderr, "check run %s: not started. To start it, add -yes:\n  %s -yes\nor make a quick run first:\n  %s\n", task, again, quick)
+		return 2, nil
 	case errors.Is(err, notebook.ErrBuild):
 		return 1, fmt.Errorf("%s %v", dirs[task], err)
 	case errors.Is(err, notebook.ErrIncomplete):
@@ -152,6 +175,44 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 		return 1, nil // the child said what
 	}
 	return 1, err
+}
+
+// runOutDir is where a run's plots go without -out: runs/TASK, or
+// runs/TASK-ref for the reference, so that it never replaces the
+// student's own plots.
+func runOutDir(root, task string, ref bool) string {
+	if ref {
+		task += "-ref"
+	}
+	return filepath.Join(root, "runs", task)
+}
+
+// runFlagError says what is wrong with a run's settings for task, or
+// returns nil. given holds the flags set on the command line: a value
+// given as 0 is an error, where leaving the flag out means the task's
+// reference setting.
+func runFlagError(task string, opt notebook.Options, given map[string]bool) error {
+	cnn := task == "task3" || task == "task4"
+	switch {
+	case given["epochs"] && opt.Epochs < 1:
+		return fmt.Errorf("-epochs %d: want at least 1 epoch (leave -epochs out for the task's reference setting)", opt.Epochs)
+	case given["batch"] && opt.Batch < 1:
+		return fmt.Errorf("-batch %d: want a batch of at least 1 (leave -batch out for the task's reference setting)", opt.Batch)
+	case given["lr"] && !(opt.LR > 0 && !math.IsInf(opt.LR, 1)):
+		return fmt.Errorf("-lr %g: want a learning rate above 0 (leave -lr out for the task's reference setting)", opt.LR)
+	case given["limit"] && !cnn:
+		return fmt.Errorf("-limit applies to tasks 3 and 4 (Fashion-MNIST), not %s", task)
+	case given["limit"] && opt.Limit < 1:
+		return fmt.Errorf("-limit %d: want at least 1 image (leave -limit out to use them all)", opt.Limit)
+	case given["resize"] && task != "task4":
+		return fmt.Errorf("-resize applies to task 4 only, not %s", task)
+	case given["resize"] && opt.Resize < notebook.MinResize():
+		return fmt.Errorf("-resize %d: ResNet-18 halves the image side five times, so it needs a side of at least %d (default %d)",
+			opt.Resize, notebook.MinResize(), spec.Task4Resize)
+	case given["yes"] && !cnn:
+		return fmt.Errorf("-yes applies to tasks 3 and 4, whose runs can be long, not %s", task)
+	}
+	return nil
 }
 
 // runShort shortens a path to one relative to the working folder when it
@@ -199,21 +260,21 @@ func plotP6(dir string, w io.Writer) (int, error) {
 	}
 	var traj, lin []charts.Series
 	for _, r := range rows {
-		name := fmt.Sprintf("rho %g", r.Rho)
+		name := fmt.Sprintf("ρ = %g", r.Rho)
 		traj = append(traj, charts.Series{Name: name, X: x, Y: pos(r.Trajectory)})
 		lin = append(lin, charts.Series{Name: name, X: x, Y: pos(r.Linear)})
 	}
-	fmt.Fprintln(w, "conceptual problem 6: the norm of dh_T/dh_{T-lag} of a sigmoid RNN (16 units) against the lag")
+	fmt.Fprintln(w, "conceptual problem 6: the gradient norm of h_T with respect to h_(T-k), of a sigmoid RNN (16 units), against the lag k")
 	for _, f := range []struct {
 		name, title string
 		s           []charts.Series
 	}{
-		{"p6-gradient-norms", "||dh_T/dh_{T-lag}|| along a run (sigmoid RNN)", traj},
-		{"p6-gradient-norms-steepest", "||(W^h/4)^lag||: every sigma' at its largest, 1/4", lin},
+		{"p6-gradient-norms", "‖∂h(T) / ∂h(T−k)‖ along a run of a sigmoid RNN", traj},
+		{"p6-gradient-norms-steepest", "‖(W_h / 4)^k‖: every σ′ at its largest, 1/4", lin},
 	} {
 		for _, ext := range []string{".png", ".svg"} {
 			path := filepath.Join(dir, f.name+ext)
-			if err := charts.Lines(path, f.title, "lag", "norm", true, f.s...); err != nil {
+			if err := charts.Lines(path, f.title, "lag k (steps back from T)", "norm", true, f.s...); err != nil {
 				return 1, err
 			}
 			fmt.Fprintf(w, "wrote %s\n", runShort(path))

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"nnkit/internal/notebook"
 )
 
 // needRef skips a test of --ref where there are no solutions (a student
@@ -107,6 +109,57 @@ func TestRunUsage(t *testing.T) {
 	}
 }
 
+// TestRunFlags: a setting given as 0, a negative one, or one the task
+// cannot take is refused, with exit 2 and what is valid, before anything
+// is built.
+func TestRunFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-epochs", "0", "task1"}, "-epochs 0: want at least 1 epoch"},
+		{[]string{"-epochs", "-3", "task3"}, "-epochs -3: want at least 1 epoch"},
+		{[]string{"-batch", "0", "task2"}, "-batch 0: want a batch of at least 1"},
+		{[]string{"-lr", "0", "task1"}, "-lr 0: want a learning rate above 0"},
+		{[]string{"-lr", "-0.1", "task3"}, "-lr -0.1: want a learning rate above 0"},
+		{[]string{"-lr", "NaN", "task3"}, "-lr NaN: want a learning rate above 0"},
+		{[]string{"-limit", "-5", "task3"}, "-limit -5: want at least 1 image"},
+		{[]string{"-limit", "0", "task4"}, "-limit 0: want at least 1 image"},
+		{[]string{"-limit", "100", "task1"}, "-limit applies to tasks 3 and 4"},
+		{[]string{"-resize", "5", "task4"}, "-resize 5: ResNet-18 halves the image side five times, so it needs a side of at least 32"},
+		{[]string{"-resize", "31", "task4"}, "at least 32"},
+		{[]string{"-resize", "64", "task3"}, "-resize applies to task 4 only"},
+		{[]string{"-yes", "task1"}, "-yes applies to tasks 3 and 4"},
+		{[]string{"-resize", "64", "Task3"}, "-resize applies to task 4 only, not task3"}, // the task's name in any case
+	} {
+		args := append([]string{"run", "-out", t.TempDir()}, c.args...)
+		code, o, e := runCheck(t, args...)
+		if code != 2 || !strings.Contains(o+e, c.want) {
+			t.Errorf("check %v: exit %d, output\n%s%s\nwant exit 2 and %q", args, code, o, e, c.want)
+		}
+		if strings.Contains(o+e, "building") {
+			t.Errorf("check %v built the task before refusing its flags", args)
+		}
+	}
+}
+
+func TestRunFlagErrorAccepts(t *testing.T) {
+	all := map[string]bool{"epochs": true, "batch": true, "lr": true, "limit": true, "resize": true, "yes": true}
+	for _, c := range []struct {
+		task  string
+		opt   notebook.Options
+		given map[string]bool
+	}{
+		{"task1", notebook.Options{}, nil}, // nothing given: the reference settings
+		{"task4", notebook.Options{Epochs: 1, Batch: 1, LR: 0.05, Limit: 1, Resize: 32, AllowLong: true}, all},
+		{"task3", notebook.Options{Epochs: 2, Limit: 3000}, map[string]bool{"epochs": true, "limit": true}},
+	} {
+		if err := runFlagError(c.task, c.opt, c.given); err != nil {
+			t.Errorf("%s %+v: %v", c.task, c.opt, err)
+		}
+	}
+}
+
 func TestHint(t *testing.T) {
 	code, out, _ := runCheck(t, "hint", "task1", "DNNBackward")
 	if code != 0 || !strings.Contains(out, "1/4 hint:") || strings.Contains(out, "2/4") || !strings.Contains(out, "check hint -level 2") {
@@ -129,5 +182,21 @@ func TestHint(t *testing.T) {
 	}
 	if code, o, e := runCheck(t, "hint", "task1", "Nope"); code != 2 || !strings.Contains(o+e, "items: DNNBackward") {
 		t.Errorf("unknown item: exit %d\n%s%s", code, o, e)
+	}
+}
+
+func TestRunOutDir(t *testing.T) {
+	for _, c := range []struct {
+		task string
+		ref  bool
+		want string
+	}{
+		{"task3", false, filepath.Join("R", "runs", "task3")},
+		{"task3", true, filepath.Join("R", "runs", "task3-ref")},
+		{"task1", true, filepath.Join("R", "runs", "task1-ref")},
+	} {
+		if got := runOutDir("R", c.task, c.ref); got != c.want {
+			t.Errorf("runOutDir(R, %s, %v) = %s, want %s", c.task, c.ref, got, c.want)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"nnkit/charts"
 	"nnkit/data"
 	"nnkit/nn"
+	"nnkit/optim"
 	"nnkit/progress"
 	"nnkit/tensor"
 )
@@ -35,20 +36,42 @@ func Task3(nb *Notebook, f *Task3Funcs) error {
 	return cnnNotebook(nb, cnnRun{
 		task: "task 3", netName: "LeNet-5", getName: "GetLeNet", get: f.GetLeNet, train: f.TrainCNN,
 		want: spec.LeNetShapes(), input: []int{1, 1, 28, 28}, plot: "lenet-curves",
-		epochs: spec.Task3NumEpochs, batch: spec.Task3BatchSize, lr: spec.Task3LR,
+		epochs: spec.Task3NumEpochs, batch: spec.Task3BatchSize, lr: spec.Task3LR, slowStart: true,
 	})
 }
 
 // Task4 is Task3 for ResNet-18, on images resized to Options.Resize
-// (default 96), with a warning of how long the full run takes on this
-// machine, estimated from a measured training step.
+// (default 96).
 func Task4(nb *Notebook, f *Task4Funcs) error {
 	return cnnNotebook(nb, cnnRun{
 		task: "task 4", netName: "ResNet-18", getName: "GetResNet", get: f.GetResNet, train: f.TrainCNN,
 		want: spec.ResNetShapes(224), input: []int{1, 1, 224, 224}, plot: "resnet-curves",
-		epochs: spec.Task4NumEpochs, batch: spec.Task4BatchSize, lr: spec.Task4LR, resize: or(nb.Opt.Resize, spec.Task4Resize), refResize: spec.Task4Resize, warnFull: true, trainDir: nb.Opt.TrainDir,
+		epochs: spec.Task4NumEpochs, batch: spec.Task4BatchSize, lr: spec.Task4LR, resize: or(nb.Opt.Resize, spec.Task4Resize), trainDir: nb.Opt.TrainDir,
 	})
 }
+
+// MinResize is the smallest image side ResNet-18 takes (--resize): the
+// smallest side for which every layer of spec.ResNetShapes keeps an
+// output of at least 1 x 1. The network halves the side five times (its
+// first convolution, the max-pool and the first block of stages 3 to 5),
+// so that is 32.
+func MinResize() int {
+	for side := 1; ; side++ {
+		ok := true
+		for _, l := range spec.ResNetShapes(side) {
+			for _, d := range l.OutputShape {
+				ok = ok && d >= 1
+			}
+		}
+		if ok {
+			return side
+		}
+	}
+}
+
+// LongRun is the longest run check run starts without Options.AllowLong:
+// a multi-hour run should be asked for, not started on a warning.
+const LongRun = 15 * time.Minute
 
 type cnnRun struct {
 	task, netName, getName string
@@ -60,9 +83,10 @@ type cnnRun struct {
 	epochs, batch          int
 	lr                     float64
 	resize                 int
-	refResize              int    // the reference side, for the warning
 	trainDir               string // where TrainCNN comes from, when not the task's folder
-	warnFull               bool
+	// slowStart: the network (LeNet's sigmoids) stays near chance for
+	// its first epochs at the reference rate, which a short run explains.
+	slowStart bool
 }
 
 func cnnNotebook(nb *Notebook, r cnnRun) error {
@@ -105,29 +129,16 @@ func cnnNotebook(nb *Notebook, r cnnRun) error {
 		return fmt.Errorf("%w: %v", ErrSetup, err)
 	}
 	nb.Section(fmt.Sprintf("Training on %s: %d epochs, batches of %d, learning rate %g", dev.Name(), epochs, batch, lr))
-	step, measured := nb.measureStep(r, batch, h, w, dev)
+	step, measured := nb.measureStep(r, trainIter, lr, dev)
 	if measured {
-		perEx := step.Seconds() / float64(min(batch, measureBatch))
-		run := estimate(perEx, trainIter.Len(), testIter.Len(), epochs)
-		nb.Printf("one training step of %d images took %s here: this run should take about %s\n",
-			min(batch, measureBatch), step.Round(time.Millisecond), fmtDuration(run))
-		if r.warnFull {
-			// The notebook's run: every image at the reference side. A
-			// convolutional network's work grows with the image's area, so
-			// a step measured at another side is scaled by the areas.
-			side := r.resize
-			if r.refResize > 0 {
-				side = r.refResize
-			}
-			perRef := perEx * float64(side*side) / float64(h*w)
-			full := estimate(perRef, ds.Train.Len(), ds.Test.Len(), r.epochs)
-			scaled := ""
-			if side*side != h*w {
-				scaled = fmt.Sprintf(", scaled from %dx%d by the image area", h, w)
-			}
-			nb.Printf("warning: the notebook's full run (%d epochs of all %d training images at %dx%d) takes about %s on %s (from the measured step%s); "+
-				"--limit N and --epochs N make a quick run, --resize N a smaller image\n",
-				r.epochs, ds.Train.Len(), side, side, fmtDuration(full), where(dev), scaled)
+		train, total := runEstimate(step, trainIter.NumBatches(), testIter.NumBatches(), epochs)
+		nb.Printf("a training step (a batch of %d, loading included) takes %s on %s: this run should take about %s\n"+
+			"  (%d epochs of %d batches at that pace: %s, what the progress bar's \"left\" shows at its start; and a test pass each epoch)\n",
+			min(batch, trainIter.Len()), step.Round(time.Millisecond), where(dev), fmtDuration(total),
+			epochs, trainIter.NumBatches(), fmtDuration(train))
+		if total > LongRun && !o.AllowLong {
+			nb.Printf("that is over the %s check run starts without being asked.\n", fmtDuration(LongRun))
+			return ErrLong
 		}
 	}
 	var history []progress.EpochStats
@@ -145,6 +156,15 @@ func cnnNotebook(nb *Notebook, r cnnRun) error {
 	if len(history) != epochs {
 		nb.Skip("TrainCNN returned %d epochs of history, expected %d", len(history), epochs)
 	}
+	if last := history[len(history)-1]; r.slowStart && lr == r.lr && last.TestAcc < nearChance {
+		steps, refSteps := epochs*trainIter.NumBatches(), r.epochs*ceilDiv(fashionTrain, r.batch)
+		if steps < refSteps {
+			nb.Printf("\nnote: a test accuracy of %.3f is chance (10 classes), and expected after %d training steps (%d epochs of %d batches): "+
+				"with the reference rate %g a sigmoid LeNet stays near chance for its first few hundred steps, "+
+				"and the reference run takes %d (%d epochs of all %d images in batches of %d)\n",
+				last.TestAcc, steps, epochs, trainIter.NumBatches(), lr, refSteps, r.epochs, fashionTrain, r.batch)
+		}
+	}
 	var ep, loss, trainAcc, testAcc []float64
 	for _, s := range history {
 		ep = append(ep, float64(s.Epoch))
@@ -160,44 +180,77 @@ func cnnNotebook(nb *Notebook, r cnnRun) error {
 		return nil
 	}
 	return nb.curves(r.plot, fmt.Sprintf("%s: %s on Fashion-MNIST", r.task, r.netName),
-		charts.Series{Name: "train loss", X: ep, Y: loss},
-		charts.Series{Name: "train acc", X: ep, Y: trainAcc},
-		charts.Series{Name: "test acc", X: ep, Y: testAcc})
+		[]charts.Series{{Name: "train loss", X: ep, Y: loss}},
+		[]charts.Series{{Name: "train acc", X: ep, Y: trainAcc}, {Name: "test acc", X: ep, Y: testAcc}})
 }
 
-// measureBatch caps the batch of the timed step: the time per example is
-// about the same, and the estimate should cost seconds, not minutes.
-const measureBatch = 32
+// fashionTrain is the size of Fashion-MNIST's full training set, which
+// the reference settings were chosen for.
+const fashionTrain = 60000
 
-// measureStep times one training step (forward, cross-entropy, backward)
-// of a fresh network on random images: a small warm-up step, then the
-// timed one.
-func (nb *Notebook) measureStep(r cnnRun, batch, h, w int, dev tensor.Device) (time.Duration, bool) {
-	var d time.Duration
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// nearChance is a test accuracy indistinguishable from guessing one of
+// Fashion-MNIST's 10 classes after a short run.
+const nearChance = 0.2
+
+// measureStep times training steps as TrainCNN takes them (the loader's
+// next batch, forward, cross-entropy, backward, an SGD update) on a fresh
+// network and the run's first batches, and returns their pace. The first
+// steps are slower (memory is allocated, caches fill) and one step alone
+// is at the mercy of whatever else the machine does, so it skips
+// warmUpSteps and takes the median of up to paceSteps steps. Once
+// paceBudget is spent it stops after two steps (a slow network on a slow
+// machine: one warm-up, one timed). The progress bar's "left" is paced
+// by the same steps.
+func (nb *Notebook) measureStep(r cnnRun, trainIter *data.Loader, lr float64, dev tensor.Device) (time.Duration, bool) {
+	var steps []time.Duration
 	err := nb.Call(r.getName, func() {
 		net := r.get()
 		if net == nil {
 			return
 		}
 		nn.ToDevice(net, dev)
-		rng := tensor.NewRNG(1)
+		sgd := optim.NewSGD(net.Parameters(), lr, 0, 0)
 		loss := nn.NewCrossEntropyLoss(nn.ReduceMean)
-		stepOf := func(n int) {
-			x := tensor.RandUniform(rng, tensor.Float32, 0, 1, n, 1, h, w)
-			y := make([]int, n)
-			for i := range y {
-				y[i] = i % 10
-			}
+		var spent time.Duration
+		start := time.Now()
+		for x, y := range trainIter.Batches(0) {
+			sgd.ZeroGrad()
 			l := loss.Forward(net.Forward(x.ToDevice(dev)), y)
 			l.Backward()
+			sgd.Step()
 			_ = l.Item() // waits for a device
+			d := time.Since(start)
+			spent += d
+			steps = append(steps, d)
+			if len(steps) >= warmUpSteps+paceSteps || (len(steps) >= 2 && spent > paceBudget) {
+				break
+			}
+			start = time.Now() // the next step starts with the loading of its batch
 		}
-		stepOf(2)
-		start := time.Now()
-		stepOf(min(batch, measureBatch))
-		d = time.Since(start)
 	})
-	return d, err == nil && d > 0
+	pace := paceOf(steps)
+	return pace, err == nil && pace > 0
+}
+
+// The measurement of measureStep.
+const (
+	warmUpSteps = 2
+	paceSteps   = 5
+	paceBudget  = 5 * time.Second
+)
+
+// paceOf is the median of the steps after the warm-up; a run with fewer
+// steps than that has only its last one.
+func paceOf(steps []time.Duration) time.Duration {
+	if len(steps) == 0 {
+		return 0
+	}
+	timed := steps[min(warmUpSteps, len(steps)-1):]
+	timed = slices.Clone(timed)
+	slices.Sort(timed)
+	return timed[len(timed)/2]
 }
 
 // runDevice resolves Options.Device.
@@ -224,11 +277,14 @@ func where(dev tensor.Device) string {
 	return dev.Name()
 }
 
-// estimate is the time of a run: every training example costs perEx, a
-// test example about a third of that (a forward pass only).
-func estimate(perEx float64, train, test, epochs int) time.Duration {
-	s := perEx * (float64(train) + float64(test)/3) * float64(epochs)
-	return time.Duration(s * float64(time.Second))
+// runEstimate is how long a run of epochs takes at step per training
+// batch. train is the training batches alone, as the progress bar counts
+// them (its "left" at the start of the run is the same product); total
+// adds a test pass per epoch, a forward pass only, about a third of a
+// training step per batch.
+func runEstimate(step time.Duration, trainBatches, testBatches, epochs int) (train, total time.Duration) {
+	train = step * time.Duration(trainBatches*epochs)
+	return train, train + step*time.Duration(testBatches*epochs)/3
 }
 
 func fmtDuration(d time.Duration) string {

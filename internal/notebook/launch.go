@@ -221,6 +221,8 @@ func (l Launch) Run(ctx context.Context) error {
 			return ErrIncomplete
 		case exitSetup:
 			return ErrSetup
+		case exitLong:
+			return ErrLong
 		}
 		if m := panicRE.FindString(crash.String()); m != "" {
 			return fmt.Errorf("%w: the run crashed: %s (the trace above says where)", ErrIncomplete, strings.TrimSpace(m))

@@ -134,8 +134,8 @@ func TestPanicAndBuildError(t *testing.T) {
 }
 
 // TestTask4Quick: ResNet-18 on a few small images, trained with the task 3
-// folder's TrainCNN: the shape table, the time warning from a measured
-// step, and the curves.
+// folder's TrainCNN: the shape table, the estimate from measured steps,
+// and the curves.
 func TestTask4Quick(t *testing.T) {
 	root := moduleRoot(t)
 	out := t.TempDir()
@@ -144,12 +144,28 @@ func TestTask4Quick(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, s)
 	}
-	for _, want := range []string{"11178378 parameters", "every layer matches", "warning: the notebook's full run (10 epochs of all 6000 training images at 96x96) takes about", "scaled from 32x32", "test acc"} {
+	for _, want := range []string{"11178378 parameters", "every layer matches", "(a batch of 32, loading included) takes", "this run should take about", "1 epochs of 2 batches at that pace", "test acc"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
 		}
 	}
 	isPNG(t, filepath.Join(out, "resnet-curves.png"))
+}
+
+// TestLongRunNeedsAllowLong: a run estimated over LongRun (a million
+// epochs of two batches is, on any machine) stops before training with
+// ErrLong, and writes nothing.
+func TestLongRunNeedsAllowLong(t *testing.T) {
+	root := moduleRoot(t)
+	out := t.TempDir()
+	dirs := map[string]string{"task4": filepath.Join(root, "solutions", "task4"), "task3": filepath.Join(root, "solutions", "task3")}
+	s, err := launch(t, "task4", dirs, Options{Epochs: 1000000, Limit: 64, Batch: 32, Resize: 32, Data: "embedded", Out: out})
+	if !errors.Is(err, ErrLong) || !strings.Contains(s, "that is over the 15 minutes check run starts without being asked") || strings.Contains(s, "training on") {
+		t.Errorf("err = %v, want ErrLong before training; output:\n%s", err, s)
+	}
+	if names, _ := os.ReadDir(out); len(names) > 0 {
+		t.Errorf("a run that did not start wrote %d files", len(names))
+	}
 }
 
 // TestTask4NamesTask3: task 4 on a ResNet that works but a task 3 stub

@@ -52,6 +52,9 @@ type Options struct {
 	Resize int `json:"resize,omitempty"`
 	// Seed seeds task 1's and 2's data and initial weights.
 	Seed uint64 `json:"seed,omitempty"`
+	// AllowLong starts a run estimated to take longer than LongRun
+	// (tasks 3 and 4); without it such a run stops before training.
+	AllowLong bool `json:"allow_long,omitempty"`
 	// Out is the folder the plots are written to.
 	Out string `json:"out"`
 	// Device is where tasks 3 and 4 train: "cpu" (or ""), "cuda" (the
@@ -80,6 +83,7 @@ const (
 	exitOK         = 0
 	exitIncomplete = 3 // a step could not run: not implemented, a panic, bad results
 	exitSetup      = 4 // bad options, data not found, plots not written
+	exitLong       = 5 // the run would take longer than LongRun and AllowLong is not set
 )
 
 // Main is the child program's entry: it runs task's driver on funcs (a
@@ -112,6 +116,8 @@ func Main(task string, funcs any) int {
 	}
 	nb.summary()
 	switch {
+	case errors.Is(err, ErrLong):
+		return exitLong
 	case err == nil && nb.incomplete == 0:
 		return exitOK
 	case errors.Is(err, ErrSetup):
@@ -122,6 +128,10 @@ func Main(task string, funcs any) int {
 	}
 	return exitIncomplete
 }
+
+// ErrLong is returned when a run would take longer than LongRun and
+// Options.AllowLong is not set: nothing was trained.
+var ErrLong = errors.New("the run would take longer than check run starts without being asked")
 
 // ErrSetup marks an error of the run's setting (options, data, output
 // folder) rather than of the student's code.

@@ -107,7 +107,7 @@ func Task1(nb *Notebook, f *Task1Funcs) error {
 		nb.Skip("the loss is NaN after training: check DNNBackward's gradients and the learning rate")
 	}
 	if err := nb.curves("loss", "task 1: MLP from scratch",
-		charts.Series{Name: "loss", X: ep, Y: losses}, charts.Series{Name: "accuracy", X: ep, Y: accs}); err != nil {
+		[]charts.Series{{Name: "loss", X: ep, Y: losses}}, []charts.Series{{Name: "accuracy", X: ep, Y: accs}}); err != nil {
 		return err
 	}
 
@@ -314,11 +314,12 @@ func task1Plot(nb *Notebook, name, title string, X *mat.Dense, y []float64, f fu
 	return nil
 }
 
-// curves writes series against the epoch as name.png and name.svg.
-func (nb *Notebook) curves(name, title string, series ...charts.Series) error {
+// curves writes the losses and the accuracies against the epoch, in two
+// panels, as name.png and name.svg.
+func (nb *Notebook) curves(name, title string, losses, accuracies []charts.Series) error {
 	for _, ext := range []string{".png", ".svg"} {
 		path := nb.Path(name + ext)
-		if err := charts.Lines(path, title, "epoch", "", false, series...); err != nil {
+		if err := charts.Curves(path, title, losses, accuracies); err != nil {
 			return fmt.Errorf("%w: %v", ErrSetup, err)
 		}
 		nb.Wrote(path)

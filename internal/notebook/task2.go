@@ -16,8 +16,10 @@ import (
 // Task2Funcs are task 2's graded functions, as the student wrote them.
 type Task2Funcs = spec.Task2
 
-// Task 2's settings: task 1's epochs and batches; the loss is summed over
-// a batch, so the rate is a tenth of task 1's.
+// Task 2's settings: task 1's epochs and batches, and a twentieth of its
+// rate (0.01 for 0.2): the squared error is summed over a batch of 10 and
+// has no 1/2, so its gradient is 2 x 10 times task 1's mean, and the
+// steps are task 1's own.
 const (
 	Task2Epochs = 10
 	Task2Batch  = 10
@@ -94,7 +96,7 @@ func Task2(nb *Notebook, f *Task2Funcs) error {
 		nb.Skip("the loss is NaN after training")
 	}
 	return nb.curves("loss", "task 2: the MLP from layers",
-		charts.Series{Name: "loss", X: ep, Y: losses}, charts.Series{Name: "accuracy", X: ep, Y: accs})
+		[]charts.Series{{Name: "loss", X: ep, Y: losses}}, []charts.Series{{Name: "accuracy", X: ep, Y: accs}})
 }
 
 // dnnEval puts the snapshot W, K into the net's two Linear layers and
