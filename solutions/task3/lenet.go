@@ -38,7 +38,7 @@ const (
 	NumEpochs = spec.Task3NumEpochs
 )
 
-// GetLeNet returns LeNet-5 as an nn.Sequential of 12 layers, for
+// GetLeNet returns LeNet-5 as an nn.Sequential of 13 layers, for
 // 28 x 28 grey images given as [N 1 28 28] or [N 784]:
 //
 //	Reshape(-1, 1, 28, 28)
