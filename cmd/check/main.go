@@ -12,7 +12,7 @@
 //	check reset TASK [ITEM]
 //	check fixtures [-verify [-quick]]
 //	check dist [-v] OUT
-//	check submit -id ID [-out DIR]
+//	check submit -id ID [-out DIR] [-no-check]
 //	check grade [-jobs N] [-force] [-shard i/n] [-seed S] [-timeout D] [-student-timeout D] [-mem SIZE] SUBMISSIONS -out RESULTS
 //	check grade merge -out RESULTS SHARD_RESULTS...
 //	check version
@@ -117,9 +117,12 @@
 // -verify fails when any is missing, altered or stale. check dist OUT
 // writes the student distribution: no solutions, the checker comparing
 // against the fixtures, the numeric conceptual answers as salted hashes.
-// check submit -id 3180100111 packs the four task files and the
-// conceptual answers into 3180100111_assignment2.zip, named as the course
-// requires, after checking that everything compiles. check grade grades a
+// check submit -id 3180100111 checks the work (and warns below full
+// marks), then packs the course's five files into
+// 3180100111_assignment2.zip: task1_3180100111.go .. task4_3180100111.go
+// and conceptual_3180100111.pdf (typeset from conceptual/answers, or the
+// student's own PDF put there) at its top level, with the graded answers
+// under 3180100111_answers/. check grade grades a
 // folder of submissions in parallel, each in its own restored copy of the
 // kit and child process with time and memory limits, on fresh random
 // inputs against the live solutions, and writes grades.csv, a Gradescope
