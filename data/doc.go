@@ -8,7 +8,7 @@
 // (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte,
 // t10k-labels-idx1-ubyte, each raw or with ".gz") in this order:
 //
-//  1. dir, the directory the CLI's --data flag names;
+//  1. dir, the directory the CLI's -data flag names;
 //  2. the directory in the NNKIT_DATA environment variable;
 //  3. /usr/share/datasets/fashion-mnist, where Debian's
 //     dataset-fashion-mnist package installs the gzip-compressed files

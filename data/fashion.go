@@ -142,7 +142,7 @@ type FashionMNIST struct {
 
 // LoadFashionMNIST loads Fashion-MNIST, searching in this order:
 //
-//  1. dir, when it is not empty (the CLI's --data flag);
+//  1. dir, when it is not empty (the CLI's -data flag);
 //  2. the directory in $NNKIT_DATA, when it is set and not empty;
 //  3. SystemDir, when it holds the files;
 //  4. the subset embedded in the binary.
@@ -170,7 +170,7 @@ func LoadFashionMNIST(dir string) (*FashionMNIST, error) {
 	return ds, nil
 }
 
-// loadNamed loads from a directory the user named, with --data or (when
+// loadNamed loads from a directory the user named, with -data or (when
 // fromEnv) with $NNKIT_DATA.
 func loadNamed(dir string, fromEnv bool) (*FashionMNIST, error) {
 	if dir == Embedded {

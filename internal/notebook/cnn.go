@@ -50,7 +50,7 @@ func Task4(nb *Notebook, f *Task4Funcs) error {
 	})
 }
 
-// MinResize is the smallest image side ResNet-18 takes (--resize): the
+// MinResize is the smallest image side ResNet-18 takes (-resize): the
 // smallest side for which every layer of spec.ResNetShapes keeps an
 // output of at least 1 x 1. The network halves the side five times (its
 // first convolution, the max-pool and the first block of stages 3 to 5),
@@ -120,7 +120,7 @@ func cnnNotebook(nb *Notebook, r cnnRun) error {
 	h, w := trainIter.ImageSize()
 	nb.Printf("from %s: %d training and %d test images of %dx%d", ds.Source, trainIter.Len(), testIter.Len(), h, w)
 	if o.Limit > 0 {
-		nb.Printf(" (--limit %d)", o.Limit)
+		nb.Printf(" (-limit %d)", o.Limit)
 	}
 	nb.Printf("\n")
 
@@ -263,11 +263,11 @@ func runDevice(name string) (tensor.Device, error) {
 	case "cuda":
 		d, err := tensor.GPU()
 		if err != nil {
-			return nil, fmt.Errorf("--device cuda: no usable GPU: %v (docs/gpu.md; --device auto falls back to the CPU)", err)
+			return nil, fmt.Errorf("-device cuda: no usable GPU: %v (docs/gpu.md; -device auto falls back to the CPU)", err)
 		}
 		return d, nil
 	}
-	return nil, fmt.Errorf("--device %q: want cpu, cuda or auto", name)
+	return nil, fmt.Errorf("-device %q: want cpu, cuda or auto", name)
 }
 
 func where(dev tensor.Device) string {
