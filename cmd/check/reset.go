@@ -19,13 +19,9 @@ import (
 	"strings"
 
 	"nnkit/checker"
+	"nnkit/checker/distrib"
 	"nnkit/checker/gen"
 )
-
-// StubsDir, under the kit's root, holds the pristine stubs of every task
-// as generated (.nnkit/stubs/task1/task1.go): `check dist` puts them into
-// the student copy, which has no solutions to generate them from.
-const StubsDir = ".nnkit/stubs"
 
 // resetCmd is `check reset TASK [ITEM]`: restore the stub of a task's
 // files, or of one graded function, keeping a backup of each file it
@@ -71,7 +67,7 @@ func resetCmd(args []string, w io.Writer) error {
 // generated from solutions/ (the instructor's repository).
 func pristineStubs(root, task string) (map[string][]byte, error) {
 	stubs := map[string][]byte{}
-	dir := filepath.Join(root, filepath.FromSlash(StubsDir), task)
+	dir := filepath.Join(root, filepath.FromSlash(distrib.StubsDir), task)
 	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
 		return nil, err
@@ -88,7 +84,7 @@ func pristineStubs(root, task string) (map[string][]byte, error) {
 	}
 	files, err := gen.GenerateTask(root, task)
 	if err != nil {
-		return nil, fmt.Errorf("reset: no stubs of %s in %s, and %v", task, filepath.Join(StubsDir, task), err)
+		return nil, fmt.Errorf("reset: no stubs of %s in %s, and %v", task, filepath.Join(distrib.StubsDir, task), err)
 	}
 	for _, f := range files {
 		stubs[filepath.Base(f.Exercise)] = f.Content
