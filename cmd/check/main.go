@@ -436,7 +436,7 @@ func grade(ctx context.Context, args []string, stdout, stderr io.Writer) (int, e
 		key := dir // where check list looks for the folder's last results
 		if isConceptual(dir) {
 			key = conceptual.AnswersDir(dir)
-			r, err = conceptual.Check(ctx, dir, conceptual.Options{})
+			r, err = conceptual.Check(ctx, dir, conceptual.Options{Progress: stderr})
 		} else {
 			r, err = checker.Check(ctx, dir, checker.Options{Timeout: *timeout, Progress: stderr}) // a slow first build is announced on stderr
 		}

@@ -42,6 +42,9 @@ type Options struct {
 	Go string
 	// Log, when not nil, receives one line per step.
 	Log io.Writer
+	// Progress, when not nil, is told when problem 1's build is slow (see
+	// checker.Options.Progress).
+	Progress io.Writer
 	// Hidden are folders problem 1's student process must not see (see
 	// checker.Options.Hidden).
 	Hidden []string
@@ -187,5 +190,5 @@ func checkP1(ctx context.Context, dir string, opt Options) (checker.Report, erro
 		}
 		return checker.Report{Results: out}, nil
 	}
-	return checker.CheckTask(ctx, dir, p1Task, checker.Options{Root: opt.Root, Timeout: opt.Timeout, Go: opt.Go, Log: opt.Log, Hidden: opt.Hidden})
+	return checker.CheckTask(ctx, dir, p1Task, checker.Options{Root: opt.Root, Timeout: opt.Timeout, Go: opt.Go, Log: opt.Log, Progress: opt.Progress, Hidden: opt.Hidden})
 }
