@@ -1,6 +1,7 @@
 package grading
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -653,6 +654,34 @@ func TestGradeAttacks(t *testing.T) {
 			},
 		},
 		{
+			// A key made of a zip's or folder's name reached grades.csv
+			// as is: a cell starting with = + - @ is a formula in a
+			// spreadsheet (CSV injection). Such cells are quoted with '.
+			name: "csv-formula-injection",
+			subs: func(t *testing.T, dir string) {
+				writeFiles(t, filepath.Join(dir, `=HYPERLINK("evil.example","x")`), map[string][]byte{"task1.go": fullTask("task1")})
+				zipFiles(t, filepath.Join(dir, "@SUM(1+1).zip"), map[string][]byte{"task1.go": fullTask("task1")})
+				writeFiles(t, filepath.Join(dir, "+1-1"), map[string][]byte{"task1.go": fullTask("task1")})
+				writeFiles(t, filepath.Join(dir, "-cmd|' -C calc'!A0"), map[string][]byte{"task1.go": fullTask("task1")})
+			},
+			check: func(t *testing.T, g *graded) {
+				rows := g.csv()
+				if len(rows) != 4 {
+					t.Fatalf("%d rows", len(rows))
+				}
+				for _, r := range rows {
+					for col, cell := range r {
+						if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+							t.Errorf("cell %s = %q starts a formula", col, cell)
+						}
+					}
+					if !strings.HasPrefix(r["id"], "'") || g.reps[r["id"][1:]] == nil {
+						t.Errorf("id cell %q: want the key after a '", r["id"])
+					}
+				}
+			},
+		},
+		{
 			// 6. Task 3 as the kit's two files lost TrainCNN.
 			name: "task3-as-two-files",
 			subs: func(t *testing.T, dir string) {
@@ -772,6 +801,105 @@ func TestDiscoverAttacks(t *testing.T) {
 				s := subs["3180100081"]
 				if s == nil || len(s.Files["task3"]) != 2 || s.Files["task3"][1].Name != "train_3180100081.go" {
 					t.Errorf("task3 files %v", s.Files["task3"])
+				}
+			},
+		},
+		{
+			// Both layouts in one zip, disagreeing: the answers in the
+			// submission's own ID_answers/ are graded, whatever other
+			// folders sort first, and the other copies are reported.
+			name: "answers-in-two-places-own-answers-folder-wins",
+			subs: func(t *testing.T, dir string) {
+				const id = "3180100091"
+				writeZip(t, filepath.Join(dir, ZipName(id)), []zipEntry{
+					{name: "conceptual_" + id + ".txt", data: []byte("p3.parameters = 1\n")},
+					{name: "0/conceptual_" + id + ".txt", data: []byte("p3.parameters = 2\n")},
+					{name: "3180100000_answers/conceptual_" + id + ".txt", data: []byte("p3.parameters = 3\n")},
+					{name: AnswersFolder(id) + "/conceptual_" + id + ".txt", data: []byte("p3.parameters = 4\n")},
+					{name: "backup/task1_" + id + ".go", data: fullTask("task1", "// backup")},
+					{name: "task1_" + id + ".go", data: fullTask("task1")},
+				})
+			},
+			check: func(t *testing.T, subs map[string]*Submission) {
+				const id = "3180100091"
+				s := subs[id]
+				if s == nil {
+					t.Fatalf("subs %v", keys(subs))
+				}
+				if f := s.Files[PartAnswers]; len(f) != 1 || f[0].Name != AnswersFolder(id)+"/conceptual_"+id+".txt" {
+					t.Errorf("answers graded from %v, want the ID_answers/ copy", f)
+				}
+				if f := s.Files["task1"]; len(f) != 1 || f[0].Name != "task1_"+id+".go" {
+					t.Errorf("task1 graded from %v, want the top-level copy", f)
+				}
+				notes := strings.Join(s.Notes, "\n")
+				for _, n := range []string{"ignored conceptual_" + id + ".txt", "ignored 0/conceptual_" + id + ".txt", "ignored 3180100000_answers/conceptual_" + id + ".txt", "ignored backup/task1_" + id + ".go"} {
+					if !strings.Contains(notes, n) {
+						t.Errorf("no note %q in\n%s", n, notes)
+					}
+				}
+				if !slices.Contains(s.Flags, "duplicate") {
+					t.Errorf("flags %v", s.Flags)
+				}
+			},
+		},
+		{
+			// An answers folder named for another student (copied from
+			// a friend's zip) is graded here and flagged other-id.
+			name: "answers-folder-of-another-id",
+			subs: func(t *testing.T, dir string) {
+				files := map[string][]byte{}
+				for n, b := range conceptualFiles("3180100092") {
+					files["3180100222_answers/"+n] = b
+				}
+				zipFiles(t, filepath.Join(dir, ZipName("3180100092")), files)
+			},
+			check: func(t *testing.T, subs map[string]*Submission) {
+				s := subs["3180100092"]
+				if s == nil || len(subs) != 1 || !s.Has(PartAnswers) || !slices.Contains(s.Flags, "other-id") {
+					t.Fatalf("subs %v, flags %v", keys(subs), s.Flags)
+				}
+				if !strings.Contains(strings.Join(s.Notes, "\n"), "3180100222_answers") {
+					t.Errorf("notes do not name the folder:\n%s", strings.Join(s.Notes, "\n"))
+				}
+			},
+		},
+		{
+			// Traversal through ID_answers/, a nested zip, a second entry
+			// of the same name, and a huge or malformed PDF (never read).
+			name: "hostile-entries-in-answers-folder",
+			subs: func(t *testing.T, dir string) {
+				const id = "3180100093"
+				a := AnswersFolder(id) + "/"
+				writeZip(t, filepath.Join(dir, ZipName(id)), []zipEntry{
+					{name: a + "../../conceptual_" + id + ".go", data: goSrc("answers", nil)},
+					{name: a + `..\..\evil.txt`, data: []byte("p3.parameters = 9\n")},
+					{name: a + "inner.zip", data: []byte("PK\x03\x04 nested")},
+					{name: a + "conceptual_" + id + ".txt", data: []byte("p3.parameters = 1\n")},
+					{name: a + "conceptual_" + id + ".txt", data: []byte("p3.parameters = 2\n")},
+					{name: "conceptual_" + id + ".pdf", data: []byte("GIF89a not a pdf")},
+					{raw: &zip.FileHeader{Name: "scan.pdf", Method: zip.Store, UncompressedSize64: 1 << 40}, data: []byte("%PDF")},
+				})
+			},
+			check: func(t *testing.T, subs map[string]*Submission) {
+				s := subs["3180100093"]
+				if s == nil {
+					t.Fatalf("subs %v", keys(subs))
+				}
+				notes := strings.Join(s.Notes, "\n")
+				for _, n := range []string{"path traversal", "ignored 3180100093_answers/inner.zip", "a second entry named 3180100093_answers/conceptual_3180100093.txt"} {
+					if !strings.Contains(notes, n) {
+						t.Errorf("no note %q in\n%s", n, notes)
+					}
+				}
+				if s.Has(PartP1) {
+					t.Errorf("a traversal entry was graded: %v", s.Files[PartP1])
+				}
+				if f := s.Files[PartAnswers]; len(f) != 1 || string(f[0].Data) != "p3.parameters = 1\n" {
+					t.Errorf("answers %q, want the first entry only", f)
+				}
+				if s.PDF != "conceptual_3180100093.pdf" {
+					t.Errorf("PDF %q", s.PDF)
 				}
 			},
 		},

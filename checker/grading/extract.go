@@ -61,6 +61,7 @@ func readZip(p string, lim Limits) ([]rawFile, []string, error) {
 	var msgs []string
 	var total int64
 	n := 0
+	seen := map[string]bool{}
 	for _, f := range zr.File {
 		name := f.Name
 		if strings.HasSuffix(name, "/") || f.FileInfo().IsDir() {
@@ -70,6 +71,14 @@ func readZip(p string, lim Limits) ([]rawFile, []string, error) {
 			msgs = append(msgs, fmt.Sprintf("rejected zip entry %q: %s", name, why))
 			continue
 		}
+		// A name twice: unzip tools keep one or the other, so which copy
+		// is graded must not depend on sorting; the first is kept.
+		key := strings.ReplaceAll(name, `\`, "/")
+		if seen[key] {
+			msgs = append(msgs, fmt.Sprintf("rejected zip entry %q: a second entry named %s (the first is graded)", name, key))
+			continue
+		}
+		seen[key] = true
 		mode := f.Mode()
 		if mode&fs.ModeSymlink != 0 {
 			msgs = append(msgs, fmt.Sprintf("rejected zip entry %q: a symbolic link", name))
@@ -426,6 +435,11 @@ func assemble(source, name string, files []rawFile, msgs []string) *Submission {
 			}
 			s.note("misnamed", "misnamed: %s should be %s (graded, flagged)", f.name, s.fileName(p))
 		}
+		dir := path.Dir(f.name)
+		inAnswers := answersFolderRE.MatchString(dir) && !strings.HasPrefix(string(p), "task")
+		if inAnswers && (id == "" || id == s.ID) {
+			id = strings.TrimSuffix(dir, "_answers") // an answers folder named for another ID counts as naming it
+		}
 		if id != "" && id != s.ID {
 			whose := fmt.Sprintf("this submission is %s's (from its name %s)", s.ID, source)
 			if s.NoID {
@@ -433,12 +447,22 @@ func assemble(source, name string, files []rawFile, msgs []string) *Submission {
 			}
 			s.note("other-id", "%s names the student ID %s, but %s: graded as part of this submission, flagged for review; %s's own results are not touched", f.name, id, whose, id)
 		}
-		inAnswers := answersFolderRE.MatchString(path.Dir(f.name)) && !strings.HasPrefix(string(p), "task")
 		if strings.Contains(f.name, "/") && !inAnswers && !folderNoted {
 			folderNoted = true
 			s.note("folder", "the files are in a folder (%s) inside the zip: the course wants them at its top level (graded, flagged)", path.Dir(f.name))
 		}
-		cands[p] = append(cands[p], candidate{f, rank})
+		// Where it is breaks ties between files named alike: a task at
+		// the top level, an answer in this submission's ID_answers/, then
+		// an answer at the top level (the old layout), then any folder.
+		where := 2
+		switch {
+		case strings.HasPrefix(string(p), "task") && !strings.Contains(f.name, "/"),
+			inAnswers && dir == AnswersFolder(s.ID):
+			where = 0
+		case !strings.Contains(f.name, "/"):
+			where = 1
+		}
+		cands[p] = append(cands[p], candidate{f, rank*3 + where})
 	}
 	// The PDF named as the course wants is the one kept.
 	sort.SliceStable(pdfs, func(i, j int) bool {

@@ -911,7 +911,11 @@ func WriteSummary(out string, reps []*StudentReport) error {
 		if r.Clamped {
 			clamped = "yes"
 		}
-		cw.Write(append(row, total, fmtPts(r.Max-r.Pending), fmtPts(r.Pending), r.State(), clamped, strings.Join(r.Flags, " ")))
+		row = append(row, total, fmtPts(r.Max-r.Pending), fmtPts(r.Pending), r.State(), clamped, strings.Join(r.Flags, " "))
+		for i, c := range row {
+			row[i] = csvCell(c)
+		}
+		cw.Write(row)
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -923,6 +927,17 @@ func WriteSummary(out string, reps []*StudentReport) error {
 	var s bytes.Buffer
 	SummaryTable(&s, reps)
 	return checker.WriteFileAtomic(filepath.Join(out, SummaryFile), s.Bytes(), 0o644)
+}
+
+// csvCell quotes a cell a spreadsheet would take for a formula (it
+// starts with = + - @, a tab or a carriage return) with a leading ': the
+// ID of a submission without one is its zip's or folder's name, the
+// student's text (CSV injection).
+func csvCell(c string) string {
+	if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+		return "'" + c
+	}
+	return c
 }
 
 // SummaryTable prints one line per student: the points per task, the

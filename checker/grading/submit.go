@@ -5,11 +5,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"go/build"
 	"io"
+	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -71,10 +76,13 @@ func Submit(ctx context.Context, root, id string, opt SubmitOptions) (Submitted,
 	for _, p := range Parts() {
 		kp := filepath.Join(root, filepath.FromSlash(KitPath(p)))
 		if !strings.HasPrefix(string(p), "task") {
-			b, err := os.ReadFile(kp)
-			if err != nil {
+			b, err := readKitFile(kp, DefaultLimits.MaxFileSize)
+			if errors.Is(err, fs.ErrNotExist) {
 				missing = append(missing, KitPath(p))
 				continue
+			}
+			if err != nil {
+				return Submitted{}, err
 			}
 			files[AnswersFolder(id)+"/"+FileName(p, id)] = b
 			continue
@@ -83,12 +91,17 @@ func Submit(ctx context.Context, root, id string, opt SubmitOptions) (Submitted,
 		var srcs [][]byte
 		var bases, paths []string
 		for _, n := range names {
-			if strings.HasSuffix(n, "_test.go") {
+			// Only what go build compiles: a file left out by a build
+			// constraint (//go:build ignore, _windows.go) is not merged.
+			if ok, err := build.Default.MatchFile(filepath.Dir(n), filepath.Base(n)); strings.HasSuffix(n, "_test.go") || err == nil && !ok {
 				continue
 			}
-			b, err := os.ReadFile(n)
+			b, err := readKitFile(n, DefaultLimits.MaxFileSize)
 			if err != nil {
 				return Submitted{}, err
+			}
+			if int64(len(b)) > DefaultLimits.MaxFileSize {
+				return Submitted{}, fmt.Errorf("cannot submit: %s is larger than the %d bytes check grade reads of a file: shorten it", n, DefaultLimits.MaxFileSize)
 			}
 			srcs = append(srcs, b)
 			bases = append(bases, filepath.Base(n))
@@ -120,6 +133,14 @@ func Submit(ctx context.Context, root, id string, opt SubmitOptions) (Submitted,
 	}
 	if len(missing) > 0 {
 		return Submitted{}, fmt.Errorf("cannot submit: missing %s (every task and every conceptual answer file must be there, even unfinished)", strings.Join(missing, ", "))
+	}
+	// What check grade would refuse to read is refused here.
+	var total int64
+	for _, n := range slices.Sorted(maps.Keys(files)) {
+		b := files[n]
+		if total += int64(len(b)); len(b) > int(DefaultLimits.MaxFileSize) || total > DefaultLimits.MaxTotal {
+			return Submitted{}, fmt.Errorf("cannot submit: %s is %d bytes; check grade reads at most %d bytes of a file and %d in all: shorten it", n, len(b), DefaultLimits.MaxFileSize, DefaultLimits.MaxTotal)
+		}
 	}
 	if err := buildAll(ctx, root, opt.Go, tmp, overlay); err != nil {
 		return Submitted{}, err
@@ -201,12 +222,7 @@ func ownPDF(dir string) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("cannot submit: conceptual/answers holds %d PDFs (%s): keep exactly one (your own answers, used as the conceptual PDF), or none (check submit renders one from your answer files)", len(pdfs), strings.Join(baseNames(pdfs), ", "))
 	}
 	p := pdfs[0]
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, "", err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxOwnPDF+1))
+	b, err := readKitFile(p, MaxOwnPDF)
 	switch {
 	case err != nil:
 		return nil, "", err
@@ -216,6 +232,25 @@ func ownPDF(dir string) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("cannot submit: %s does not start with %%PDF-, found %q: it is not a PDF (export it as PDF, or remove it and check submit renders your answer files)", p, b[:min(len(b), 8)])
 	}
 	return b, p, nil
+}
+
+// readKitFile reads a file of the kit for Submit, following a link, but
+// only a regular file (a named pipe or a device would never end), and
+// at most limit+1 bytes (the caller refuses a file longer than limit).
+func readKitFile(p string, limit int64) ([]byte, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("cannot submit: %s is not a regular file (%s)", p, st.Mode().Type())
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit+1))
 }
 
 func baseNames(ps []string) []string {

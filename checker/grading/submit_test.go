@@ -251,6 +251,107 @@ func TestOwnPDFLimit(t *testing.T) {
 	}
 }
 
+// TestSubmitAttacks: what a careless or hostile kit makes of check
+// submit. The zip holds what go build compiles and what check grade
+// reads, or nothing is written.
+func TestSubmitAttacks(t *testing.T) {
+	const id = "3180100111"
+	write := func(t *testing.T, root, rel, s string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(root, filepath.FromSlash(rel)), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		setup func(t *testing.T, root string)
+		err   string // "": submitted
+		task3 string // submitted: what the merged task 3 must not hold
+	}{
+		{name: "a scratch file left out by //go:build ignore is not merged",
+			setup: func(t *testing.T, root string) {
+				write(t, root, "exercises/task3/scratch.go", "//go:build ignore\n\npackage main\n\nfunc main() {}\n")
+				write(t, root, "exercises/task3/zz_old.go", "//go:build ignore\n\npackage task3\n\nfunc init() { panic(\"old\") }\n\nfunc Epochs() float64 { return 0 }\n")
+			}, task3: "panic"},
+		{name: "a file for another OS is not merged",
+			setup: func(t *testing.T, root string) {
+				write(t, root, "exercises/task3/zz_plan9.go", "package task3\n\nfunc init() { println(\"plan9\") }\n")
+			}, task3: "plan9"},
+		{name: "a symbolic link to an answer in the kit is followed",
+			setup: func(t *testing.T, root string) {
+				p := filepath.Join(root, "conceptual", "answers", "p6.md")
+				os.Rename(p, filepath.Join(root, "p6-draft.md"))
+				if err := os.Symlink(filepath.Join("..", "..", "p6-draft.md"), p); err != nil {
+					t.Skip(err)
+				}
+			}},
+		{name: "an answer that is a named pipe",
+			setup: func(t *testing.T, root string) {
+				p := filepath.Join(root, "conceptual", "answers", "p4.md")
+				os.Remove(p)
+				if err := syscall.Mkfifo(p, 0o644); err != nil {
+					t.Skip(err)
+				}
+			}, err: "p4.md is not a regular file"},
+		{name: "an answer linked to /dev/zero",
+			setup: func(t *testing.T, root string) {
+				p := filepath.Join(root, "conceptual", "answers", "p2.md")
+				os.Remove(p)
+				if err := os.Symlink("/dev/zero", p); err != nil {
+					t.Skip(err)
+				}
+			}, err: "p2.md is not a regular file"},
+		{name: "an answer larger than check grade reads",
+			setup: func(t *testing.T, root string) {
+				write(t, root, "conceptual/answers/p2.md", strings.Repeat("x", int(DefaultLimits.MaxFileSize)+1))
+			}, err: "conceptual_" + id + "_p2.md is 1048577 bytes; check grade reads at most 1048576"},
+		{name: "task files larger than check grade reads",
+			setup: func(t *testing.T, root string) {
+				write(t, root, "exercises/task2/big.go", "package task2\n\n// "+strings.Repeat("x", int(DefaultLimits.MaxFileSize))+"\n")
+			}, err: "big.go is larger than the 1048576 bytes check grade reads"},
+		{name: "a PDF that is a named pipe",
+			setup: func(t *testing.T, root string) {
+				if err := syscall.Mkfifo(filepath.Join(root, "conceptual", "answers", "scan.pdf"), 0o644); err != nil {
+					t.Skip(err)
+				}
+			}, err: "scan.pdf is not a regular file"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			root := miniKit(t, `"math/rand"`, "(\n\t\"math\"\n\t\"math/rand\"\n)")
+			c.setup(t, root)
+			out := t.TempDir()
+			done := make(chan struct{})
+			var got Submitted
+			var err error
+			go func() {
+				defer close(done)
+				got, err = Submit(context.Background(), root, id, SubmitOptions{Out: out})
+			}()
+			select {
+			case <-done:
+			case <-time.After(2 * time.Minute):
+				t.Fatal("check submit hangs")
+			}
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("err = %v, want %q", err, c.err)
+				}
+				if ents, _ := os.ReadDir(out); len(ents) > 0 {
+					t.Errorf("a refused submission left %v", ents)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			files := zipContents(t, got.Zip)
+			if t3 := string(files["task3_"+id+".go"]); c.task3 != "" && strings.Contains(t3, c.task3) {
+				t.Errorf("the merged task 3 holds %q:\n%s", c.task3, t3)
+			}
+		})
+	}
+}
+
 // TestGradeInputs grades, with the fake graders, what check grade is
 // given: a folder with a student (one item pending hand grading, one
 // rule broken) and an empty folder, or one zip by itself; and checks
