@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -82,5 +84,54 @@ func TestLastRunRoundTrip(t *testing.T) {
 	}
 	if loadLastRun(filepath.Join(dir, "sub")) != nil {
 		t.Error("another folder reads this folder's last run")
+	}
+}
+
+// TestListForgedCache: the last-run record is the student's own file
+// and only feeds check list; whatever it holds, list does not crash and
+// shows the rubric's items and points.
+func TestListForgedCache(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		json string // %s: the folder's absolute path, JSON-quoted
+		dir  bool   // the record is a folder
+	}{
+		{name: "not JSON", json: "\x00\xff{"},
+		{name: "null", json: "null"},
+		{name: "no results", json: `{"dir": %s, "results": null}`},
+		{name: "a bad time", json: `{"dir": %s, "when": "yesterday", "results": []}`},
+		{name: "odd scores and items", json: `{"dir": %s, "results": [
+			{"task": "task1", "item": "Relu", "score": 1e308, "max": -1, "status": "pass"},
+			{"task": "task1", "item": "Relu", "score": 1e308, "max": 3, "status": "pass"},
+			{"task": "task1", "item": "Prelu", "score": -5, "max": 2, "status": "\u001b[2J"},
+			{"task": "task9", "item": "../../x", "score": 99, "max": 99},
+			{"item": "", "score": 0}]}`},
+		{name: "wrong types", json: `{"dir": %s, "results": [{"item": 3, "score": "ten"}]}`},
+		{name: "a folder", dir: true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv(CacheEnv, t.TempDir())
+			root := tempKit(t)
+			file, abs, err := lastRunFile(filepath.Join(root, "exercises", "task1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if c.dir {
+				err = os.Mkdir(file, 0o755)
+			} else {
+				q, _ := json.Marshal(abs)
+				err = os.WriteFile(file, []byte(strings.ReplaceAll(c.json, "%s", string(q))), 0o644)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			code, out, errOut := runCheck(t, "list")
+			if code != 0 || errOut != "" || !strings.Contains(out, "  DNNForward ") || !strings.Contains(out, "(100 in all)") && !strings.Contains(out, "(of 100 points)") {
+				t.Errorf("check list: exit %d\n%s%s", code, out, errOut)
+			}
+		})
 	}
 }

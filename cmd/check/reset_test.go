@@ -119,10 +119,42 @@ func TestResetFunc(t *testing.T) {
 		{[]string{"reset", "task1", "Nope"}, `task1 has no graded function "Nope" (expected one of Relu, Prelu, DNNForward, DNNBackward, Train)`},
 		{[]string{"reset", "task9"}, `unknown task "task9" (expected one of task1, task2, task3, task4)`},
 		{[]string{"reset"}, "usage: check reset TASK [ITEM]"},
+		// Hostile or mistyped names never become paths: only the
+		// task's graded functions resolve.
+		{[]string{"reset", "task1", "../x"}, `task1 has no graded function "../x"`},
+		{[]string{"reset", "task1", "../../solutions/task1/Relu"}, `task1 has no graded function`},
+		{[]string{"reset", "../task1"}, `unknown task "../task1"`},
+		{[]string{"reset", "task1/../task2"}, `unknown task`},
 	} {
 		if code, _, errOut := runCheck(t, tc.args...); code != 2 || !strings.Contains(errOut, tc.want) {
 			t.Errorf("check %v: exit %d, %q; want 2 and %q", tc.args, code, errOut, tc.want)
 		}
+	}
+}
+
+// TestResetMissingFile: a function reset when the student's file is gone
+// says to restore the whole task (and writes nothing); the whole-task
+// reset then brings the file back without a backup of nothing.
+func TestResetMissingFile(t *testing.T) {
+	_, file, stub := resetKit(t, true)
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCheck(t, "reset", "task1", "Relu")
+	if code == 0 || !strings.Contains(out+errOut, "no file in exercises/task1 declares Relu: restore the whole task with check reset task1") {
+		t.Fatalf("check reset task1 Relu without the file: exit %d\n%s%s", code, out, errOut)
+	}
+	if ents, _ := os.ReadDir(filepath.Dir(file)); len(ents) != 0 {
+		t.Errorf("a refused reset wrote %v", ents)
+	}
+	if code, out, errOut := runCheck(t, "reset", "task1"); code != 0 || !strings.Contains(out, "restored the stub of exercises/task1/task1.go") {
+		t.Fatalf("check reset task1: exit %d\n%s%s", code, out, errOut)
+	}
+	if got, _ := os.ReadFile(file); string(got) != string(stub) {
+		t.Error("the whole-task reset did not restore the stub")
+	}
+	if baks, _ := filepath.Glob(file + ".*.bak"); len(baks) != 0 {
+		t.Errorf("backups of a missing file: %v", baks)
 	}
 }
 
