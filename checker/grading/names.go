@@ -50,7 +50,10 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+
+	"nnkit/checker/gen"
 )
 
 // Tasks are the graded task packages.
@@ -232,7 +235,7 @@ func MergeGo(names []string, srcs [][]byte) ([]byte, error) {
 	}
 	fset := token.NewFileSet()
 	var doc, pkg string
-	imports := map[string]bool{}
+	imports := map[string]string{} // by name and path: the import's text
 	var bodies []string
 	for i, src := range srcs {
 		f, err := parser.ParseFile(fset, names[i], src, parser.ParseComments)
@@ -248,7 +251,16 @@ func MergeGo(names []string, srcs [][]byte) ([]byte, error) {
 			doc = string(src[fset.Position(f.Doc.Pos()).Offset:fset.Position(f.Doc.End()).Offset]) + "\n"
 		}
 		for _, im := range f.Imports {
-			imports[string(src[fset.Position(im.Pos()).Offset:fset.Position(im.End()).Offset])] = true
+			// One import per name and path: "math" in one file and
+			// math "math" in the other bind the same name once.
+			path, _ := strconv.Unquote(im.Path.Value)
+			key := gen.ImportName(path) + " " + path
+			if im.Name != nil {
+				key = im.Name.Name + " " + path
+			}
+			if _, dup := imports[key]; !dup {
+				imports[key] = string(src[fset.Position(im.Pos()).Offset:fset.Position(im.End()).Offset])
+			}
 		}
 		start := fset.Position(f.Name.End()).Offset
 		for _, d := range f.Decls {
@@ -261,7 +273,7 @@ func MergeGo(names []string, srcs [][]byte) ([]byte, error) {
 		bodies = append(bodies, fmt.Sprintf("\n// ---- from %s ----\n%s", names[i], strings.TrimLeft(string(src[start:]), "\n")))
 	}
 	var ims []string
-	for im := range imports {
+	for _, im := range imports {
 		ims = append(ims, im)
 	}
 	sort.Strings(ims)

@@ -3,6 +3,7 @@ package grading
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -112,5 +113,60 @@ func TestSubmitMissingFile(t *testing.T) {
 	}
 	if ents, _ := filepath.Glob(filepath.Join(root, "*.zip")); len(ents) > 0 {
 		t.Errorf("a zip was written: %v", ents)
+	}
+}
+
+// TestMergeGoSameProgram: the merged file is the same program as the
+// files it merges (package variables initialised and init functions run
+// in the same order, across files), and an import two files bind by the
+// same name (one implicitly, one explicitly) is not a second import.
+func TestMergeGoSameProgram(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go")
+	}
+	for _, c := range []struct {
+		name  string
+		files []string // a.go, b.go, ...: package main
+	}{
+		{name: "init order across files", files: []string{
+			"package main\n\nimport \"fmt\"\n\nvar A = trace(\"A\", B)\n\nfunc init() { fmt.Println(\"init a\") }\n\nfunc main() { fmt.Println(A, B, C) }\n",
+			"package main\n\nimport \"fmt\"\n\nvar B = trace(\"B\", C)\n\nvar C = trace(\"C\", 1)\n\nfunc init() { fmt.Println(\"init b1\") }\n\nfunc init() { fmt.Println(\"init b2\") }\n\nfunc trace(s string, v int) int { fmt.Println(s); return v + 1 }\n",
+		}},
+		{name: "one import, named in one file only", files: []string{
+			"package main\n\nimport math \"math\"\n\nfunc main() { println(math.Sqrt(4), f()) }\n",
+			"package main\n\nimport (\n\t\"math\"\n\trand \"math/rand/v2\"\n)\n\nfunc f() float64 { _ = rand.N(1); return math.Pi }\n",
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			run := func(files map[string][]byte) string {
+				t.Helper()
+				dir := t.TempDir()
+				files["go.mod"] = []byte("module m\n\ngo 1.26\n")
+				writeFiles(t, dir, files)
+				cmd := exec.Command("go", "run", ".")
+				cmd.Dir = dir
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					t.Fatalf("go run: %v\n%s", err, out)
+				}
+				return string(out)
+			}
+			split := map[string][]byte{}
+			var names []string
+			var srcs [][]byte
+			for i, f := range c.files {
+				n := string(rune('a'+i)) + ".go"
+				split[n] = []byte(f)
+				names = append(names, n)
+				srcs = append(srcs, []byte(f))
+			}
+			merged, err := MergeGo(names, srcs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, b := run(split), run(map[string][]byte{"main.go": merged}); a != b {
+				t.Errorf("the split files print\n%s\nthe merged file\n%s\n%s", a, b, merged)
+			}
+		})
 	}
 }
