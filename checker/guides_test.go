@@ -4,16 +4,20 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
 
-// TestGuidesNameRealCases: every broken-implementation case a task guide
-// (docs/tasks/taskN.md) names as a common mistake exists in the corpus,
-// so the checker recognises it; every guide names at least two, and its
-// images exist.
+// TestGuidesNameRealCases: every common mistake a task guide
+// (docs/tasks/taskN.md) lists quotes what the checker says when a student
+// makes it, and every quote ("...") there is part of a reason the
+// broken-implementation corpus of the task expects (testdata/broken/TASK,
+// see broken_test.go), so the checker says it; every guide quotes at
+// least two, names no case by path (the student copy has no corpus), and
+// its images exist.
 func TestGuidesNameRealCases(t *testing.T) {
-	caseRE := regexp.MustCompile("testdata/broken/(task[0-9]+)/([a-z0-9_]+\\.go\\.txt)")
+	quoteRE := regexp.MustCompile(`"([^"]+)"`)
 	imgRE := regexp.MustCompile(`!\[[^\]]*\]\(([^)]+)\)`)
 	for _, task := range Tasks() {
 		path := filepath.Join("..", "docs", "tasks", task.Name+".md")
@@ -23,20 +27,37 @@ func TestGuidesNameRealCases(t *testing.T) {
 			continue
 		}
 		guide := string(b)
-		if !strings.Contains(guide, "## Common mistakes") {
+		if strings.Contains(guide, "testdata/broken") {
+			t.Errorf("%s names testdata/broken, which the student copy leaves out: say what the mistake is and what the checker reports", path)
+		}
+		var reasons []string
+		files, _ := filepath.Glob(filepath.Join("..", "testdata", "broken", task.Name, "*.go.txt"))
+		for _, f := range files {
+			for _, w := range parseCase(t, f).wants {
+				reasons = append(reasons, w.reasons...)
+			}
+		}
+		_, sec, ok := strings.Cut(guide, "\n## Common mistakes\n")
+		if !ok {
 			t.Errorf("%s: no Common mistakes section", path)
 		}
-		cases := caseRE.FindAllStringSubmatch(guide, -1)
-		if len(cases) < 2 {
-			t.Errorf("%s names %d cases of testdata/broken, want at least 2", path, len(cases))
+		sec, _, _ = strings.Cut(sec, "\n## ")
+		quoted := 0
+		for _, item := range strings.Split(sec, "\n- ")[1:] {
+			item = strings.Join(strings.Fields(item), " ")
+			qs := quoteRE.FindAllStringSubmatch(item, -1)
+			if len(qs) == 0 {
+				t.Errorf("%s: the common mistake %q quotes nothing the checker says", path, item)
+			}
+			for _, q := range qs {
+				quoted++
+				if !slices.ContainsFunc(reasons, func(r string) bool { return strings.Contains(r, q[1]) }) {
+					t.Errorf("%s quotes the checker saying %q, which no case of testdata/broken/%s expects in a reason", path, q[1], task.Name)
+				}
+			}
 		}
-		for _, m := range cases {
-			if m[1] != task.Name {
-				t.Errorf("%s names %s, a case of another task", path, m[0])
-			}
-			if _, err := os.Stat(filepath.Join("..", m[0])); err != nil {
-				t.Errorf("%s names %s, which does not exist", path, m[0])
-			}
+		if quoted < 2 {
+			t.Errorf("%s quotes %d reasons of the checker among its common mistakes, want at least 2", path, quoted)
 		}
 		for _, m := range imgRE.FindAllStringSubmatch(guide, -1) {
 			if _, err := os.Stat(filepath.Join(filepath.Dir(path), m[1])); err != nil {
