@@ -50,7 +50,7 @@ var mdLink = regexp.MustCompile(`\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)|(?m)^
 var codeSpan = regexp.MustCompile("`([^`\n]+)`")
 
 // DocProblem is a place of the copy's docs that points a student at what
-// the copy does not have.
+// the copy does not have. Each stops the copy (see checkStudentDocs).
 type DocProblem struct {
 	File string // slash path relative to the copy
 	Line int
@@ -58,27 +58,42 @@ type DocProblem struct {
 	What string
 }
 
-// The kinds of DocProblem. A broken link or an instructor's command
-// stops the copy; a file named in code that the copy leaves out (the
-// guides cite the cases of the mistake corpus, testdata/broken, by
-// path) is only reported, since it sends the student nowhere.
+// The kinds of DocProblem: a link to a file the copy lacks, an
+// instructor's command, a file of the kit that the copy leaves out named
+// in a code span (the mistake corpus, testdata/broken, say: the guides
+// describe each mistake and quote the checker instead).
 const (
 	DocLink    = "link"
 	DocCommand = "command"
 	DocMention = "mention"
 )
 
-// Blocking reports whether p stops the copy.
-func (p DocProblem) Blocking() bool { return p.Kind != DocMention }
-
 func (p DocProblem) String() string { return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.What) }
+
+// checkStudentDocs refuses the copy at out when CheckStudentDocs finds a
+// problem in its docs, and names every one.
+func checkStudentDocs(root, out string) error {
+	problems, err := CheckStudentDocs(root, out)
+	if err != nil {
+		return err
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	for _, p := range problems {
+		b.WriteString("\n  " + p.String())
+	}
+	return fmt.Errorf("the copy's docs send students to what the copy does not have; expected no broken link, no instructor's command and no file the copy leaves out, found %d (fix the docs of the kit):%s", len(problems), b.String())
+}
 
 // CheckStudentDocs reads every Markdown file of the copy at out (outside
 // vendor/, whose READMEs are the modules' own, and hidden folders) and
 // returns every link to a file the copy lacks, every mention of an
 // instructor's command (--ref, solutions/, check gen, dist, grade,
 // fixtures), and every code span naming a file of the kit at root that
-// the copy leaves out.
+// the copy leaves out, but for what the copy's programs write (runs/,
+// outputDirs).
 func CheckStudentDocs(root, out string) ([]DocProblem, error) {
 	var problems []DocProblem
 	err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
@@ -155,7 +170,7 @@ func checkDoc(root, out, rel, text string) []DocProblem {
 					continue
 				}
 				for _, p := range []string{path.Clean(tok), path.Clean(path.Join(dir, tok))} {
-					if !strings.HasPrefix(p, "../") && p != "." && exists(root, p) && !exists(out, p) {
+					if !strings.HasPrefix(p, "../") && p != "." && !output(p) && exists(root, p) && !exists(out, p) {
 						add(n, DocMention, "names %s, which the copy leaves out", tok)
 						break
 					}
@@ -164,6 +179,18 @@ func checkDoc(root, out, rel, text string) []DocProblem {
 		}
 	}
 	return problems
+}
+
+// output reports whether p (slash, relative to the root) is in a folder
+// where the kit and the copy write what they make (outputDirs): the copy
+// leaves the kit's out, and makes its own (`check run` writes runs/).
+func output(p string) bool {
+	for _, o := range outputDirs {
+		if p == o || strings.HasPrefix(p, o+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // studentCuts lists, for each doc that the copy ships cut, the blocks it
