@@ -71,14 +71,6 @@ func readZip(p string, lim Limits) ([]rawFile, []string, error) {
 			msgs = append(msgs, fmt.Sprintf("rejected zip entry %q: %s", name, why))
 			continue
 		}
-		// A name twice: unzip tools keep one or the other, so which copy
-		// is graded must not depend on sorting; the first is kept.
-		key := strings.ReplaceAll(name, `\`, "/")
-		if seen[key] {
-			msgs = append(msgs, fmt.Sprintf("rejected zip entry %q: a second entry named %s (the first is graded)", name, key))
-			continue
-		}
-		seen[key] = true
 		mode := f.Mode()
 		if mode&fs.ModeSymlink != 0 {
 			msgs = append(msgs, fmt.Sprintf("rejected zip entry %q: a symbolic link", name))
@@ -91,6 +83,14 @@ func readZip(p string, lim Limits) ([]rawFile, []string, error) {
 		if strings.HasPrefix(path.Base(name), ".") || strings.HasPrefix(name, "__MACOSX/") {
 			continue // editor and OS debris
 		}
+		// A name twice: unzip tools keep one or the other, so which copy
+		// is graded must not depend on sorting; the first is kept.
+		key := strings.ReplaceAll(name, `\`, "/")
+		if seen[key] {
+			msgs = append(msgs, fmt.Sprintf("rejected zip entry %q: a second entry named %s (the first is graded)", name, key))
+			continue
+		}
+		seen[key] = true
 		if n++; n > lim.MaxFiles {
 			msgs = append(msgs, fmt.Sprintf("stopped reading the zip after %d files (the limit)", lim.MaxFiles))
 			break
