@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -337,8 +338,13 @@ func TestGradeSubmissions(t *testing.T) {
 		t.Error("the ../ entry was written out")
 	}
 	csv := string(read(t, out, GradesCSV))
-	if lines := strings.Split(strings.TrimSpace(csv), "\n"); len(lines) != 10 || !strings.HasPrefix(lines[0], "id,task1/Relu,") || !strings.Contains(lines[0], ",total,max,status,clamped,flags") {
+	if lines := strings.Split(strings.TrimSpace(csv), "\n"); len(lines) != 10 || !strings.HasPrefix(lines[0], "id,task1/Relu,") || !strings.Contains(lines[0], ",total,max,pending_max,status,clamped,flags") {
 		t.Errorf("grades.csv:\n%s", csv)
+	}
+	// The honest student's hand-graded items are pending, not 0, and the
+	// total counts only what check grades.
+	if !strings.Contains(csv, "\n3180100001,") || !regexp.MustCompile(`\n3180100001,[^\n]*,pending,[^\n]*,81,81,19,graded,`).MatchString(csv) {
+		t.Errorf("grades.csv: the complete submission should read pending for the hand-graded items and 81,81,19 for total, max and pending_max:\n%s", csv)
 	}
 
 	// Again: everyone is graded already.
