@@ -162,7 +162,12 @@ func (p *Program) Unvirtual(s string, real map[string]string) string {
 		}
 		s = strings.ReplaceAll(s, v+sep, to)
 		if p.Work != "" { // the go command may name the overlay's own copies
-			s = strings.ReplaceAll(s, filepath.Join(p.Work, "src", pkg)+sep, to)
+			copies := filepath.Join(p.Work, "src", pkg)
+			s = strings.ReplaceAll(s, copies+sep, to)
+			// ... relative to the folder it runs in, when that is shorter.
+			if rel, err := filepath.Rel(p.Root, copies); err == nil && p.Root != "" {
+				s = strings.ReplaceAll(s, rel+sep, to)
+			}
 		}
 		rel := p.Dir + "/" + pkg + "/"
 		s = strings.ReplaceAll(s, "./"+rel, filepath.ToSlash(to))
