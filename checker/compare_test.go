@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -71,5 +73,43 @@ func TestMatrixDiffMarksDifferences(t *testing.T) {
 	d := matrixDiff("Relu(X)", want, got, func(w, g float64) bool { return w != g })
 	if !strings.Contains(d, " [-0.5* 2 ]]") || strings.Count(d, "*") != 2 { // one mark, one in the legend
 		t.Errorf("matrixDiff:\n%s", d)
+	}
+}
+
+// TestTolEqualIsEquateApprox: the written-out comparison agrees with
+// cmpopts.EquateApprox, which it replaces, on every kind of pair.
+func TestTolEqualIsEquateApprox(t *testing.T) {
+	inf, nan := math.Inf(1), math.NaN()
+	vals := []float64{0, math.Copysign(0, -1), 1, -1, 1 + 1e-10, 1 + 1e-8, 1e-13, -1e-13, 1e300, -1e300, inf, -inf, nan, 0.5, 0.5000001}
+	for _, tl := range []tol{exactTol, closeTol, trainTol, {0.1, 0}, {0, 0.1}} {
+		opt := cmpopts.EquateApprox(tl.rel, tl.abs)
+		for _, x := range vals {
+			for _, y := range vals {
+				if got, want := tl.equal(x, y), cmp.Equal(x, y, opt); got != want {
+					t.Errorf("tol%v.equal(%v, %v) = %v, EquateApprox says %v", tl, x, y, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestListDiff: a large result's differences come as a bounded list with
+// indices and a count, not a diff of every entry.
+func TestListDiff(t *testing.T) {
+	want := make([]float64, 1000)
+	got := make([]float64, 1000)
+	for i := range got {
+		if i%10 == 3 {
+			got[i] = 1
+		}
+	}
+	d := matrixDiff("p", [][]float64{want}, [][]float64{got}, func(w, g float64) bool { return w != g })
+	for _, s := range []string{"p: 100 of 1000 entries differ:", "  [3] expected 0, found 1", "  [193] expected 0, found 1", "... and 80 more"} {
+		if !strings.Contains(d, s) {
+			t.Errorf("matrixDiff lacks %q:\n%s", s, d)
+		}
+	}
+	if n := strings.Count(d, "\n"); n != maxListed+1 {
+		t.Errorf("matrixDiff has %d lines, want %d:\n%s", n+1, maxListed+2, d)
 	}
 }
