@@ -18,7 +18,6 @@ import (
 
 	"nnkit/checker/gen"
 	"nnkit/checker/launch"
-	"nnkit/internal/gotool"
 )
 
 // DefaultTimeout is how long one item may run before it is stopped and
@@ -131,7 +130,7 @@ func CheckTask(ctx context.Context, dir string, t *Task, opt Options) (Report, e
 		opt.OutputCap = DefaultOutputCap
 	}
 	if opt.Go == "" {
-		opt.Go = gotool.Command()
+		opt.Go = launch.GoCommand()
 	}
 	r := &run{task: t, opt: opt, results: map[string]*Result{}}
 	return r.check(ctx, dir)

@@ -7,7 +7,7 @@ import (
 	"os/exec"
 	"strings"
 
-	"nnkit/internal/gotool"
+	"nnkit/checker/launch"
 )
 
 // Vendoring: the copy carries vendor/, so that it builds, vets, checks
@@ -37,7 +37,7 @@ func vendorEnv(extra ...string) []string {
 // tests and its GPU build included, resolves from vendor/ alone: `go
 // list -deps -test` with an empty module cache.
 func vendorModules(ctx context.Context, out string) error {
-	goCmd := gotool.Command()
+	goCmd := launch.GoCommand()
 	cmd := exec.CommandContext(ctx, goCmd, "mod", "vendor")
 	cmd.Dir, cmd.Env = out, vendorEnv()
 	if b, err := cmd.CombinedOutput(); err != nil {

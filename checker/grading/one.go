@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"nnkit/checker"
+	"nnkit/checker/launch"
 	conceptual "nnkit/conceptual/grade"
-	"nnkit/internal/gotool"
 )
 
 // Environment of the per-student child process (`check grade-one`).
@@ -184,7 +184,7 @@ func probe(ctx context.Context, kit string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	cmd := exec.CommandContext(ctx, gotool.Command(), "test", "-c", "-vet=off", "-o", filepath.Join(tmp, "probe.test"), probePackage)
+	cmd := exec.CommandContext(ctx, launch.GoCommand(), "test", "-c", "-vet=off", "-o", filepath.Join(tmp, "probe.test"), probePackage)
 	cmd.Dir = kit
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go test -c %s: %v: %s", probePackage, err, lastLines(string(out), 1))

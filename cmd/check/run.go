@@ -15,8 +15,8 @@ import (
 
 	"nnkit/charts"
 	"nnkit/checker"
+	"nnkit/cmd/check/internal/notebook"
 	"nnkit/conceptual"
-	"nnkit/internal/notebook"
 	"nnkit/spec"
 )
 
@@ -45,7 +45,7 @@ flags:
 
 // runCmd is `check run`: it builds a small program against the student's
 // package (never linked into check itself) and runs it; see
-// nnkit/internal/notebook.
+// nnkit/cmd/check/internal/notebook.
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	ref := fs.Bool("ref", false, "run the reference solutions")

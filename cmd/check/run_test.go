@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"nnkit/internal/notebook"
+	"nnkit/cmd/check/internal/notebook"
 )
 
 // needRef skips a test of --ref where there are no solutions (a student

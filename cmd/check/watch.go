@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"nnkit/internal/watch"
+	"nnkit/cmd/check/internal/watch"
 )
 
 // watchCmd is `check watch PACKAGE...`: grade, then grade again whenever a
