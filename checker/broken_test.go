@@ -16,10 +16,10 @@ import (
 	"time"
 )
 
-// The broken-implementation corpus: testdata/broken/TASK/CASE.go.txt holds
-// one replacement function (or a few, with imports if they need them),
-// swapped into a copy of solutions/TASK, and the results the checker must
-// give for it:
+// The broken-implementation corpus, beside the checker that it tests:
+// checker/testdata/broken/TASK/CASE.go.txt holds one replacement
+// function (or a few, with imports if they need them), swapped into a
+// copy of solutions/TASK, and the results the checker must give for it:
 //
 //	// want ITEM score=N status=STATUS reason~"substring" reason~"another"
 //	// want nothing          (every item keeps full marks)
@@ -186,7 +186,10 @@ func TestBrokenCorpus(t *testing.T) {
 		t.Skip("builds one test binary per case")
 	}
 	for _, task := range Tasks() {
-		cases, _ := filepath.Glob(filepath.Join("..", "testdata", "broken", task.Name, "*.go.txt"))
+		cases, _ := filepath.Glob(filepath.Join("testdata", "broken", task.Name, "*.go.txt"))
+		if len(cases) == 0 { // a moved corpus must not pass by testing nothing
+			t.Errorf("no case in testdata/broken/%s", task.Name)
+		}
 		for _, path := range cases {
 			c := parseCase(t, path)
 			t.Run(task.Name+"/"+c.name, func(t *testing.T) {

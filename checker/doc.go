@@ -96,11 +96,11 @@
 //     and c.Lose(points, status, reason) for every mismatch (c.LoseAll
 //     with NotDone when the result is the zero value).
 //
-//  4. Add the points to TestTaskPoints and cases to testdata/broken/taskN
-//     (one replacement function or method per file and "// want ITEM score=N
-//     status=S reason~\"...\"" lines; see broken_test.go). The tests
-//     that the solutions score full marks and the stubs zero pick the
-//     new task up by themselves.
+//  4. Add the points to TestTaskPoints and cases to
+//     checker/testdata/broken/taskN (one replacement function or method
+//     per file and "// want ITEM score=N status=S reason~\"...\"" lines;
+//     see broken_test.go). The tests that the solutions score full marks
+//     and the stubs zero pick the new task up by themselves.
 //
 // The declarations of step 2, for a task with one graded function:
 //

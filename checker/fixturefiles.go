@@ -20,8 +20,11 @@ import (
 	"nnkit/tensor"
 )
 
-// FixturesDir is where the fixtures live, relative to the module root.
-const FixturesDir = "testdata/fixtures"
+// FixturesDir is where the fixtures live, relative to the module root:
+// beside the checker that records, verifies and (in the student copy,
+// through go:embed, see checker/distrib) replays them. They are read by
+// non-test code, so they are not under a testdata folder.
+const FixturesDir = "checker/fixtures"
 
 // ManifestFile lists the SHA-256 of every fixture file in sha256sum's
 // format, so `sha256sum -c MANIFEST` checks them too.

@@ -38,7 +38,7 @@ import (
 // it is given). The checks draw their inputs from fixed seeds (seedOf
 // with input seed 0), so the same calls recur in every run, and a replay
 // of the file answers them. `check fixtures` writes one file per task
-// under testdata/fixtures; the student distribution embeds them and
+// under checker/fixtures; the student distribution embeds them and
 // installs the replay (UseFixtures) in place of the live solutions.
 //
 // To reach the calls an item makes only for a wrong answer (hints that
@@ -54,7 +54,7 @@ const KitVersion = "nnkit-assignment2/2"
 const FixtureFormat = "nnkit-fixtures/1"
 
 // FixtureFile is one task's recorded reference calls, as stored in
-// testdata/fixtures/TASK.json.
+// checker/fixtures/TASK.json.
 type FixtureFile struct {
 	Format     string `json:"format"`
 	Task       string `json:"task"`

@@ -12,8 +12,8 @@ import (
 // TestGuidesNameRealCases: every common mistake a task guide
 // (docs/tasks/taskN.md) lists quotes what the checker says when a student
 // makes it, and every quote ("...") there is part of a reason the
-// broken-implementation corpus of the task expects (testdata/broken/TASK,
-// see broken_test.go), so the checker says it; every guide quotes at
+// broken-implementation corpus of the task expects
+// (checker/testdata/broken/TASK, see broken_test.go), so the checker says it; every guide quotes at
 // least two, names no case by path (the student copy has no corpus), and
 // its images exist.
 func TestGuidesNameRealCases(t *testing.T) {
@@ -31,7 +31,7 @@ func TestGuidesNameRealCases(t *testing.T) {
 			t.Errorf("%s names testdata/broken, which the student copy leaves out: say what the mistake is and what the checker reports", path)
 		}
 		var reasons []string
-		files, _ := filepath.Glob(filepath.Join("..", "testdata", "broken", task.Name, "*.go.txt"))
+		files, _ := filepath.Glob(filepath.Join("testdata", "broken", task.Name, "*.go.txt"))
 		for _, f := range files {
 			for _, w := range parseCase(t, f).wants {
 				reasons = append(reasons, w.reasons...)
@@ -52,7 +52,7 @@ func TestGuidesNameRealCases(t *testing.T) {
 			for _, q := range qs {
 				quoted++
 				if !slices.ContainsFunc(reasons, func(r string) bool { return strings.Contains(r, q[1]) }) {
-					t.Errorf("%s quotes the checker saying %q, which no case of testdata/broken/%s expects in a reason", path, q[1], task.Name)
+					t.Errorf("%s quotes the checker saying %q, which no case of checker/testdata/broken/%s expects in a reason", path, q[1], task.Name)
 				}
 			}
 		}

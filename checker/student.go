@@ -105,7 +105,7 @@ func startStudent(ctx context.Context, bin, dir string, env []string, opt Option
 func hiddenPaths(opt Options, own string) []string {
 	var out []string
 	for _, p := range append([]string{
-		filepath.Join(opt.Root, "solutions"), filepath.Join(opt.Root, "testdata", "fixtures"),
+		filepath.Join(opt.Root, "solutions"), filepath.Join(opt.Root, filepath.FromSlash(FixturesDir)),
 		filepath.Join(opt.Root, "conceptual", "reference"), filepath.Join(opt.Root, ".git"),
 		"/run", "/var/run", "/tmp/.X11-unix",
 	}, append(opt.Hidden, otherRuns(own)...)...) {

@@ -30,17 +30,14 @@
 //
 // # The embedded subset
 //
-// The subset's files live at the top of the module, in
-// testdata/fashion-mnist, with a SHA256SUMS file that the tests check.
-// A go:embed pattern cannot reach them from this directory (patterns may
-// not contain ".."), so the module's root package nnkit (assets.go, no
-// code, no imports from the module) embeds them and this package reads
-// them through it; moving the files under data/ would have hidden the
-// data behind one package's directory, while testdata/ at the root is
-// where the kit keeps its fixtures. The go:generate line below recreates
-// the subset from the full files (see data/internal/mksubset); a test
-// compares the embedded subset with a fresh cut whenever the full files
-// are installed.
+// The subset's files live beside this package, in
+// data/fashion-mnist-subset, with a SHA256SUMS file that the tests check,
+// and this package embeds them itself (subset.go): the asset sits with the
+// one package that reads it, so data imports nothing above the engine
+// and no root package carries assets for others. The go:generate line
+// below recreates the subset from the full files (see
+// data/internal/mksubset); a test compares the embedded subset with a
+// fresh cut whenever the full files are installed.
 //
 // # The two cubes of tasks 1 and 2
 //
@@ -55,4 +52,4 @@
 // optionally resized.
 package data
 
-//go:generate go run ./internal/mksubset -src /usr/share/datasets/fashion-mnist -out ../testdata/fashion-mnist
+//go:generate go run ./internal/mksubset -src /usr/share/datasets/fashion-mnist -out fashion-mnist-subset

@@ -1,11 +1,20 @@
 package data
 
 import (
+	"embed"
 	"fmt"
 	"io/fs"
-
-	"nnkit"
 )
+
+// subsetFiles holds the embedded subset: the four gzip-compressed IDX
+// files and their SHA256SUMS, under subsetDir (see the README there).
+//
+//go:embed fashion-mnist-subset/*.gz fashion-mnist-subset/SHA256SUMS
+var subsetFiles embed.FS
+
+// subsetDir is the folder of this package, and of subsetFiles, that
+// holds the subset.
+const subsetDir = "fashion-mnist-subset"
 
 // The embedded subset: the first SubsetTrainPerClass training and first
 // SubsetTestPerClass test examples of each class, in their original order
@@ -28,7 +37,7 @@ func CutSubset(s *Split, k int) (*Split, error) {
 // EmbeddedFS returns the file system holding the embedded subset's four
 // gzip-compressed IDX files and SHA256SUMS at its root.
 func EmbeddedFS() fs.FS {
-	sub, err := fs.Sub(nnkit.FashionMNISTSubset, nnkit.FashionMNISTSubsetDir)
+	sub, err := fs.Sub(subsetFiles, subsetDir)
 	if err != nil { // only on a malformed constant: a programming error
 		panic(err)
 	}

@@ -29,7 +29,7 @@ import (
 // function of a Go file the distribution withholds: solutions/nets (the
 // assignment's networks for the kit's tests), the conceptual closed
 // forms, conceptual/reference, truth_live.go, and the mistakes written
-// over the solutions (testdata/broken/*.go.txt). Code is compared as
+// over the solutions (checker/testdata/broken/*.go.txt). Code is compared as
 // normalised syntax trees, never as text (see normalizer), three ways:
 //
 //   - every function body of the copy (declared or literal) against every
@@ -156,7 +156,7 @@ func answerSources(root string) ([]source, map[string]bool, error) {
 			}
 			return nil
 		}
-		isMistake := strings.HasPrefix(rel, "testdata/broken/") && strings.HasSuffix(rel, ".go.txt")
+		isMistake := strings.HasPrefix(rel, "checker/testdata/broken/") && strings.HasSuffix(rel, ".go.txt")
 		if !isMistake && (!strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, "_test.go")) {
 			return nil
 		}
@@ -427,7 +427,7 @@ func (a *Answers) ScanFile(name string, src []byte) ([]Leak, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, name, src, parser.SkipObjectResolution)
 	if err != nil {
-		return nil, fmt.Errorf("answer scan: %v (every Go file of the copy must parse to be scanned: a file meant to be broken takes another suffix, like testdata/broken's .go.txt)", err)
+		return nil, fmt.Errorf("answer scan: %v (every Go file of the copy must parse to be scanned: a file meant to be broken takes another suffix, like checker/testdata/broken's .go.txt)", err)
 	}
 	return a.scanAST(name, fset, f), nil
 }

@@ -132,14 +132,16 @@ func TestDistribution(t *testing.T) {
 	}
 
 	// Nothing left out is there.
-	for _, p := range []string{"solutions", "solutions/nets", "testdata/broken", "conceptual/reference", "docs/conceptual", "conceptual/p5sgd.go",
+	for _, p := range []string{"solutions", "solutions/nets", "checker/testdata/broken", "fixtures.go", "conceptual/reference", "docs/conceptual", "conceptual/p5sgd.go",
 		"conceptual/p3params.go", "conceptual/grade/truth_live.go", "conceptual/grade/grade_test.go", "nn/nntest", "tensor/cuda_train_test.go"} {
 		if _, err := os.Stat(filepath.Join(out, p)); err == nil {
 			t.Errorf("%s is in the distribution", p)
 		}
 	}
-	// The engine ships whole, with its tests: they hold no answer.
-	for _, p := range []string{"nn/nets_test.go", "nn/parent_test.go", "nn/summary_test.go", "nn/example_test.go", "tensor/cuda_test.go"} {
+	// The engine ships whole, with its tests: they hold no answer; the
+	// assets ship with the packages that embed them.
+	for _, p := range []string{"nn/nets_test.go", "nn/parent_test.go", "nn/summary_test.go", "nn/example_test.go", "tensor/cuda_test.go",
+		"data/fashion-mnist-subset/SHA256SUMS", "checker/fixtures/MANIFEST", "checker/zz_fixtures.go"} {
 		if _, err := os.Stat(filepath.Join(out, p)); err != nil {
 			t.Errorf("%s is not in the distribution: %v", p, err)
 		}
@@ -346,8 +348,8 @@ func TestExcluded(t *testing.T) {
 		{"checker/checker_test.go", `checkDir(t, "solutions/"+task.Name, Options{})`, true},
 		{"checker/fixtures_test.go", `t.Errorf("against the solutions %v")`, false},
 		{".git/config", "", true},
-		{"testdata/broken/task1/relu.go", "", true},
-		{"testdata/fixtures/task1.json", "", false},
+		{"checker/testdata/broken/task1/relu.go", "", true},
+		{"checker/fixtures/task1.json", "", false},
 		// The assignment's networks live with the solutions; the
 		// engine's tests, which no longer build them, ship.
 		{"solutions/nets/nets.go", "", true},

@@ -60,7 +60,7 @@ type DocProblem struct {
 
 // The kinds of DocProblem: a link to a file the copy lacks, an
 // instructor's command, a file of the kit that the copy leaves out named
-// in a code span (the mistake corpus, testdata/broken, say: the guides
+// in a code span (the mistake corpus, checker/testdata/broken, say: the guides
 // describe each mistake and quote the checker instead).
 const (
 	DocLink    = "link"

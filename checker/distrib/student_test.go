@@ -131,7 +131,7 @@ func requiredModules(t *testing.T, out string) []string {
 // TestCheckDoc: what the doc scan flags in a copy, and what it lets be.
 func TestCheckDoc(t *testing.T) {
 	root, out := t.TempDir(), t.TempDir()
-	for _, p := range []string{"docs/tasks/task1.md", "docs/grading.md", "testdata/broken/task1/relu.go.txt", "exercises/task1/task1.go", "docs/img/a.png", "runs/task1/loss.png"} {
+	for _, p := range []string{"docs/tasks/task1.md", "docs/grading.md", "checker/testdata/broken/task1/relu.go.txt", "exercises/task1/task1.go", "docs/img/a.png", "runs/task1/loss.png"} {
 		os.MkdirAll(filepath.Join(root, filepath.Dir(p)), 0o755)
 		os.WriteFile(filepath.Join(root, p), nil, 0o644)
 	}
@@ -162,11 +162,11 @@ func TestCheckDoc(t *testing.T) {
 		{"README.md", "check dist OUT", DocCommand},
 		{"README.md", "check fixtures -verify", DocCommand},
 		{"README.md", "check submit -id 3180100111", ""},
-		{"README.md", "the case `testdata/broken/task1/relu.go.txt`", DocMention},
-		{"README.md", "the corpus `testdata/broken/task1/`", DocMention},
-		{"docs/tasks/task1.md", "see `../../testdata/broken/task1/relu.go.txt`.", DocMention},
+		{"README.md", "the case `checker/testdata/broken/task1/relu.go.txt`", DocMention},
+		{"README.md", "the corpus `checker/testdata/broken/task1/`", DocMention},
+		{"docs/tasks/task1.md", "see `../../checker/testdata/broken/task1/relu.go.txt`.", DocMention},
 		{"docs/tasks/task1.md", "the checker says \"changes its input X\"", ""},
-		{"README.md", "not in the kit either: `testdata/broken/task9/x.go.txt`", ""},
+		{"README.md", "not in the kit either: `checker/testdata/broken/task9/x.go.txt`", ""},
 		{"README.md", "edit `exercises/task1/task1.go`", ""},
 		{"README.md", "plots in `runs/task1/`", ""}, // in the kit, but check run writes it
 		{"README.md", "the plot `runs/task1/loss.png`", ""},
@@ -193,7 +193,7 @@ func TestCheckDoc(t *testing.T) {
 		doc, want string // want: in the refusal, "" for none
 	}{
 		{"# Task 1\n\nEdit `exercises/task1/task1.go`; plots go to `runs/task1/`.\n", ""},
-		{"# Task 1\n\n- ReLU in place (`testdata/broken/task1/relu.go.txt`).\n", "docs/tasks/task1.md:3: names testdata/broken/task1/relu.go.txt, which the copy leaves out"},
+		{"# Task 1\n\n- ReLU in place (`checker/testdata/broken/task1/relu.go.txt`).\n", "docs/tasks/task1.md:3: names checker/testdata/broken/task1/relu.go.txt, which the copy leaves out"},
 		{"# Task 1\n\n[grading](../grading.md)\n", "docs/tasks/task1.md:3: links to ../grading.md"},
 	} {
 		if err := os.WriteFile(guide, []byte(c.doc), 0o644); err != nil {

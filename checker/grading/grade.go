@@ -1057,7 +1057,7 @@ func Merge(out string, shards []string) ([]*StudentReport, error) {
 }
 
 // kitSkip are the parts of the kit that grading does not need.
-var kitSkip = map[string]bool{".git": true, "docs": true, "testdata/broken": true, "runs": true, "exercises": true}
+var kitSkip = map[string]bool{".git": true, "docs": true, "checker/testdata/broken": true, "runs": true, "exercises": true}
 
 // CopyKit copies the kit at src into dst (source, go.mod, embedded
 // data), leaving out the .git folder, hidden folders, the docs, the

@@ -141,7 +141,7 @@ func hardCodedRelu(t testing.TB, root string, sol []byte) []byte {
 			}
 		}
 	}
-	if err := json.Unmarshal(read(t, root, "testdata/fixtures/task1.json"), &f); err != nil {
+	if err := json.Unmarshal(read(t, root, "checker/fixtures/task1.json"), &f); err != nil {
 		t.Fatal(err)
 	}
 	var table strings.Builder

@@ -34,7 +34,7 @@ func distCmd(_ context.Context, args []string, stdout io.Writer) error {
 	if err := distrib.Write(root, pos[0], opt); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote the student distribution to %s: no solutions, the checker compares against testdata/fixtures, the modules in vendor/, README.md for students\n", pos[0])
+	fmt.Fprintf(stdout, "wrote the student distribution to %s: no solutions, the checker compares against checker/fixtures, the modules in vendor/, README.md for students\n", pos[0])
 	fmt.Fprintf(stdout, "check it offline with: cd %s && GOPROXY=off go vet ./... && GOPROXY=off go run ./cmd/check ./exercises/task1\n", pos[0])
 	return nil
 }

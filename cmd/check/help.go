@@ -42,7 +42,7 @@ var verbs = []verb{
 	{"reset", "check reset TASK [ITEM]",
 		"Restore the stub of a task's files, or of one graded function (ITEM: Relu, TrainCNN, Residual.Forward, or a rubric item as named in the table), keeping each file it changes as NAME.YYYYMMDD-HHMMSS.bak beside it. Restoring one function leaves the rest of the file as it is."},
 	{"fixtures", "check fixtures [-verify [-quick]]",
-		"Record testdata/fixtures from the reference solutions: every reference output the rubric compares against, stamped with the input seed, the kit version and a SHA-256, listed in MANIFEST. -verify fails when any is missing, altered or stale. For instructors."},
+		"Record checker/fixtures from the reference solutions: every reference output the rubric compares against, stamped with the input seed, the kit version and a SHA-256, listed in MANIFEST. -verify fails when any is missing, altered or stale. For instructors."},
 	{"dist", "check dist [-v] OUT",
 		"Write the student distribution into OUT: no solutions, the checker comparing against the fixtures, the numeric conceptual answers as salted hashes. For instructors."},
 	{"submit", "check submit -id ID [-out DIR] [-no-check]",

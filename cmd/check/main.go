@@ -111,7 +111,7 @@
 // NAME.YYYYMMDD-HHMMSS.bak beside it. The stubs come from .nnkit/stubs
 // in the student copy, else are generated from solutions/.
 //
-// check fixtures records testdata/fixtures from the reference solutions
+// check fixtures records checker/fixtures from the reference solutions
 // (every reference output the rubric compares against, stamped with the
 // input seed, the kit version and a SHA-256, listed in MANIFEST);
 // -verify fails when any is missing, altered or stale. check dist OUT
@@ -190,7 +190,7 @@ const usage = `usage:
   check help [COMMAND]        this list, or one command's usage
 for instructors:
   check gen [TASK...]         regenerate exercises/ from solutions/
-  check fixtures              record testdata/fixtures from solutions/
+  check fixtures              record checker/fixtures from solutions/
   check dist OUT              write the student copy into OUT
   check grade SUBMISSIONS     grade submissions: -out RESULTS
   check grade merge SHARD...  combine sharded grading runs
@@ -355,7 +355,7 @@ func instructorsOnly(cmd, root string) error {
 	}
 	how := "check reset TASK [ITEM] restores a stub"
 	if cmd == "fixtures" {
-		how = "the fixtures in testdata/fixtures came with it"
+		how = "the fixtures in checker/fixtures came with it"
 	}
 	log.Printf("%s is for instructors: it works from solutions/, and this student copy has no solutions (%s)", cmd, how)
 	return errUsage

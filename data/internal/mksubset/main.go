@@ -1,5 +1,5 @@
 // Command mksubset cuts the Fashion-MNIST subset that nnkit embeds from
-// the full data set, so that the subset under testdata/fashion-mnist can
+// the full data set, so that the subset under data/fashion-mnist-subset can
 // be recreated and checked.
 //
 // Usage:
@@ -10,8 +10,9 @@
 // /usr/share/datasets/fashion-mnist, raw or .gz), keeps the first -train
 // (default 600) training and first -test (default 100) test examples of
 // each class, in their original order, writes them to -out (default
-// testdata/fashion-mnist) as gzip-compressed IDX files under the standard
-// names, and writes SHA256SUMS for them (checkable with sha256sum -c).
+// data/fashion-mnist-subset, from the module root) as gzip-compressed IDX
+// files under the standard names, and writes SHA256SUMS for them
+// (checkable with sha256sum -c).
 //
 // The gzip files carry no name or time stamp, so the output is a pure
 // function of the input and of the Go release's compress/flate; a Go
@@ -37,7 +38,7 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("mksubset: ")
 	src := flag.String("src", data.SystemDir, "directory holding the full Fashion-MNIST files")
-	out := flag.String("out", filepath.Join("testdata", "fashion-mnist"), "directory to write the subset into")
+	out := flag.String("out", filepath.Join("data", "fashion-mnist-subset"), "directory to write the subset into")
 	trainK := flag.Int("train", data.SubsetTrainPerClass, "training examples per class")
 	testK := flag.Int("test", data.SubsetTestPerClass, "test examples per class")
 	flag.Parse()
