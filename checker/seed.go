@@ -33,11 +33,6 @@ func seedFromEnv() uint64 {
 // InputSeed returns the input seed of this process (0: the fixed inputs).
 func InputSeed() uint64 { return inputSeed }
 
-// SetInputSeed sets the input seed for the checks run in this process
-// (every check runs in the checker's process; the student process never
-// learns the seed).
-func SetInputSeed(s uint64) { inputSeed = s }
-
 // seedOf is the seed a check uses for the input it numbers n: n itself
 // under the fixed inputs, else n mixed with the run's seed (splitmix64).
 func seedOf(n uint64) uint64 {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 )
 
@@ -181,21 +180,6 @@ func idxTypeName(t byte) string {
 		return "float64"
 	}
 	return "unknown"
-}
-
-// ReadIDXFile reads the IDX file at path with ReadIDX; errors name the
-// file.
-func ReadIDXFile(path string) (*IDX, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	x, err := ReadIDX(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return x, nil
 }
 
 // WriteIDX writes x to w as a raw (uncompressed) IDX file. It returns an
