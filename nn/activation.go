@@ -11,6 +11,8 @@ var (
 	_ Module = (*Sigmoid)(nil)
 	_ Module = (*Flatten)(nil)
 	_ Module = (*Reshape)(nil)
+	_ Fresh  = (*ReLU)(nil)
+	_ Fresh  = (*Sigmoid)(nil)
 )
 
 // ReLU applies max(0, x) elementwise.
@@ -21,6 +23,10 @@ func NewReLU() *ReLU { return &ReLU{} }
 
 // Forward applies max(0, x).
 func (*ReLU) Forward(x *tensor.Tensor) *tensor.Tensor { return tensor.Relu(x) }
+
+// FreshForward returns true: Forward returns new storage and keeps
+// neither it nor its input (see Fresh).
+func (*ReLU) FreshForward() bool { return true }
 
 // Parameters returns nil: ReLU has none.
 func (*ReLU) Parameters() []*tensor.Tensor { return nil }
@@ -38,6 +44,10 @@ func NewSigmoid() *Sigmoid { return &Sigmoid{} }
 
 // Forward applies the logistic function.
 func (*Sigmoid) Forward(x *tensor.Tensor) *tensor.Tensor { return tensor.Sigmoid(x) }
+
+// FreshForward returns true: Forward returns new storage and keeps
+// neither it nor its input (see Fresh).
+func (*Sigmoid) FreshForward() bool { return true }
 
 // Parameters returns nil: Sigmoid has none.
 func (*Sigmoid) Parameters() []*tensor.Tensor { return nil }

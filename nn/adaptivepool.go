@@ -6,7 +6,10 @@ import (
 	"nnkit/tensor"
 )
 
-var _ Module = (*AdaptiveAvgPool2d)(nil)
+var (
+	_ Module = (*AdaptiveAvgPool2d)(nil)
+	_ Fresh  = (*AdaptiveAvgPool2d)(nil)
+)
 
 // AdaptiveAvgPool2d averages to a fixed output size [N, C, H, W] whatever
 // the input size (ResNet's head uses 1 x 1).
@@ -27,6 +30,10 @@ func (p *AdaptiveAvgPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 	checkNCHW(p, x)
 	return tensor.AdaptiveAvgPool2d(x, p.H, p.W)
 }
+
+// FreshForward returns true: Forward returns new storage and keeps
+// neither it nor its input (see Fresh).
+func (*AdaptiveAvgPool2d) FreshForward() bool { return true }
 
 // Parameters returns nil: pooling has none.
 func (*AdaptiveAvgPool2d) Parameters() []*tensor.Tensor { return nil }

@@ -7,7 +7,10 @@ import (
 	"nnkit/tensor"
 )
 
-var _ Module = (*BatchNorm2d)(nil)
+var (
+	_ Module = (*BatchNorm2d)(nil)
+	_ Fresh  = (*BatchNorm2d)(nil)
+)
 
 // BatchNorm2d normalises each channel of [N, C, H, W]. In training mode it
 // uses the batch's mean and (biased) variance and updates the running
@@ -51,6 +54,10 @@ func (b *BatchNorm2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 	}
 	return tensor.BatchNorm2d(x, b.Weight, b.Bias, b.RunningMean, b.RunningVar, b.Training(), b.Momentum, b.Eps)
 }
+
+// FreshForward returns true: Forward returns new storage and keeps
+// neither it nor its input (see Fresh).
+func (*BatchNorm2d) FreshForward() bool { return true }
 
 // Parameters returns Weight and Bias.
 func (b *BatchNorm2d) Parameters() []*tensor.Tensor { return []*tensor.Tensor{b.Weight, b.Bias} }

@@ -7,7 +7,10 @@ import (
 	"nnkit/tensor"
 )
 
-var _ Module = (*Conv2d)(nil)
+var (
+	_ Module = (*Conv2d)(nil)
+	_ Fresh  = (*Conv2d)(nil)
+)
 
 // Conv2d is a 2-D convolution (cross-correlation) with square kernels:
 // input [N, InC, H, W], Weight [OutC, InC, K, K], Bias [OutC] (nil without
@@ -20,7 +23,7 @@ type Conv2d struct {
 }
 
 // NewConv2d returns a Conv2d layer with PyTorch's default initialisation
-// drawn from the package generator (see Seed). It panics unless inC, outC,
+// drawn from DefaultGenerator (see Generator). It panics unless inC, outC,
 // kernel and stride are positive and padding is not negative.
 func NewConv2d(inC, outC, kernel, stride, padding int, bias bool) *Conv2d {
 	positive("Conv2d", "inC", inC, "outC", outC, "kernel", kernel, "stride", stride)
@@ -30,7 +33,7 @@ func NewConv2d(inC, outC, kernel, stride, padding int, bias bool) *Conv2d {
 	if bias {
 		c.Bias = newParam(outC)
 	}
-	withDefaultRNG(c.ResetParameters)
+	defaultGen.draw(c.ResetParameters)
 	return c
 }
 
@@ -45,6 +48,10 @@ func (c *Conv2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 	}
 	return tensor.Conv2d(x, c.Weight, c.Bias, c.Stride, c.Padding)
 }
+
+// FreshForward returns true: Forward returns new storage and keeps
+// neither it nor its input (see Fresh).
+func (*Conv2d) FreshForward() bool { return true }
 
 // Parameters returns Weight and, when present, Bias.
 func (c *Conv2d) Parameters() []*tensor.Tensor { return params(c.Weight, c.Bias) }

@@ -31,6 +31,10 @@
 //	func (r *Residual) SetTraining(on bool)          { nn.SetChildrenTraining(r, on) }
 //	func (r *Residual) Name() string                 { return "Residual" }
 //
+// A layer whose Forward returns new storage and keeps neither it nor its
+// input implements Fresh as well, so that a Sequential gives the results
+// passed between such layers back to the engine's buffer pool.
+//
 // Tensor names in a state file are paths: a Sequential's children are named
 // "0", "1", ..., a layer's tensors "weight", "bias", "running_mean",
 // "running_var", so a ResNet's state holds "1.0.bn1.running_var". A module
@@ -41,10 +45,13 @@
 //
 // Constructors take only sizes, as PyTorch's do, and draw PyTorch's default
 // initialisation (weights kaiming-uniform with a = sqrt(5), that is uniform
-// in +-1/sqrt(fanIn); biases uniform in +-1/sqrt(fanIn)) from a
-// package-level generator. It starts seeded with 0 and Seed reseeds it, so
-// building the same layers in the same order gives the same weights. Code
-// that wants its own stream re-initialises with an explicit *rand.Rand
+// in +-1/sqrt(fanIn); biases uniform in +-1/sqrt(fanIn)) from
+// DefaultGenerator, the package's one piece of global state (see
+// Generator). It starts seeded with 0 and Seed reseeds it, so building the
+// same layers in the same order gives the same weights; GeneratorState and
+// SetGeneratorState carry the stream to another process. Code that wants
+// its own stream re-initialises from a Generator of its own
+// (Generator.ResetParameters) or an explicit *rand.Rand
 // (tensor.NewRNG(seed)): ResetParameters for the defaults, or Uniform,
 // XavierUniform, KaimingUniform, Constant and Zeros on single tensors,
 // usually inside Apply.

@@ -9,57 +9,99 @@ import (
 	"nnkit/tensor"
 )
 
-// The package-level generator that constructors draw default weights from.
-var (
-	defaultMu  sync.Mutex
-	defaultPCG = tensor.NewPCG(0)
-	defaultRNG = rand.New(defaultPCG)
-)
-
-// Seed reseeds the generator that layer constructors use for their default
-// initialisation. The package starts as if Seed(0) had been called, so a
-// program that builds the same layers in the same order always gets the same
-// weights.
-func Seed(seed uint64) {
-	defaultMu.Lock()
-	defer defaultMu.Unlock()
-	defaultPCG = tensor.NewPCG(seed)
-	defaultRNG = rand.New(defaultPCG)
+// Generator is a seeded stream of random numbers whose state can be saved
+// and restored, safe for concurrent use. Layer constructors take only
+// sizes, as PyTorch's do (and as the assignment's code calls them), so the
+// default initialisation they draw must come from somewhere implicit: one
+// package-level Generator, DefaultGenerator, which Seed, GeneratorState
+// and SetGeneratorState act on. That is the package's only global state.
+// Goroutines that build layers at the same time share its stream, so
+// their weights depend on the interleaving; a program that wants
+// reproducible weights builds its layers from one goroutine, or
+// re-initialises them from a Generator of its own (ResetParameters).
+type Generator struct {
+	mu  sync.Mutex
+	pcg *rand.PCG
+	rng *rand.Rand
 }
 
-// GeneratorState returns the state of the generator Seed sets, so that a
-// stream of default initialisations can go on in another process (the
-// checker builds a student's layers in the student's process, drawing the
-// weights the checker's own Seed call chose).
-func GeneratorState() []byte {
-	defaultMu.Lock()
-	defer defaultMu.Unlock()
-	b, err := defaultPCG.MarshalBinary()
+// NewGenerator returns a Generator seeded with seed; two generators with the
+// same seed give the same stream, and DefaultGenerator starts as
+// NewGenerator(0) does.
+func NewGenerator(seed uint64) *Generator {
+	pcg := tensor.NewPCG(seed)
+	return &Generator{pcg: pcg, rng: rand.New(pcg)}
+}
+
+// defaultGen is the generator layer constructors draw from.
+var defaultGen = NewGenerator(0)
+
+// DefaultGenerator returns the generator that layer constructors draw
+// their default initialisation from (see Generator).
+func DefaultGenerator() *Generator { return defaultGen }
+
+// Seed restarts g's stream as NewGenerator(seed) starts.
+func (g *Generator) Seed(seed uint64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.pcg = tensor.NewPCG(seed)
+	g.rng = rand.New(g.pcg)
+}
+
+// State returns g's state, so that its stream can go on elsewhere (in
+// another process) through SetState.
+func (g *Generator) State() []byte {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	b, err := g.pcg.MarshalBinary()
 	if err != nil {
 		panic("nn: " + err.Error()) // rand.PCG never fails to marshal
 	}
 	return b
 }
 
-// SetGeneratorState restores a state GeneratorState returned. It returns an
-// error, leaving the generator as it was, when b is not such a state.
-func SetGeneratorState(b []byte) error {
+// SetState restores a state State returned. It returns an error, leaving
+// g as it was, when b is not such a state.
+func (g *Generator) SetState(b []byte) error {
 	pcg := new(rand.PCG)
 	if err := pcg.UnmarshalBinary(b); err != nil {
 		return fmt.Errorf("nn: generator state of %d bytes: %w", len(b), err)
 	}
-	defaultMu.Lock()
-	defer defaultMu.Unlock()
-	defaultPCG, defaultRNG = pcg, rand.New(pcg)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.pcg, g.rng = pcg, rand.New(pcg)
 	return nil
 }
 
-// withDefaultRNG runs f with the package generator held.
-func withDefaultRNG(f func(rng *rand.Rand)) {
-	defaultMu.Lock()
-	defer defaultMu.Unlock()
-	f(defaultRNG)
+// ResetParameters re-applies the default initialisation of every layer in
+// m, drawing from g (see the function ResetParameters).
+func (g *Generator) ResetParameters(m Module) {
+	g.draw(func(rng *rand.Rand) { ResetParameters(m, rng) })
 }
+
+// draw runs f with g held.
+func (g *Generator) draw(f func(rng *rand.Rand)) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	f(g.rng)
+}
+
+// Seed reseeds DefaultGenerator, the generator that layer constructors
+// use for their default initialisation. The package starts as if Seed(0)
+// had been called, so a program that builds the same layers in the same
+// order always gets the same weights.
+func Seed(seed uint64) { defaultGen.Seed(seed) }
+
+// GeneratorState returns the state of DefaultGenerator, so that a stream
+// of default initialisations can go on in another process (the checker
+// builds a student's layers in the student's process, drawing the weights
+// the checker's own Seed call chose).
+func GeneratorState() []byte { return defaultGen.State() }
+
+// SetGeneratorState restores a state GeneratorState returned to
+// DefaultGenerator. It returns an error, leaving the generator as it was,
+// when b is not such a state.
+func SetGeneratorState(b []byte) error { return defaultGen.SetState(b) }
 
 // ResetParameters re-applies the default initialisation of every layer in m
 // (every Resetter), drawing from rng in the order of Apply.

@@ -143,3 +143,45 @@ func TestGeneratorStateContinuesTheStream(t *testing.T) {
 		t.Fatal("a rejected state changed the generator back to the saved one")
 	}
 }
+
+// A Generator of one's own gives the stream DefaultGenerator gives after
+// Seed with the same seed, and drawing from it leaves DefaultGenerator
+// where it was; its State and SetState round-trip without touching
+// DefaultGenerator.
+func TestOwnGeneratorMatchesSeededDefault(t *testing.T) {
+	nn.Seed(9)
+	want := nn.NewLinear(6, 4, true)
+
+	g := nn.NewGenerator(9)
+	got := nn.NewLinear(6, 4, true) // drawn from the default; redrawn from g
+	g.ResetParameters(got)
+	if !slices.Equal(got.Weight.Float64s(), want.Weight.Float64s()) || !slices.Equal(got.Bias.Float64s(), want.Bias.Float64s()) {
+		t.Fatalf("NewGenerator(9).ResetParameters: weight %v, want %v", got.Weight.Float64s(), want.Weight.Float64s())
+	}
+	ref := nn.NewLinear(6, 4, true)
+	nn.ResetParameters(ref, tensor.NewRNG(9))
+	if !slices.Equal(ref.Weight.Float64s(), want.Weight.Float64s()) {
+		t.Fatal("NewGenerator(9) and tensor.NewRNG(9) give different streams")
+	}
+
+	saved := g.State()
+	a := nn.NewLinear(3, 3, false)
+	g.ResetParameters(a)
+	if err := g.SetState(saved); err != nil {
+		t.Fatal(err)
+	}
+	b := nn.NewLinear(3, 3, false)
+	g.ResetParameters(b)
+	if !slices.Equal(a.Weight.Float64s(), b.Weight.Float64s()) {
+		t.Fatal("g.SetState(g.State()) did not replay the stream")
+	}
+
+	before := nn.GeneratorState()
+	g.ResetParameters(b)
+	if !slices.Equal(nn.GeneratorState(), before) {
+		t.Fatal("drawing from g moved DefaultGenerator")
+	}
+	if !slices.Equal(nn.DefaultGenerator().State(), before) {
+		t.Fatal("DefaultGenerator is not the generator GeneratorState reads")
+	}
+}

@@ -7,7 +7,10 @@ import (
 	"nnkit/tensor"
 )
 
-var _ Module = (*Linear)(nil)
+var (
+	_ Module = (*Linear)(nil)
+	_ Fresh  = (*Linear)(nil)
+)
 
 // Linear is a fully connected layer: y = x W^T + b, with Weight [out, in]
 // and Bias [out] (nil without a bias), PyTorch's layout. The input is
@@ -20,7 +23,7 @@ type Linear struct {
 }
 
 // NewLinear returns a Linear layer with PyTorch's default initialisation
-// drawn from the package generator (see Seed). It panics unless in and out
+// drawn from DefaultGenerator (see Generator). It panics unless in and out
 // are positive.
 func NewLinear(in, out int, bias bool) *Linear {
 	positive("Linear", "in", in, "out", out)
@@ -28,7 +31,7 @@ func NewLinear(in, out int, bias bool) *Linear {
 	if bias {
 		l.Bias = newParam(out)
 	}
-	withDefaultRNG(l.ResetParameters)
+	defaultGen.draw(l.ResetParameters)
 	return l
 }
 
@@ -52,6 +55,10 @@ func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
 	}
 	return y
 }
+
+// FreshForward returns true: Forward returns new storage and keeps
+// neither it nor its input (see Fresh).
+func (*Linear) FreshForward() bool { return true }
 
 // Parameters returns Weight and, when present, Bias.
 func (l *Linear) Parameters() []*tensor.Tensor { return params(l.Weight, l.Bias) }

@@ -66,6 +66,20 @@ type Resetter interface {
 	ResetParameters(rng *rand.Rand)
 }
 
+// Fresh is implemented by layers whose Forward returns new storage and
+// keeps no reference to its input or to its result once it returns: every
+// built-in layer except Reshape and Flatten (which return views of their
+// input). Sequential.Forward gives a result passed between two layers
+// whose FreshForward is true back to the engine's buffer pool (see
+// Sequential.Forward), so a new layer opts in here, with no edit to
+// Sequential. A module that does not implement Fresh is assumed to keep
+// or alias its input. A type that embeds a built-in layer and overrides
+// Forward must override FreshForward too, since it is promoted with the
+// embedded layer.
+type Fresh interface {
+	FreshForward() bool
+}
+
 // mode is embedded by every built-in layer. The zero value is training mode,
 // as in PyTorch.
 type mode struct{ eval bool }

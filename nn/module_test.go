@@ -217,3 +217,49 @@ func TestSequentialTrainingReleaseAfterBackward(t *testing.T) {
 		}
 	}
 }
+
+// probe is a user-defined layer: Forward returns new storage (relu of its
+// input) and remembers its input. With fresh set it implements nn.Fresh
+// through freshProbe; plain probe does not implement it.
+type probe struct{ in *tensor.Tensor }
+
+func (p *probe) Forward(x *tensor.Tensor) *tensor.Tensor { p.in = x; return tensor.Relu(x) }
+func (*probe) Parameters() []*tensor.Tensor              { return nil }
+func (*probe) SetTraining(bool)                          {}
+func (*probe) Name() string                              { return "probe" }
+
+type freshProbe struct {
+	probe
+	fresh bool
+}
+
+func (p *freshProbe) FreshForward() bool { return p.fresh }
+
+// Sequential releases a result passed between two layers exactly when both
+// say they are Fresh: a user-defined layer opts in through the interface,
+// and one that answers false or does not implement it keeps its neighbours'
+// results alive.
+func TestSequentialReleasesBetweenFreshLayers(t *testing.T) {
+	released := func(x *tensor.Tensor) bool { return x.Numel() == 0 }
+	x := tensor.FromFloat32([]float32{-1, 2, 3}, 3)
+	a, b, c := &freshProbe{fresh: true}, &freshProbe{fresh: true}, &freshProbe{fresh: true}
+	var out *tensor.Tensor
+	tensor.NoGrad(func() { out = nn.NewSequential(a, b, c).Forward(x) })
+	if released(x) || !released(b.in) || !released(c.in) || released(out) {
+		t.Fatalf("all fresh: released input %v, a's result %v, b's result %v, output %v; want false, true, true, false",
+			released(x), released(b.in), released(c.in), released(out))
+	}
+	notFresh := &freshProbe{fresh: false}
+	plain := &probe{}
+	for _, mid := range []struct {
+		m  nn.Module
+		in func() *tensor.Tensor
+	}{{notFresh, func() *tensor.Tensor { return notFresh.in }}, {plain, func() *tensor.Tensor { return plain.in }}} {
+		a, c := &freshProbe{fresh: true}, &freshProbe{fresh: true}
+		tensor.NoGrad(func() { nn.NewSequential(a, mid.m, c).Forward(x) })
+		// a's result went into mid, which may keep it; mid's result into c.
+		if released(mid.in()) || released(c.in) || !slices.Equal(c.in.Float64s(), []float64{0, 2, 3}) {
+			t.Fatalf("%T (FreshForward false or absent) in the middle: its input or result was released", mid.m)
+		}
+	}
+}

@@ -9,6 +9,8 @@ import (
 var (
 	_ Module = (*AvgPool2d)(nil)
 	_ Module = (*MaxPool2d)(nil)
+	_ Fresh  = (*AvgPool2d)(nil)
+	_ Fresh  = (*MaxPool2d)(nil)
 )
 
 // AvgPool2d averages square windows: output side (H+2P-K)/S+1. Padding
@@ -30,6 +32,10 @@ func (p *AvgPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 	checkNCHW(p, x)
 	return tensor.AvgPool2d(x, p.Kernel, p.Stride, p.Padding)
 }
+
+// FreshForward returns true: Forward returns new storage and keeps
+// neither it nor its input (see Fresh).
+func (*AvgPool2d) FreshForward() bool { return true }
 
 // Parameters returns nil: pooling has none.
 func (*AvgPool2d) Parameters() []*tensor.Tensor { return nil }
@@ -60,6 +66,10 @@ func (p *MaxPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 	checkNCHW(p, x)
 	return tensor.MaxPool2d(x, p.Kernel, p.Stride, p.Padding)
 }
+
+// FreshForward returns true: Forward returns new storage and keeps
+// neither it nor its input (see Fresh).
+func (*MaxPool2d) FreshForward() bool { return true }
 
 // Parameters returns nil: pooling has none.
 func (*MaxPool2d) Parameters() []*tensor.Tensor { return nil }

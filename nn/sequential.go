@@ -34,8 +34,8 @@ func NewSequential(layers ...Module) *Sequential {
 // Forward runs x through every layer in order.
 //
 // When no gradients are recorded (tensor.NoGrad: evaluation), a result
-// passed between two built-in layers that neither keep nor alias their
-// input is given back to the engine's buffer pool as soon as the next
+// passed between two layers that neither keep nor alias their input (both
+// Fresh) is given back to the engine's buffer pool as soon as the next
 // layer has used it, so that inference reuses the same memory batch after
 // batch. When gradients are recorded (training), such a result is marked
 // (tensor.ReleaseAfterBackward) and goes back to the pool at the end of
@@ -44,32 +44,28 @@ func NewSequential(layers ...Module) *Sequential {
 // not returned.
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 	release := !tensor.GradEnabled()
-	fresh := false // x was made by the previous layer, a freshLayer
+	fresh := false // x was made by the previous layer, a fresh one
 	for _, l := range s.Layers {
 		y := l.Forward(x)
-		if fresh && freshLayer(l) && y != x {
+		lf := isFresh(l)
+		if fresh && lf && y != x {
 			if release {
 				x.Release()
 			} else {
 				x.ReleaseAfterBackward()
 			}
 		}
-		fresh = freshLayer(l)
+		fresh = lf
 		x = y
 	}
 	return x
 }
 
-// freshLayer reports whether m is a built-in layer whose result is new
-// storage and which keeps no reference to its input or result after
-// Forward (Reshape and Flatten return views of their input, and a layer
-// of unknown type may keep anything).
-func freshLayer(m Module) bool {
-	switch m.(type) {
-	case *Conv2d, *Linear, *Sigmoid, *ReLU, *AvgPool2d, *MaxPool2d, *BatchNorm2d, *AdaptiveAvgPool2d:
-		return true
-	}
-	return false
+// isFresh reports whether m says it keeps no reference to its input or
+// result after Forward (see Fresh).
+func isFresh(m Module) bool {
+	f, ok := m.(Fresh)
+	return ok && f.FreshForward()
 }
 
 // Parameters concatenates the layers' parameters in order, each tensor once.
