@@ -45,18 +45,32 @@ type count int
 // F is graded.
 func F(x float64) (y float64, err error) {
 	// BEGIN SOLUTION [3 pts]
-	return math.Sqrt(x), fmt.Errorf("x")
+	return half(math.Sqrt(x)), fmt.Errorf("x")
 	// END SOLUTION
 }
 
 func G(s string) (pair, count, *pair, []int, map[string]int, string, bool, any, [2]int, struct{}) {
 	// BEGIN SOLUTION [1.5 pts]
-	panic(s)
+	panic(fact(len(upper(s))))
 	// END SOLUTION
 }
 
 // Helper stays.
-func Helper() string { return strings.ToUpper("x") }
+func Helper() string { return strings.ToUpper(upper("x")) }
+
+// half is given: only F's solution calls it.
+func half(x float64) float64 { return x / 2 }
+
+// upper is given and called by Helper too.
+func upper(s string) string { return strings.ToUpper(s) }
+
+// fact is given: only G's solution calls it, and itself.
+func fact(n int) int {
+	if n < 2 {
+		return 1
+	}
+	return n * fact(n-1)
+}
 `
 
 const exercise = `package p
@@ -80,7 +94,25 @@ func G(s string) (pair, count, *pair, []int, map[string]int, string, bool, any, 
 }
 
 // Helper stays.
-func Helper() string { return strings.ToUpper("x") }
+func Helper() string { return strings.ToUpper(upper("x")) }
+
+// half is given: only F's solution calls it.
+//
+//lint:ignore U1000 given: the graded functions call it once they are written
+func half(x float64) float64 { return x / 2 }
+
+// upper is given and called by Helper too.
+func upper(s string) string { return strings.ToUpper(s) }
+
+// fact is given: only G's solution calls it, and itself.
+//
+//lint:ignore U1000 given: the graded functions call it once they are written
+func fact(n int) int {
+	if n < 2 {
+		return 1
+	}
+	return n * fact(n-1)
+}
 `
 
 func TestStub(t *testing.T) {

@@ -118,6 +118,8 @@ func (r *Residual) String() string {
 // (firstBlock false) halves the height and width and changes the number
 // of channels, so it has the 1x1 convolution on the shortcut and stride
 // 2; the others keep the shape.
+//
+//lint:ignore U1000 given: the graded functions call it once they are written
 func resnetBlock(inputChannels, numChannels, numResiduals int, firstBlock bool) *nn.Sequential {
 	var blk []nn.Module
 	for i := range numResiduals {
