@@ -4,26 +4,7 @@ import "math"
 
 // Relu returns max(0, x) elementwise. Its derivative at 0 is taken as 0,
 // as in PyTorch.
-func Relu(t *Tensor) *Tensor {
-	if d := devOf("Relu", t); d != nil {
-		return d.unary("Relu", t, 0)
-	}
-	out := newOut(t.dtype, t.shape...)
-	if t.dtype == Float32 {
-		parallelFor(len(out.f32), 16, func(lo, hi int) { reluVec(out.f32[lo:hi], t.f32[lo:hi]) })
-	} else {
-		reluForward(out.f64, t.f64)
-	}
-	return record(out, "Relu", func(g *Tensor) {
-		gi := newGrad(t, false)
-		if t.dtype == Float32 {
-			parallelFor(len(gi.f32), 16, func(lo, hi int) { reluBackVec(gi.f32[lo:hi], g.f32[lo:hi], out.f32[lo:hi]) })
-		} else {
-			reluBackward(gi.f64, g.f64, out.f64)
-		}
-		accum(t, gi, true)
-	}, t)
-}
+func Relu(t *Tensor) *Tensor { return unary(uRelu, t, 0) }
 
 func reluForward[T float](dst, src []T) {
 	src = src[:len(dst)]
@@ -53,28 +34,7 @@ func reluBackward[T float](dst, g, out []T) {
 // Float32 tensors use sigmoid32 (vecmath.go: within 2 ulp of the correctly
 // rounded value, vectorised where the CPU allows, the same bits either way);
 // float64 ones use math.Exp.
-func Sigmoid(t *Tensor) *Tensor {
-	if d := devOf("Sigmoid", t); d != nil {
-		return d.unary("Sigmoid", t, 0)
-	}
-	out := newOut(t.dtype, t.shape...)
-	if t.dtype == Float32 {
-		sigmoidSlice(out.f32, t.f32)
-	} else {
-		for i, v := range t.f64 {
-			out.f64[i] = sigmoid(v)
-		}
-	}
-	return record(out, "Sigmoid", func(g *Tensor) {
-		gi := newGrad(t, false)
-		if t.dtype == Float32 {
-			parallelFor(len(gi.f32), 16, func(lo, hi int) { sigmoidBackVec(gi.f32[lo:hi], g.f32[lo:hi], out.f32[lo:hi]) })
-		} else {
-			sigmoidBackward(gi.f64, g.f64, out.f64)
-		}
-		accum(t, gi, true)
-	}, t)
-}
+func Sigmoid(t *Tensor) *Tensor { return unary(uSigmoid, t, 0) }
 
 // sigmoid is stable for large |x|: it never evaluates e^x for large x.
 func sigmoid(x float64) float64 {
@@ -93,52 +53,22 @@ func sigmoidBackward[T float](dst, g, y []T) {
 }
 
 // Softmax normalises exp(x) along axis.
-func Softmax(t *Tensor, axis int) *Tensor {
-	ax := t.axis(axis, "Softmax")
-	if d := devOf("Softmax", t); d != nil {
-		return d.softmax(t, ax, false)
-	}
-	out := New(t.dtype, t.shape...)
-	outer, n, inner := splitAxis(t.shape, ax)
-	if t.dtype == Float32 {
-		softmaxForward(out.f32, t.f32, outer, n, inner, false)
-	} else {
-		softmaxForward(out.f64, t.f64, outer, n, inner, false)
-	}
-	return record(out, "Softmax", func(g *Tensor) {
-		// dx_i = y_i (g_i - sum_j g_j y_j)
-		gi := newGrad(t, false)
-		if t.dtype == Float32 {
-			softmaxBackward(gi.f32, g.f32, out.f32, outer, n, inner, false)
-		} else {
-			softmaxBackward(gi.f64, g.f64, out.f64, outer, n, inner, false)
-		}
-		accum(t, gi, true)
-	}, t)
-}
+func Softmax(t *Tensor, axis int) *Tensor { return softmax("Softmax", t, axis, false) }
 
 // LogSoftmax returns x - logsumexp(x) along axis, computed stably.
-func LogSoftmax(t *Tensor, axis int) *Tensor {
-	ax := t.axis(axis, "LogSoftmax")
-	if d := devOf("LogSoftmax", t); d != nil {
-		return d.softmax(t, ax, true)
-	}
-	out := New(t.dtype, t.shape...)
+func LogSoftmax(t *Tensor, axis int) *Tensor { return softmax("LogSoftmax", t, axis, true) }
+
+// softmax is Softmax or (log) LogSoftmax. Backward, from the output y:
+//
+//	Softmax:    dx_i = y_i (g_i - sum_j g_j y_j)
+//	LogSoftmax: dx_i = g_i - softmax_i * sum_j g_j
+func softmax(op string, t *Tensor, axis int, log bool) *Tensor {
+	ax := t.axis(axis, op)
+	be := backendFor(op, t)
 	outer, n, inner := splitAxis(t.shape, ax)
-	if t.dtype == Float32 {
-		softmaxForward(out.f32, t.f32, outer, n, inner, true)
-	} else {
-		softmaxForward(out.f64, t.f64, outer, n, inner, true)
-	}
-	return record(out, "LogSoftmax", func(g *Tensor) {
-		// dx_i = g_i - softmax_i * sum_j g_j
-		gi := newGrad(t, false)
-		if t.dtype == Float32 {
-			softmaxBackward(gi.f32, g.f32, out.f32, outer, n, inner, true)
-		} else {
-			softmaxBackward(gi.f64, g.f64, out.f64, outer, n, inner, true)
-		}
-		accum(t, gi, true)
+	out := be.softmax(t, outer, n, inner, log)
+	return record(out, op, func(g *Tensor) {
+		accum(t, be.softmaxBackward(g, out, outer, n, inner, log), true)
 	}, t)
 }
 

@@ -25,32 +25,17 @@ func AdaptiveAvgPool2d(x *Tensor, outH, outW int) *Tensor {
 	if x.shape[2] == 0 || x.shape[3] == 0 {
 		panic(fmt.Sprintf("tensor: %s: input %v has an empty plane", op, x.shape))
 	}
-	if d := devOf(op, x); d != nil {
-		return d.adaptiveAvgPool(x, outH, outW)
-	}
-	g := adaptiveGeom{planes: x.shape[0] * x.shape[1], h: x.shape[2], w: x.shape[3], oh: outH, ow: outW}
+	g := adaptiveGeom{n: x.shape[0], c: x.shape[1], planes: x.shape[0] * x.shape[1], h: x.shape[2], w: x.shape[3], oh: outH, ow: outW}
 	g.r0, g.r1 = adaptiveBins(g.h, outH)
 	g.c0, g.c1 = adaptiveBins(g.w, outW)
-	out := New(x.dtype, x.shape[0], x.shape[1], outH, outW)
-	if x.dtype == Float32 {
-		adaptiveForward(g, out.f32, x.f32)
-	} else {
-		adaptiveForward(g, out.f64, x.f64)
-	}
-	return record(out, op, func(gy *Tensor) {
-		gx := newGrad(x, true)
-		if x.dtype == Float32 {
-			adaptiveBackward(g, gx.f32, gy.f32)
-		} else {
-			adaptiveBackward(g, gx.f64, gy.f64)
-		}
-		accum(x, gx, true)
-	}, x)
+	be := backendFor(op, x)
+	out := be.adaptiveAvgPool(x, g)
+	return record(out, op, func(gy *Tensor) { accum(x, be.adaptiveAvgPoolBackward(gy, g), true) }, x)
 }
 
 type adaptiveGeom struct {
-	planes, h, w, oh, ow int
-	r0, r1, c0, c1       []int // bin i covers rows [r0[i], r1[i]), columns [c0[j], c1[j])
+	n, c, planes, h, w, oh, ow int
+	r0, r1, c0, c1             []int // bin i covers rows [r0[i], r1[i]), columns [c0[j], c1[j])
 }
 
 // adaptiveBins returns PyTorch's bin bounds start = floor(i*in/out),

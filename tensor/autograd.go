@@ -6,12 +6,18 @@ import (
 	"sync/atomic"
 )
 
-// gradDisabled counts nested no-grad scopes; it is process-wide, like a
-// training loop's evaluation phase.
+// gradDisabled counts nested no-grad scopes. It is process-wide: Go has no
+// goroutine-local state, and the engine's one user of concurrency (a
+// training loop evaluating between epochs) never overlaps the two.
 var gradDisabled atomic.Int32
 
 // NoGrad runs f with gradient recording switched off, as PyTorch's
 // torch.no_grad(): results computed inside have no history.
+//
+// Unlike PyTorch's thread-local switch, this one is process-wide: while f
+// runs, operations on every goroutine record no history. Do not train on
+// one goroutine while another is inside NoGrad (its Backward would find no
+// graph and panic saying so); nesting and sequential use are safe.
 func NoGrad(f func()) {
 	gradDisabled.Add(1)
 	defer gradDisabled.Add(-1)
@@ -102,6 +108,16 @@ func accum(t *Tensor, g *Tensor, owned bool) {
 	}
 	if owned {
 		release(g)
+	}
+}
+
+// accumAll hands each non-nil gradient of a backward kernel to accum:
+// pairs of (input, its gradient).
+func accumAll(ts ...*Tensor) {
+	for i := 0; i+1 < len(ts); i += 2 {
+		if ts[i+1] != nil {
+			accum(ts[i], ts[i+1], true)
+		}
 	}
 }
 

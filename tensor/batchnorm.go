@@ -71,44 +71,15 @@ func BatchNorm2d(x, gamma, beta, runMean, runVar *Tensor, training bool, momentu
 	if eps < 0 || math.IsNaN(eps) {
 		panic(fmt.Sprintf("tensor: %s: eps %g must be non-negative", op, eps))
 	}
-	if d := devOf(op, x, gamma, beta, runMean, runVar); d != nil {
-		return d.batchNorm(x, gamma, beta, runMean, runVar, training, momentum, eps)
-	}
 	g := bnGeom{n: n, c: c, hw: hw}
-	out := newOut(x.dtype, x.shape...)
-	var mean, istd []float64
-	if x.dtype == Float32 {
-		mean, istd = bnForward(g, out.f32, x.f32, gamma.f32, beta.f32, data32(runMean), data32(runVar), training, momentum, eps)
-	} else {
-		mean, istd = bnForward(g, out.f64, x.f64, gamma.f64, beta.f64, data64(runMean), data64(runVar), training, momentum, eps)
-	}
-	return record(out, op, func(gy *Tensor) {
-		var gx, gg, gb *Tensor
-		// Every element of the three is written.
-		if x.requiresGrad {
-			gx = newGrad(x, false)
-		}
-		if gamma.requiresGrad {
-			gg = newGrad(gamma, false)
-		}
-		if beta.requiresGrad {
-			gb = newGrad(beta, false)
-		}
-		if x.dtype == Float32 {
-			bnBackward(g, gy.f32, x.f32, gamma.f32, mean, istd, training, data32(gx), data32(gg), data32(gb))
-		} else {
-			bnBackward(g, gy.f64, x.f64, gamma.f64, mean, istd, training, data64(gx), data64(gg), data64(gb))
-		}
-		if gx != nil {
-			accum(x, gx, true)
-		}
-		if gg != nil {
-			accum(gamma, gg, true)
-		}
-		if gb != nil {
-			accum(beta, gb, true)
-		}
+	be := backendFor(op, x, gamma, beta, runMean, runVar)
+	out, st := be.batchNorm(x, gamma, beta, runMean, runVar, g, training, momentum, eps)
+	out = record(out, op, func(gy *Tensor) {
+		gx, gg, gb := be.batchNormBackward(gy, x, gamma, st, g, training, x.requiresGrad, gamma.requiresGrad, beta.requiresGrad)
+		st.release()
+		accumAll(x, gx, gamma, gg, beta, gb)
 	}, x, gamma, beta)
+	return keepFor(out, st)
 }
 
 type bnGeom struct{ n, c, hw int }

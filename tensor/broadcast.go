@@ -86,9 +86,11 @@ func sumTo(g *Tensor, shape []int) *Tensor {
 	if slices.Equal(g.shape, shape) {
 		return g
 	}
-	if g.dev != nil {
-		return g.backendOf().sumTo(g, shape)
-	}
+	return backendFor("sumTo", g).sumTo(g, shape)
+}
+
+// sumToHost is sumTo's kernel on the host.
+func sumToHost(g *Tensor, shape []int) *Tensor {
 	out := New(g.dtype, shape...)
 	st := broadcastStrides(shape, g.shape)
 	if g.dtype == Float32 {

@@ -67,17 +67,23 @@ import (
 // scheduling.
 func Conv2d(x, w, b *Tensor, stride, padding int) *Tensor {
 	g := conv2dGeometry(x, w, b, stride, padding)
-	if d := devOf("Conv2d", x, w, b); d != nil {
-		return d.conv2d(x, w, b, g)
-	}
+	be := backendFor("Conv2d", x, w, b)
+	out := be.conv2d(x, w, b, g)
+	return record(out, "Conv2d", func(gy *Tensor) {
+		gx, gw, gb := be.conv2dBackward(gy, x, w, g, x.requiresGrad, w.requiresGrad, b != nil && b.requiresGrad)
+		accumAll(x, gx, w, gw, b, gb)
+	}, x, w, b)
+}
+
+// conv2dHost is Conv2d's forward kernel on the host.
+func conv2dHost(x, w, b *Tensor, g convGeom) *Tensor {
 	out := newOut(x.dtype, g.n, g.oc, g.oh, g.ow)
 	var bf32 []float32
 	var bf64 []float64
 	if b != nil {
 		bf32, bf64 = b.f32, b.f64
 	}
-	wino := g.useWinograd(x.dtype)
-	switch {
+	switch wino := g.useWinograd(x.dtype); {
 	case x.dtype == Float32 && wino:
 		winoForward(g, out.f32, x.f32, w.f32, bf32)
 	case x.dtype == Float32:
@@ -87,37 +93,32 @@ func Conv2d(x, w, b *Tensor, stride, padding int) *Tensor {
 	default:
 		conv2dForward(g, out.f64, x.f64, w.f64, bf64)
 	}
-	return record(out, "Conv2d", func(gy *Tensor) {
-		var gx, gw, gb *Tensor
-		if x.requiresGrad {
-			gx = newGrad(x, !wino) // Winograd writes every element
-		}
-		if w.requiresGrad {
-			gw = newGrad(w, !wino) // Winograd writes every element
-		}
-		if b != nil && b.requiresGrad {
-			gb = newGrad(b, true)
-		}
-		switch {
-		case x.dtype == Float32 && wino:
-			winoBackward(g, gy.f32, x.f32, w.f32, data32(gx), data32(gw), data32(gb))
-		case x.dtype == Float32:
-			conv2dBackward(g, gy.f32, x.f32, w.f32, data32(gx), data32(gw), data32(gb))
-		case wino:
-			winoBackward(g, gy.f64, x.f64, w.f64, data64(gx), data64(gw), data64(gb))
-		default:
-			conv2dBackward(g, gy.f64, x.f64, w.f64, data64(gx), data64(gw), data64(gb))
-		}
-		if gx != nil {
-			accum(x, gx, true)
-		}
-		if gw != nil {
-			accum(w, gw, true)
-		}
-		if gb != nil {
-			accum(b, gb, true)
-		}
-	}, x, w, b)
+	return out
+}
+
+// conv2dBackwardHost is Conv2d's backward kernel on the host.
+func conv2dBackwardHost(gy, x, w *Tensor, g convGeom, needX, needW, needB bool) (gx, gw, gb *Tensor) {
+	wino := g.useWinograd(x.dtype)
+	if needX {
+		gx = newGrad(x, !wino) // Winograd writes every element
+	}
+	if needW {
+		gw = newGrad(w, !wino) // Winograd writes every element
+	}
+	if needB {
+		gb = newPooled(x.dtype, true, g.oc)
+	}
+	switch {
+	case x.dtype == Float32 && wino:
+		winoBackward(g, gy.f32, x.f32, w.f32, data32(gx), data32(gw), data32(gb))
+	case x.dtype == Float32:
+		conv2dBackward(g, gy.f32, x.f32, w.f32, data32(gx), data32(gw), data32(gb))
+	case wino:
+		winoBackward(g, gy.f64, x.f64, w.f64, data64(gx), data64(gw), data64(gb))
+	default:
+		conv2dBackward(g, gy.f64, x.f64, w.f64, data64(gx), data64(gw), data64(gb))
+	}
+	return gx, gw, gb
 }
 
 // convGeom is one convolution's sizes.

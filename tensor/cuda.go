@@ -18,9 +18,11 @@ import (
 // The CUDA backend of the tensor operations (docs/gpu.md, "The seam").
 // A tensor on the GPU holds a *cudaStorage (one device buffer, shared by
 // its views); every operation of this package whose inputs live on the
-// GPU calls the method of cudaDevice below, which queues the kernels of
-// nnkit/internal/cuda on the device's one stream and returns without
-// waiting, and records a backward closure made of device calls too. Only
+// GPU calls the kernel of cudaDevice below (the Backend seam, device.go),
+// which queues the kernels of nnkit/internal/cuda on the device's one
+// stream and returns without waiting. The operations' shape checks,
+// geometry and backward closures are written once, above the seam, for
+// the CPU and this backend alike. Only
 // Item, Float64s, At, Argmax, CountCorrect and ToDevice(CPU) wait for the
 // device.
 //
@@ -31,6 +33,8 @@ import (
 // runs a collection when they pass a budget (a quarter of the device's
 // memory, or twice what was live after the previous collection), and
 // once more, then again with a pause, when the device is out of memory.
+
+var _ Backend = (*cudaDevice)(nil)
 
 // cudaDevice is the GPU as a Device.
 type cudaDevice struct {
@@ -380,7 +384,7 @@ func (c *cudaDevice) binary(op binOp, a, b *Tensor, shape []int) *Tensor {
 		c.must(c.d.BinaryBcast(cudaBinOp[op], ba, pa, bb, pb, y))
 		return out
 	}
-	c.must(c.d.BinaryND(cudaBinOp[op], ba, a.shape, bb, b.shape, y))
+	c.must(c.d.BinaryND(cudaBinOp[op], ba, broadcastStrides(a.shape, shape), bb, broadcastStrides(b.shape, shape), shape, y))
 	return out
 }
 
@@ -443,67 +447,57 @@ func (c *cudaDevice) mulScalar(t *Tensor, s float64) *Tensor {
 	return out
 }
 
-var cudaUnary = map[string]cuda.UnaryOp{
-	"Relu": cuda.UnaryRelu, "Sigmoid": cuda.UnarySigmoid, "Tanh": cuda.UnaryTanh,
-	"Exp": cuda.UnaryExp, "Log": cuda.UnaryLog, "Sqrt": cuda.UnarySqrt,
+var cudaUnary = [...]cuda.UnaryOp{
+	uRelu: cuda.UnaryRelu, uSigmoid: cuda.UnarySigmoid, uTanh: cuda.UnaryTanh,
+	uExp: cuda.UnaryExp, uLog: cuda.UnaryLog, uSqrt: cuda.UnarySqrt,
 }
 
-// unary is AddScalar, PowScalar (with s) and the elementwise functions.
-func (c *cudaDevice) unary(op string, t *Tensor, s float64) *Tensor {
+func (c *cudaDevice) unary(op unaryOp, t *Tensor, s float64) *Tensor {
 	out := c.like(t)
-	empty := t.Numel() == 0
+	if t.Numel() == 0 {
+		return out
+	}
 	switch op {
-	case "AddScalar":
-		if !empty {
-			c.must(c.d.ScalarOp(cuda.ScalarAdd, bufOf(t), s, bufOf(out)))
-		}
-		return record(out, op, func(g *Tensor) { accum(t, g, false) }, t)
-	case "PowScalar":
-		if !empty {
-			c.must(c.d.ScalarOp(cuda.ScalarPow, bufOf(t), s, bufOf(out)))
-		}
-		return record(out, op, func(g *Tensor) {
-			gi := c.like(t)
-			if !empty {
-				c.must(c.d.PowBackward(bufOf(g), bufOf(t), s, bufOf(gi)))
-			}
-			accum(t, gi, true)
-		}, t)
+	case uAdd:
+		c.must(c.d.ScalarOp(cuda.ScalarAdd, bufOf(t), s, bufOf(out)))
+	case uPow:
+		c.must(c.d.ScalarOp(cuda.ScalarPow, bufOf(t), s, bufOf(out)))
+	default:
+		c.must(c.d.Unary(cudaUnary[op], bufOf(t), bufOf(out)))
 	}
-	u, ok := cudaUnary[op]
-	if !ok {
-		panic("tensor: internal: no device kernel for " + op)
-	}
-	if !empty {
-		c.must(c.d.Unary(u, bufOf(t), bufOf(out)))
-	}
-	return record(out, op, func(g *Tensor) {
-		gi := c.like(t)
-		if !empty {
-			c.must(c.d.UnaryBackward(u, bufOf(g), bufOf(t), bufOf(out), bufOf(gi)))
-		}
-		accum(t, gi, true)
-	}, t)
+	return out
 }
 
-func (c *cudaDevice) softmax(t *Tensor, axis int, log bool) *Tensor {
-	op := "Softmax"
-	if log {
-		op = "LogSoftmax"
+func (c *cudaDevice) unaryBackward(op unaryOp, g, t, out *Tensor, s float64) *Tensor {
+	gi := c.like(t)
+	if t.Numel() == 0 {
+		return gi
 	}
-	outer, n, inner := splitAxis(t.shape, axis)
+	switch op {
+	case uAdd:
+		c.must(c.d.Copy(bufOf(gi), bufOf(g)))
+	case uPow:
+		c.must(c.d.PowBackward(bufOf(g), bufOf(t), s, bufOf(gi)))
+	default:
+		c.must(c.d.UnaryBackward(cudaUnary[op], bufOf(g), bufOf(t), bufOf(out), bufOf(gi)))
+	}
+	return gi
+}
+
+func (c *cudaDevice) softmax(t *Tensor, outer, n, inner int, log bool) *Tensor {
 	out := c.like(t)
-	empty := t.Numel() == 0
-	if !empty {
+	if t.Numel() > 0 {
 		c.must(c.d.Softmax(bufOf(t), outer, n, inner, log, bufOf(out)))
 	}
-	return record(out, op, func(g *Tensor) {
-		gi := c.like(t)
-		if !empty {
-			c.must(c.d.SoftmaxBackward(bufOf(g), bufOf(out), outer, n, inner, log, bufOf(gi)))
-		}
-		accum(t, gi, true)
-	}, t)
+	return out
+}
+
+func (c *cudaDevice) softmaxBackward(g, y *Tensor, outer, n, inner int, log bool) *Tensor {
+	gi := c.like(y)
+	if y.Numel() > 0 {
+		c.must(c.d.SoftmaxBackward(bufOf(g), bufOf(y), outer, n, inner, log, bufOf(gi)))
+	}
+	return gi
 }
 
 // ---------------------------------------------------------------- reductions
@@ -527,13 +521,10 @@ func (c *cudaDevice) sum(t *Tensor) *Tensor {
 	} else {
 		c.must(c.d.Sum(bufOf(t), 1, bufOf(out)))
 	}
-	return record(out, "Sum", func(g *Tensor) { accum(t, c.expand(g, t.shape), true) }, t)
+	return out
 }
 
-func (c *cudaDevice) sumAxis(t *Tensor, ax int, keepDim bool) *Tensor {
-	outer, n, inner := splitAxis(t.shape, ax)
-	keep := append([]int(nil), t.shape...)
-	keep[ax] = 1
+func (c *cudaDevice) sumAxis(t *Tensor, outer, n, inner int, keep []int) *Tensor {
 	out := c.newTensor(t.dtype, keep)
 	if out.Numel() > 0 {
 		if n == 0 {
@@ -542,18 +533,7 @@ func (c *cudaDevice) sumAxis(t *Tensor, ax int, keepDim bool) *Tensor {
 			c.must(c.d.SumAxis(bufOf(t), outer, n, inner, 1, bufOf(out)))
 		}
 	}
-	if !keepDim {
-		out.shape = append(append([]int(nil), t.shape[:ax]...), t.shape[ax+1:]...)
-	}
-	return record(out, "SumAxis", func(g *Tensor) {
-		gi := c.like(t)
-		if gi.Numel() > 0 {
-			y := bufOf(gi)
-			c.must(c.d.Zero(y))
-			c.must(c.d.BinaryND(cuda.OpAdd, bufOf(g), []int{outer, 1, inner}, y, []int{outer, n, inner}, y))
-		}
-		accum(t, gi, true)
-	}, t)
+	return out
 }
 
 func (c *cudaDevice) argmax(t *Tensor, ax int) []int {
@@ -593,90 +573,57 @@ func (c *cudaDevice) countCorrect(logits *Tensor, labels []int) int {
 
 // ---------------------------------------------------------------- products
 
-func (c *cudaDevice) matmul(a, b *Tensor, bs, m, n, k int) *Tensor {
-	batched := a.Dim() == 3
-	shape := []int{m, n}
-	if batched {
-		shape = []int{bs, m, n}
-	}
+// matmul runs C[i] = op(A[i]) op(B[i]) over the batch (bs matrices when
+// shape has 3 dimensions), as batchedGemm.
+func (c *cudaDevice) matmul(ta, tb bool, bs, m, n, k int, a, b *Tensor, shape []int) *Tensor {
 	out := c.newTensor(a.dtype, shape)
-	// gemm runs C[i] = op(A[i]) op(B[i]) over the batch, as batchedGemm.
-	gemm := func(ta, tb bool, m, n, k int, A, B, C *Tensor) {
-		if C.Numel() == 0 {
-			return
-		}
-		if k == 0 {
-			c.fill(C, 0)
-			return
-		}
-		if !batched {
-			c.must(c.d.Gemm(ta, tb, m, n, k, 1, bufOf(A), bufOf(B), 0, bufOf(C)))
-			return
-		}
-		c.must(c.d.GemmStridedBatched(ta, tb, m, n, k, 1, bufOf(A), A.Numel()/bs, bufOf(B), B.Numel()/bs, 0, bufOf(C), C.Numel()/bs, bs))
+	switch {
+	case out.Numel() == 0:
+	case k == 0:
+		c.fill(out, 0)
+	case len(shape) == 2:
+		c.must(c.d.Gemm(ta, tb, m, n, k, 1, bufOf(a), bufOf(b), 0, bufOf(out)))
+	default:
+		c.must(c.d.GemmStridedBatched(ta, tb, m, n, k, 1, bufOf(a), a.Numel()/bs, bufOf(b), b.Numel()/bs, 0, bufOf(out), out.Numel()/bs, bs))
 	}
-	gemm(false, false, m, n, k, a, b, out)
-	return record(out, "MatMul", func(g *Tensor) {
-		if a.requiresGrad {
-			ga := c.like(a)
-			gemm(false, true, m, k, n, g, b, ga) // dC B^T
-			accum(a, ga, true)
-		}
-		if b.requiresGrad {
-			gb := c.like(b)
-			gemm(true, false, k, n, m, a, g, gb) // A^T dC
-			accum(b, gb, true)
-		}
-	}, a, b)
+	return out
+}
+
+// gemm2 is one row-major GEMM into a new tensor of shape [m n].
+func (c *cudaDevice) gemm2(ta, tb bool, m, n, k int, a, b *Tensor, shape []int) *Tensor {
+	return c.matmul(ta, tb, 1, m, n, k, a, b, shape)
 }
 
 func (c *cudaDevice) linear(x, w, b *Tensor) *Tensor {
 	n, in, outF := x.shape[0], x.shape[1], w.shape[0]
-	out := c.newTensor(x.dtype, []int{n, outF})
-	gemm := func(ta, tb bool, m, nn, k int, A, B, C *Tensor) {
-		switch {
-		case C.Numel() == 0:
-		case k == 0:
-			c.fill(C, 0)
-		default:
-			c.must(c.d.Gemm(ta, tb, m, nn, k, 1, bufOf(A), bufOf(B), 0, bufOf(C)))
-		}
-	}
-	gemm(false, true, n, outF, in, x, w, out) // x W^T
+	out := c.gemm2(false, true, n, outF, in, x, w, []int{n, outF}) // x W^T
 	if b != nil && out.Numel() > 0 {
 		y := bufOf(out)
 		c.must(c.d.BinaryBcast(cuda.OpAdd, y, cuda.Bcast{}, bufOf(b), cuda.Bcast{Inner: 1, Mid: outF}, y))
 	}
-	return record(out, "Linear", func(g *Tensor) {
-		if x.requiresGrad {
-			gx := c.like(x)
-			gemm(false, false, n, in, outF, g, w, gx) // G W
-			accum(x, gx, true)
-		}
-		if w.requiresGrad {
-			gw := c.like(w)
-			gemm(true, false, outF, in, n, g, x, gw) // G^T x
-			accum(w, gw, true)
-		}
-		if b != nil && b.requiresGrad {
-			gb := c.like(b)
-			if n == 0 {
-				c.fill(gb, 0)
-			} else if outF > 0 {
-				c.must(c.d.SumOuterInner(bufOf(g), n, outF, 1, bufOf(gb), false))
-			}
-			accum(b, gb, true)
-		}
-	}, x, w, b)
+	return out
 }
 
-func (c *cudaDevice) permute(t *Tensor, perm []int) *Tensor {
-	shape := make([]int, len(perm))
-	inv := make([]int, len(perm))
-	for i, p := range perm {
-		shape[i] = t.shape[p]
-		inv[p] = i
+func (c *cudaDevice) linearBackward(g, x, w, b *Tensor, needX, needW, needB bool) (gx, gw, gb *Tensor) {
+	n, in, outF := x.shape[0], x.shape[1], w.shape[0]
+	if needX {
+		gx = c.gemm2(false, false, n, in, outF, g, w, x.shape) // G W
 	}
+	if needW {
+		gw = c.gemm2(true, false, outF, in, n, g, x, w.shape) // G^T x
+	}
+	if needB {
+		gb = c.like(b)
+		if n == 0 {
+			c.fill(gb, 0)
+		} else if outF > 0 {
+			c.must(c.d.SumOuterInner(bufOf(g), n, outF, 1, bufOf(gb), false))
+		}
+	}
+	return gx, gw, gb
+}
+
+func (c *cudaDevice) permute(t *Tensor, perm, shape []int) *Tensor {
 	out := c.newTensor(t.dtype, shape)
 	if out.Numel() > 0 {
 		if len(perm) > 6 {
@@ -684,103 +631,109 @@ func (c *cudaDevice) permute(t *Tensor, perm []int) *Tensor {
 		}
 		c.must(c.d.Permute(bufOf(t), t.shape, perm, bufOf(out)))
 	}
-	return record(out, "Permute", func(g *Tensor) { accum(t, Permute(g, inv...), true) }, t)
+	return out
 }
 
 // ---------------------------------------------------------------- convolution and pooling
 
-func (c *cudaDevice) conv2d(x, w, b *Tensor, g convGeom) *Tensor {
-	geom := cuda.ConvGeom{N: g.n, C: g.c, H: g.h, W: g.w, OC: g.oc, K: g.k, Stride: g.s, Pad: g.p}
-	out := c.newTensor(x.dtype, []int{g.n, g.oc, g.oh, g.ow})
-	if out.Numel() > 0 {
-		c.must(c.d.Conv2dForward(bufOf(x), bufOf(w), bufOf(b), geom, bufOf(out)))
-	}
-	return record(out, "Conv2d", func(gy *Tensor) {
-		var gx, gw, gb *Tensor
-		if x.requiresGrad {
-			gx = c.like(x)
-		}
-		if w.requiresGrad {
-			gw = c.like(w)
-		}
-		if b != nil && b.requiresGrad {
-			gb = c.like(b)
-		}
-		if g.n == 0 || g.oh*g.ow == 0 {
-			for _, t := range []*Tensor{gx, gw, gb} {
-				if t != nil {
-					c.fill(t, 0)
-				}
-			}
-		} else {
-			c.must(c.d.Conv2dBackward(bufOf(gy), bufOf(x), bufOf(w), geom, bufOf(gx), bufOf(gw), bufOf(gb)))
-		}
-		if gx != nil {
-			accum(x, gx, true)
-		}
-		if gw != nil {
-			accum(w, gw, true)
-		}
-		if gb != nil {
-			accum(b, gb, true)
-		}
-	}, x, w, b)
+func cudaConvGeom(g convGeom) cuda.ConvGeom {
+	return cuda.ConvGeom{N: g.n, C: g.c, H: g.h, W: g.w, OC: g.oc, K: g.k, Stride: g.s, Pad: g.p, OH: g.oh, OW: g.ow}
 }
 
-func (c *cudaDevice) pool(op string, x *Tensor, g poolGeom) *Tensor {
-	geom := cuda.PoolGeom{N: g.n, C: g.c, H: g.h, W: g.w, K: g.k, Stride: g.s, Pad: g.p}
-	out := c.newTensor(x.dtype, []int{g.n, g.c, g.oh, g.ow})
-	empty := out.Numel() == 0 || x.Numel() == 0
-	if op == "AvgPool2d" {
-		if !empty {
-			c.must(c.d.AvgPool2dForward(bufOf(x), geom, bufOf(out)))
-		}
-		return record(out, op, func(gy *Tensor) {
-			gx := c.like(x)
-			if empty {
-				c.fill(gx, 0)
-			} else {
-				c.must(c.d.AvgPool2dBackward(bufOf(gy), geom, bufOf(gx)))
-			}
-			accum(x, gx, true)
-		}, x)
-	}
-	arg := c.aux(cuda.I32, out.Numel())
-	if !empty {
-		c.must(c.d.MaxPool2dForward(bufOf(x), geom, bufOf(out), arg.b))
-	}
-	out = record(out, op, func(gy *Tensor) {
-		gx := c.like(x)
-		if empty {
-			c.fill(gx, 0)
-		} else {
-			c.must(c.d.MaxPool2dBackward(bufOf(gy), arg.b, geom, bufOf(gx)))
-		}
-		arg.release()
-		accum(x, gx, true)
-	}, x)
-	if out.backward == nil {
-		arg.release()
+func (c *cudaDevice) conv2d(x, w, b *Tensor, g convGeom) *Tensor {
+	out := c.newTensor(x.dtype, []int{g.n, g.oc, g.oh, g.ow})
+	if out.Numel() > 0 {
+		c.must(c.d.Conv2dForward(bufOf(x), bufOf(w), bufOf(b), cudaConvGeom(g), bufOf(out)))
 	}
 	return out
 }
 
-func (c *cudaDevice) adaptiveAvgPool(x *Tensor, outH, outW int) *Tensor {
-	geom := cuda.AdaptiveGeom{N: x.shape[0], C: x.shape[1], H: x.shape[2], W: x.shape[3], OH: outH, OW: outW}
-	out := c.newTensor(x.dtype, []int{geom.N, geom.C, outH, outW})
-	empty := out.Numel() == 0
-	if !empty {
-		c.must(c.d.AdaptiveAvgPool2dForward(bufOf(x), geom, bufOf(out)))
+func (c *cudaDevice) conv2dBackward(gy, x, w *Tensor, g convGeom, needX, needW, needB bool) (gx, gw, gb *Tensor) {
+	if needX {
+		gx = c.like(x)
 	}
-	return record(out, "AdaptiveAvgPool2d", func(gy *Tensor) {
-		gx := c.like(x)
-		if empty {
-			c.fill(gx, 0)
-		} else {
-			c.must(c.d.AdaptiveAvgPool2dBackward(bufOf(gy), geom, bufOf(gx)))
+	if needW {
+		gw = c.like(w)
+	}
+	if needB {
+		gb = c.newTensor(x.dtype, []int{g.oc})
+	}
+	if g.n == 0 || g.oh*g.ow == 0 {
+		for _, t := range []*Tensor{gx, gw, gb} {
+			if t != nil {
+				c.fill(t, 0)
+			}
 		}
-		accum(x, gx, true)
-	}, x)
+	} else {
+		c.must(c.d.Conv2dBackward(bufOf(gy), bufOf(x), bufOf(w), cudaConvGeom(g), bufOf(gx), bufOf(gw), bufOf(gb)))
+	}
+	return gx, gw, gb
+}
+
+func cudaPoolGeom(g poolGeom) cuda.PoolGeom {
+	return cuda.PoolGeom{N: g.n, C: g.c, H: g.h, W: g.w, K: g.k, Stride: g.s, Pad: g.p, OH: g.oh, OW: g.ow}
+}
+
+// poolEmpty says that a pooling has nothing to compute.
+func poolEmpty(g poolGeom) bool { return g.n*g.c*g.oh*g.ow == 0 || g.h*g.w == 0 }
+
+func (c *cudaDevice) avgPool(x *Tensor, g poolGeom) *Tensor {
+	out := c.newTensor(x.dtype, []int{g.n, g.c, g.oh, g.ow})
+	if !poolEmpty(g) {
+		c.must(c.d.AvgPool2dForward(bufOf(x), cudaPoolGeom(g), bufOf(out)))
+	}
+	return out
+}
+
+func (c *cudaDevice) avgPoolBackward(gy *Tensor, g poolGeom) *Tensor {
+	gx := c.newTensor(gy.dtype, []int{g.n, g.c, g.h, g.w})
+	if poolEmpty(g) {
+		c.fill(gx, 0)
+	} else {
+		c.must(c.d.AvgPool2dBackward(bufOf(gy), cudaPoolGeom(g), bufOf(gx)))
+	}
+	return gx
+}
+
+func (c *cudaDevice) maxPool(x *Tensor, g poolGeom) (*Tensor, saved) {
+	out := c.newTensor(x.dtype, []int{g.n, g.c, g.oh, g.ow})
+	arg := c.aux(cuda.I32, out.Numel())
+	if !poolEmpty(g) {
+		c.must(c.d.MaxPool2dForward(bufOf(x), cudaPoolGeom(g), bufOf(out), arg.b))
+	}
+	return out, arg
+}
+
+func (c *cudaDevice) maxPoolBackward(gy *Tensor, arg saved, g poolGeom) *Tensor {
+	gx := c.newTensor(gy.dtype, []int{g.n, g.c, g.h, g.w})
+	if poolEmpty(g) {
+		c.fill(gx, 0)
+	} else {
+		c.must(c.d.MaxPool2dBackward(bufOf(gy), arg.(*auxBuf).b, cudaPoolGeom(g), bufOf(gx)))
+	}
+	return gx
+}
+
+func cudaAdaptiveGeom(g adaptiveGeom) cuda.AdaptiveGeom {
+	return cuda.AdaptiveGeom{N: g.n, C: g.c, H: g.h, W: g.w, OH: g.oh, OW: g.ow}
+}
+
+func (c *cudaDevice) adaptiveAvgPool(x *Tensor, g adaptiveGeom) *Tensor {
+	out := c.newTensor(x.dtype, []int{g.n, g.c, g.oh, g.ow})
+	if out.Numel() > 0 {
+		c.must(c.d.AdaptiveAvgPool2dForward(bufOf(x), cudaAdaptiveGeom(g), bufOf(out)))
+	}
+	return out
+}
+
+func (c *cudaDevice) adaptiveAvgPoolBackward(gy *Tensor, g adaptiveGeom) *Tensor {
+	gx := c.newTensor(gy.dtype, []int{g.n, g.c, g.h, g.w})
+	if gy.Numel() == 0 {
+		c.fill(gx, 0)
+	} else {
+		c.must(c.d.AdaptiveAvgPool2dBackward(bufOf(gy), cudaAdaptiveGeom(g), bufOf(gx)))
+	}
+	return gx
 }
 
 // bnSaved holds the statistics BatchNorm2dForward keeps for the backward
@@ -798,60 +751,45 @@ func (b *bnSaved) release() {
 	}
 }
 
-func (c *cudaDevice) batchNorm(x, gamma, beta, runMean, runVar *Tensor, training bool, momentum, eps float64) *Tensor {
-	n, ch, hw := x.shape[0], x.shape[1], x.shape[2]*x.shape[3]
+func (c *cudaDevice) batchNorm(x, gamma, beta, runMean, runVar *Tensor, g bnGeom, training bool, momentum, eps float64) (*Tensor, saved) {
 	out := c.like(x)
-	s, err := c.d.BatchNorm2dForward(bufOf(x), bufOf(gamma), bufOf(beta), bufOf(runMean), bufOf(runVar), n, ch, hw, training, momentum, eps, bufOf(out))
+	s, err := c.d.BatchNorm2dForward(bufOf(x), bufOf(gamma), bufOf(beta), bufOf(runMean), bufOf(runVar), g.n, g.c, g.hw, training, momentum, eps, bufOf(out))
 	c.must(err)
-	saved := &bnSaved{c: c, s: s}
+	st := &bnSaved{c: c, s: s}
 	dev := c.d
-	runtime.AddCleanup(saved, func(s *cuda.BNSaved) { dev.Free(s.Mean); dev.Free(s.Istd) }, s)
-	out = record(out, "BatchNorm2d", func(gy *Tensor) {
-		var gx, gg, gb *Tensor
-		if x.requiresGrad {
-			gx = c.like(x)
-		}
-		if gamma.requiresGrad {
-			gg = c.like(gamma)
-		}
-		if beta.requiresGrad {
-			gb = c.like(beta)
-		}
-		c.must(c.d.BatchNorm2dBackward(bufOf(gy), bufOf(x), bufOf(gamma), saved.s, n, ch, hw, training, bufOf(gx), bufOf(gg), bufOf(gb)))
-		saved.release()
-		if gx != nil {
-			accum(x, gx, true)
-		}
-		if gg != nil {
-			accum(gamma, gg, true)
-		}
-		if gb != nil {
-			accum(beta, gb, true)
-		}
-	}, x, gamma, beta)
-	if out.backward == nil {
-		saved.release()
+	runtime.AddCleanup(st, func(s *cuda.BNSaved) { dev.Free(s.Mean); dev.Free(s.Istd) }, s)
+	return out, st
+}
+
+func (c *cudaDevice) batchNormBackward(gy, x, gamma *Tensor, s saved, g bnGeom, training, needX, needG, needB bool) (gx, gg, gb *Tensor) {
+	if needX {
+		gx = c.like(x)
 	}
-	return out
+	if needG {
+		gg = c.like(gamma)
+	}
+	if needB {
+		gb = c.like(gamma)
+	}
+	c.must(c.d.BatchNorm2dBackward(bufOf(gy), bufOf(x), bufOf(gamma), s.(*bnSaved).s, g.n, g.c, g.hw, training, bufOf(gx), bufOf(gg), bufOf(gb)))
+	return gx, gg, gb
 }
 
 // ---------------------------------------------------------------- loss and optimiser
 
-func (c *cudaDevice) crossEntropy(logits *Tensor, labels []int) *Tensor {
+func (c *cudaDevice) crossEntropy(logits *Tensor, labels []int) (*Tensor, saved) {
 	n, k := logits.shape[0], logits.shape[1]
 	lab := c.labelsBuf(labels)
 	out := c.newTensor(logits.dtype, nil)
 	c.must(c.d.CrossEntropyForward(bufOf(logits), lab.b, n, k, bufOf(out)))
-	out = record(out, "CrossEntropy", func(g *Tensor) {
-		gi := c.like(logits)
-		c.must(c.d.CrossEntropyBackward(bufOf(logits), lab.b, n, k, bufOf(g), bufOf(gi)))
-		lab.release()
-		accum(logits, gi, true)
-	}, logits)
-	if out.backward == nil {
-		lab.release()
-	}
-	return out
+	return out, lab
+}
+
+func (c *cudaDevice) crossEntropyBackward(g, logits *Tensor, labels []int, s saved) *Tensor {
+	n, k := logits.shape[0], logits.shape[1]
+	gi := c.like(logits)
+	c.must(c.d.CrossEntropyBackward(bufOf(logits), s.(*auxBuf).b, n, k, bufOf(g), bufOf(gi)))
+	return gi
 }
 
 func (c *cudaDevice) sgdStep(p, g, buf *Tensor, lr, momentum, wd float64, first bool) {

@@ -17,12 +17,11 @@ type Device interface {
 	Name() string
 }
 
-type cpuDevice struct{}
-
-func (cpuDevice) Name() string { return "cpu" }
-
 // CPU is the host device, always available.
-var CPU Device = cpuDevice{}
+var CPU Device = cpuBackend{}
+
+// host is CPU as a Backend.
+var host Backend = cpuBackend{}
 
 // devStorage is a tensor's storage on a device other than the CPU
 // (tensor/cuda.go); on such a tensor f32 and f64 are nil. Views (Reshape,
@@ -34,12 +33,23 @@ type devStorage interface {
 	free()
 }
 
-// backend is what a non-CPU Device implements: the storage operations and
-// the device versions of the operations (tensor/cuda.go). Each operation
-// of this package checks its inputs' device first (devOf) and hands over
-// to its device version when they live on one; backward closures run
-// device operations too, and the graph walk of Backward stays on the host.
-type backend interface {
+// Backend is the one seam between the operations and their kernels: the
+// CPU (cpuBackend, cpu.go) and the CUDA backend (cudaDevice, cuda.go, with
+// -tags cuda) implement it, and nothing else does (its methods are
+// unexported). Every operation of this package is written once above it:
+// its shape checks and geometry (broadcastShape, convGeom, poolGeom, ...),
+// its forward pass as kernel calls on its inputs' backend (backendFor),
+// and its backward closure, recorded once, as kernel calls or other
+// operations. A kernel allocates and returns its results on its device
+// and records no history. A backend must give the CPU's results to
+// rounding (the conformance suite, tensor/internal/conformance, checks
+// every operation on every backend against the CPU and against finite
+// differences).
+//
+// To add an operation: write it in this package with backendFor, add its
+// forward and backward kernels here, implement them in cpu.go and
+// cuda.go, and add a case to the conformance table.
+type Backend interface {
 	Device
 
 	// Storage and transfer.
@@ -55,29 +65,73 @@ type backend interface {
 	scale(t *Tensor, alpha float64)     // t *= alpha
 	upload(t *Tensor, vals []float64)   // overwrite t with host values
 
-	// Forward kernels of operations whose backward is written with other
-	// operations (which dispatch themselves).
+	// Elementwise and broadcasting.
 	binary(op binOp, a, b *Tensor, shape []int) *Tensor
-	sumTo(g *Tensor, shape []int) *Tensor
+	sumTo(g *Tensor, shape []int) *Tensor // the backward of broadcasting
 	mulScalar(t *Tensor, c float64) *Tensor
+	unary(op unaryOp, x *Tensor, c float64) *Tensor
+	unaryBackward(op unaryOp, g, x, y *Tensor, c float64) *Tensor
+	softmax(x *Tensor, outer, n, inner int, log bool) *Tensor
+	softmaxBackward(g, y *Tensor, outer, n, inner int, log bool) *Tensor
 
-	// Whole operations, history included.
-	unary(op string, t *Tensor, c float64) *Tensor
-	softmax(t *Tensor, axis int, log bool) *Tensor
+	// Reductions.
 	sum(t *Tensor) *Tensor
-	sumAxis(t *Tensor, axis int, keepDim bool) *Tensor
+	expand(g *Tensor, shape []int) *Tensor // every element the one-element g
+	sumAxis(t *Tensor, outer, n, inner int, keep []int) *Tensor
 	argmax(t *Tensor, axis int) []int
 	countCorrect(logits *Tensor, labels []int) int
-	matmul(a, b *Tensor, bs, m, n, k int) *Tensor
+
+	// Products and layout.
+	matmul(ta, tb bool, bs, m, n, k int, a, b *Tensor, shape []int) *Tensor
 	linear(x, w, b *Tensor) *Tensor
-	permute(t *Tensor, perm []int) *Tensor
+	linearBackward(g, x, w, b *Tensor, needX, needW, needB bool) (gx, gw, gb *Tensor)
+	permute(t *Tensor, perm, shape []int) *Tensor
+
+	// Convolution, pooling, normalisation, loss, optimiser.
 	conv2d(x, w, b *Tensor, g convGeom) *Tensor
-	pool(op string, x *Tensor, g poolGeom) *Tensor
-	adaptiveAvgPool(x *Tensor, outH, outW int) *Tensor
-	batchNorm(x, gamma, beta, runMean, runVar *Tensor, training bool, momentum, eps float64) *Tensor
-	crossEntropy(logits *Tensor, labels []int) *Tensor
+	conv2dBackward(gy, x, w *Tensor, g convGeom, needX, needW, needB bool) (gx, gw, gb *Tensor)
+	avgPool(x *Tensor, g poolGeom) *Tensor
+	avgPoolBackward(gy *Tensor, g poolGeom) *Tensor
+	maxPool(x *Tensor, g poolGeom) (*Tensor, saved)
+	maxPoolBackward(gy *Tensor, arg saved, g poolGeom) *Tensor
+	adaptiveAvgPool(x *Tensor, g adaptiveGeom) *Tensor
+	adaptiveAvgPoolBackward(gy *Tensor, g adaptiveGeom) *Tensor
+	batchNorm(x, gamma, beta, runMean, runVar *Tensor, g bnGeom, training bool, momentum, eps float64) (*Tensor, saved)
+	batchNormBackward(gy, x, gamma *Tensor, s saved, g bnGeom, training, needX, needG, needB bool) (gx, gg, gb *Tensor)
+	crossEntropy(logits *Tensor, labels []int) (*Tensor, saved)
+	crossEntropyBackward(g, logits *Tensor, labels []int, s saved) *Tensor
 	sgdStep(p, g, buf *Tensor, lr, momentum, wd float64, first bool)
 }
+
+// saved is what a forward kernel keeps for its backward kernel (max-pooling
+// indices, batch statistics, uploaded labels): released after the backward
+// pass, or at once when no history is recorded.
+type saved interface{ release() }
+
+// keepFor releases s at once when out recorded no history (so no backward
+// closure will): the forward half of the saved-state rule.
+func keepFor(out *Tensor, s saved) *Tensor {
+	if out.backward == nil && s != nil {
+		s.release()
+	}
+	return out
+}
+
+// unaryOp names an elementwise function for the kernels.
+type unaryOp int
+
+const (
+	uRelu unaryOp = iota
+	uSigmoid
+	uTanh
+	uExp
+	uLog
+	uSqrt
+	uPow // x^c
+	uAdd // x + c (its backward is the identity, written above the seam)
+)
+
+var unaryNames = [...]string{uRelu: "Relu", uSigmoid: "Sigmoid", uTanh: "Tanh", uExp: "Exp", uLog: "Log", uSqrt: "Sqrt", uPow: "PowScalar", uAdd: "AddScalar"}
 
 // binOp names an elementwise binary operation for the device kernels.
 type binOp int
@@ -89,11 +143,21 @@ const (
 	opDiv
 )
 
+// backendFor returns the backend that runs op on its inputs: the CPU's
+// when all of them (nil ones skipped) are in host memory.
+func backendFor(op string, ts ...*Tensor) Backend {
+	if d := devOf(op, ts...); d != nil {
+		return d
+	}
+	return host
+}
+
 // devOf returns the device backend of op's inputs, nil when all of them
 // (nil ones skipped) are on the CPU; inputs on different devices panic,
-// naming both. It is the one check an operation adds to the CPU path.
-func devOf(op string, ts ...*Tensor) backend {
-	var d backend
+// naming both. Accessors and in-place updates use it to keep their host
+// path inline; operations use backendFor.
+func devOf(op string, ts ...*Tensor) Backend {
+	var d Backend
 	cpu := false
 	for _, t := range ts {
 		if t == nil {
@@ -106,7 +170,7 @@ func devOf(op string, ts ...*Tensor) backend {
 			cpu = true
 			continue
 		}
-		b := t.device.(backend)
+		b := t.device.(Backend)
 		switch {
 		case d == nil && cpu:
 			mixedDevices(op, CPU, b)
@@ -124,7 +188,7 @@ func mixedDevices(op string, a, b Device) {
 }
 
 // backendOf returns the backend of a tensor known to be on a device.
-func (t *Tensor) backendOf() backend { return t.device.(backend) }
+func (t *Tensor) backendOf() Backend { return t.device.(Backend) }
 
 // hostOnly panics for an accessor that needs the data in host memory.
 func (t *Tensor) hostOnly(what string) {
@@ -160,7 +224,7 @@ func moveData(t *Tensor, dev Device) *Tensor {
 	if dev == CPU {
 		return host
 	}
-	b, ok := dev.(backend)
+	b, ok := dev.(Backend)
 	if !ok {
 		panic(fmt.Sprintf("tensor: ToDevice: %s is not a device of this build", dev.Name()))
 	}
@@ -216,16 +280,7 @@ func CountCorrect(logits *Tensor, labels []int) int {
 	if logits.Dim() != 2 || len(labels) != logits.shape[0] {
 		panic(fmt.Sprintf("tensor: CountCorrect needs logits [N C] and N labels, found %v and %d labels", logits.shape, len(labels)))
 	}
-	if logits.dev != nil {
-		return logits.backendOf().countCorrect(logits, labels)
-	}
-	n := 0
-	for i, p := range Argmax(logits, 1) {
-		if p == labels[i] {
-			n++
-		}
-	}
-	return n
+	return backendFor("CountCorrect", logits).countCorrect(logits, labels)
 }
 
 // SGDUpdate is one parameter's update of optim.SGD on a device (PyTorch's

@@ -20,50 +20,18 @@ func Linear(x, w, b *Tensor) *Tensor {
 	if x.Dim() != 2 || w.Dim() != 2 || x.shape[1] != w.shape[1] {
 		panic(fmt.Sprintf("tensor: %s needs x [N in] and w [out in], found %v and %v", op, x.shape, w.shape))
 	}
-	n, in, outF := x.shape[0], x.shape[1], w.shape[0]
+	outF := w.shape[0]
 	if b != nil {
 		checkSameDType(op, x, b)
 		if b.Dim() != 1 || b.shape[0] != outF {
 			panic(fmt.Sprintf("tensor: %s: bias %v must be [%d] for weight %v", op, b.shape, outF, w.shape))
 		}
 	}
-	if d := devOf(op, x, w, b); d != nil {
-		return d.linear(x, w, b)
-	}
-	out := newOut(x.dtype, n, outF)
-	if x.dtype == Float32 {
-		linearForward(out.f32, x.f32, w.f32, data32(b), n, in, outF)
-	} else {
-		linearForward(out.f64, x.f64, w.f64, data64(b), n, in, outF)
-	}
+	be := backendFor(op, x, w, b)
+	out := be.linear(x, w, b)
 	return record(out, op, func(g *Tensor) {
-		if x.requiresGrad {
-			gx := newGrad(x, false)
-			if x.dtype == Float32 {
-				gemmT(false, false, false, n, in, outF, g.f32, outF, w.f32, in, 0, gx.f32, in)
-			} else {
-				gemmT(false, false, false, n, in, outF, g.f64, outF, w.f64, in, 0, gx.f64, in)
-			}
-			accum(x, gx, true)
-		}
-		if w.requiresGrad {
-			gw := newGrad(w, false)
-			if x.dtype == Float32 {
-				gemmT(false, true, false, outF, in, n, g.f32, outF, x.f32, in, 0, gw.f32, in)
-			} else {
-				gemmT(false, true, false, outF, in, n, g.f64, outF, x.f64, in, 0, gw.f64, in)
-			}
-			accum(w, gw, true)
-		}
-		if b != nil && b.requiresGrad {
-			gb := newGrad(b, true)
-			if x.dtype == Float32 {
-				sumRows(gb.f32, g.f32, n, outF)
-			} else {
-				sumRows(gb.f64, g.f64, n, outF)
-			}
-			accum(b, gb, true)
-		}
+		gx, gw, gb := be.linearBackward(g, x, w, b, x.requiresGrad, w.requiresGrad, b != nil && b.requiresGrad)
+		accumAll(x, gx, w, gw, b, gb)
 	}, x, w, b)
 }
 

@@ -25,9 +25,20 @@ func CrossEntropy(logits *Tensor, labels []int) *Tensor {
 			panic(fmt.Sprintf("tensor: CrossEntropy: label %d at row %d is outside [0, %d)", y, i, c))
 		}
 	}
-	if d := devOf("CrossEntropy", logits); d != nil {
-		return d.crossEntropy(logits, labels)
-	}
+	be := backendFor("CrossEntropy", logits)
+	out, st := be.crossEntropy(logits, labels)
+	out = record(out, "CrossEntropy", func(g *Tensor) {
+		gi := be.crossEntropyBackward(g, logits, labels, st)
+		st.release()
+		accum(logits, gi, true)
+	}, logits)
+	return keepFor(out, st)
+}
+
+// crossEntropyHost is CrossEntropy's forward kernel on the host; it keeps
+// the log-probabilities for the backward kernel.
+func crossEntropyHost(logits *Tensor, labels []int) (*Tensor, saved) {
+	n, c := logits.shape[0], logits.shape[1]
 	logp := New(logits.dtype, n, c)
 	if logits.dtype == Float32 {
 		softmaxForward(logp.f32, logits.f32, n, c, 1, true)
@@ -39,25 +50,29 @@ func CrossEntropy(logits *Tensor, labels []int) *Tensor {
 	for i, y := range labels {
 		loss -= vals[i*c+y]
 	}
-	out := Scalar(logits.dtype, loss/float64(n))
-	return record(out, "CrossEntropy", func(g *Tensor) {
-		s := g.Item() / float64(n)
-		gi := newGrad(logits, false)
-		for i := 0; i < n; i++ {
-			for j := 0; j < c; j++ {
-				v := math.Exp(vals[i*c+j])
-				if j == labels[i] {
-					v--
-				}
-				if logits.dtype == Float32 {
-					gi.f32[i*c+j] = float32(v * s)
-				} else {
-					gi.f64[i*c+j] = v * s
-				}
+	return Scalar(logits.dtype, loss/float64(n)), &hostSaved{a: vals}
+}
+
+// crossEntropyBackwardHost is (softmax(logits) - onehot(labels)) * g / N.
+func crossEntropyBackwardHost(g, logits *Tensor, labels []int, st saved) *Tensor {
+	vals := st.(*hostSaved).a
+	n, c := logits.shape[0], logits.shape[1]
+	s := g.Item() / float64(n)
+	gi := newGrad(logits, false)
+	for i := 0; i < n; i++ {
+		for j := 0; j < c; j++ {
+			v := math.Exp(vals[i*c+j])
+			if j == labels[i] {
+				v--
+			}
+			if logits.dtype == Float32 {
+				gi.f32[i*c+j] = float32(v * s)
+			} else {
+				gi.f64[i*c+j] = v * s
 			}
 		}
-		accum(logits, gi, true)
-	}, logits)
+	}
+	return gi
 }
 
 // Reduction says how a loss combines per-element terms.

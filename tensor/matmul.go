@@ -27,25 +27,18 @@ func MatMul(a, b *Tensor) *Tensor {
 	if k != k2 {
 		panic(fmt.Sprintf("tensor: MatMul inner dimensions differ: %v x %v", a.shape, b.shape))
 	}
-	if d := devOf("MatMul", a, b); d != nil {
-		return d.matmul(a, b, bs, m, n, k)
-	}
 	shape := []int{m, n}
 	if batched {
 		shape = []int{bs, m, n}
 	}
-	out := newOut(a.dtype, shape...) // beta = 0: every element written
-	batchedGemm(a.dtype, bs, false, false, m, n, k, a, b, out, 0)
+	be := backendFor("MatMul", a, b)
+	out := be.matmul(false, false, bs, m, n, k, a, b, shape)
 	return record(out, "MatMul", func(g *Tensor) {
 		if a.requiresGrad {
-			ga := newGrad(a, false)                                     // beta = 0: written, not read
-			batchedGemm(a.dtype, bs, false, true, m, k, n, g, b, ga, 0) // dC B^T
-			accum(a, ga, true)
+			accum(a, be.matmul(false, true, bs, m, k, n, g, b, a.shape), true) // dC B^T
 		}
 		if b.requiresGrad {
-			gb := newGrad(b, false)
-			batchedGemm(b.dtype, bs, true, false, k, n, m, a, g, gb, 0) // A^T dC
-			accum(b, gb, true)
+			accum(b, be.matmul(true, false, bs, k, n, m, a, g, b.shape), true) // A^T dC
 		}
 	}, a, b)
 }

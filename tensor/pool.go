@@ -24,25 +24,9 @@ import (
 // pass adds rather than assigns.
 func AvgPool2d(x *Tensor, kernel, stride, padding int) *Tensor {
 	g := poolGeometry("AvgPool2d", x, kernel, stride, padding)
-	if d := devOf("AvgPool2d", x); d != nil {
-		return d.pool("AvgPool2d", x, g)
-	}
-	out := newOut(x.dtype, g.n, g.c, g.oh, g.ow)
-	if x.dtype == Float32 {
-		avgPoolForward(g, out.f32, x.f32)
-	} else {
-		avgPoolForward(g, out.f64, x.f64)
-	}
-	return record(out, "AvgPool2d", func(gy *Tensor) {
-		// 2x2 windows tiling an even plane write every element of gx.
-		gx := newGrad(x, !(g.isPool2() && g.h%2 == 0 && g.w%2 == 0))
-		if x.dtype == Float32 {
-			avgPoolBackward(g, gx.f32, gy.f32)
-		} else {
-			avgPoolBackward(g, gx.f64, gy.f64)
-		}
-		accum(x, gx, true)
-	}, x)
+	be := backendFor("AvgPool2d", x)
+	out := be.avgPool(x, g)
+	return record(out, "AvgPool2d", func(gy *Tensor) { accum(x, be.avgPoolBackward(gy, g), true) }, x)
 }
 
 // MaxPool2d takes the maximum of x [N, C, H, W] over kernel x kernel
@@ -58,26 +42,14 @@ func AvgPool2d(x *Tensor, kernel, stride, padding int) *Tensor {
 // share an argmax, so the backward pass adds.
 func MaxPool2d(x *Tensor, kernel, stride, padding int) *Tensor {
 	g := poolGeometry("MaxPool2d", x, kernel, stride, padding)
-	if d := devOf("MaxPool2d", x); d != nil {
-		return d.pool("MaxPool2d", x, g)
-	}
-	out := newOut(x.dtype, g.n, g.c, g.oh, g.ow)
-	// arg[plane*OH*OW + i*OW + j] is the argmax's index within its H*W plane.
-	arg := make([]int32, out.Numel())
-	if x.dtype == Float32 {
-		maxPoolForward(g, out.f32, arg, x.f32)
-	} else {
-		maxPoolForward(g, out.f64, arg, x.f64)
-	}
-	return record(out, "MaxPool2d", func(gy *Tensor) {
-		gx := newGrad(x, true)
-		if x.dtype == Float32 {
-			maxPoolBackward(g, gx.f32, gy.f32, arg)
-		} else {
-			maxPoolBackward(g, gx.f64, gy.f64, arg)
-		}
+	be := backendFor("MaxPool2d", x)
+	out, arg := be.maxPool(x, g)
+	out = record(out, "MaxPool2d", func(gy *Tensor) {
+		gx := be.maxPoolBackward(gy, arg, g)
+		arg.release()
 		accum(x, gx, true)
 	}, x)
+	return keepFor(out, arg)
 }
 
 // poolGeom is one pooling's sizes; planes = N*C. Output row i reads

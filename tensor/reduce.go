@@ -4,18 +4,9 @@ import "fmt"
 
 // Sum adds every element into a scalar (shape []).
 func Sum(t *Tensor) *Tensor {
-	if d := devOf("Sum", t); d != nil {
-		return d.sum(t)
-	}
-	out := New(t.dtype)
-	if t.dtype == Float32 {
-		out.f32[0] = float32(sum64(t.f32))
-	} else {
-		out.f64[0] = sum64(t.f64)
-	}
-	return record(out, "Sum", func(g *Tensor) {
-		accum(t, Full(t.dtype, g.Item(), t.shape...), true)
-	}, t)
+	be := backendFor("Sum", t)
+	out := be.sum(t)
+	return record(out, "Sum", func(g *Tensor) { accum(t, be.expand(g, t.shape), true) }, t)
 }
 
 // Mean averages every element into a scalar.
@@ -38,25 +29,18 @@ func sum64[T float](s []T) float64 {
 // SumAxis sums along axis; keepDim keeps it as a dimension of size 1.
 func SumAxis(t *Tensor, axis int, keepDim bool) *Tensor {
 	ax := t.axis(axis, "SumAxis")
-	if d := devOf("SumAxis", t); d != nil {
-		return d.sumAxis(t, ax, keepDim)
-	}
 	outer, n, inner := splitAxis(t.shape, ax)
 	keep := append([]int(nil), t.shape...)
 	keep[ax] = 1
-	out := New(t.dtype, keep...)
-	if t.dtype == Float32 {
-		sumAxis(out.f32, t.f32, outer, n, inner)
-	} else {
-		sumAxis(out.f64, t.f64, outer, n, inner)
-	}
+	out := backendFor("SumAxis", t).sumAxis(t, outer, n, inner, keep)
 	if !keepDim {
 		out.shape = append(append([]int(nil), t.shape[:ax]...), t.shape[ax+1:]...)
 	}
 	return record(out, "SumAxis", func(g *Tensor) {
-		// Broadcast g back along the summed axis.
-		gk := &Tensor{shape: keep, dtype: g.dtype, f32: g.f32, f64: g.f64}
-		accum(t, sumTo(Add(gk, New(t.dtype, t.shape...)), t.shape), true)
+		// Broadcast g back along the summed axis: g viewed with the
+		// kept axis, added to zeros of t's shape.
+		gk := &Tensor{shape: keep, dtype: g.dtype, f32: g.f32, f64: g.f64, device: g.device, dev: g.dev}
+		accum(t, sumTo(Add(gk, ZerosLike(t)), t.shape), true)
 	}, t)
 }
 
@@ -85,13 +69,15 @@ func MeanAxis(t *Tensor, axis int, keepDim bool) *Tensor {
 // largest element along axis (the first one on ties), in row-major order.
 func Argmax(t *Tensor, axis int) []int {
 	ax := t.axis(axis, "Argmax")
-	outer, n, inner := splitAxis(t.shape, ax)
-	if n == 0 {
+	if t.shape[ax] == 0 {
 		panic(fmt.Sprintf("tensor: Argmax over an empty axis of shape %v", t.shape))
 	}
-	if d := devOf("Argmax", t); d != nil {
-		return d.argmax(t, ax)
-	}
+	return backendFor("Argmax", t).argmax(t, ax)
+}
+
+// argmaxHost is Argmax on the host.
+func argmaxHost(t *Tensor, ax int) []int {
+	outer, n, inner := splitAxis(t.shape, ax)
 	res := make([]int, outer*inner)
 	vals := t.Float64s()
 	for o := 0; o < outer; o++ {

@@ -13,9 +13,6 @@ func Reshape(t *Tensor, shape ...int) *Tensor {
 	}, t)
 }
 
-// View is Reshape.
-func View(t *Tensor, shape ...int) *Tensor { return Reshape(t, shape...) }
-
 // Flatten keeps dimension 0 and merges the rest: [N, ...] -> [N, prod(...)].
 func Flatten(t *Tensor) *Tensor {
 	if t.Dim() < 1 {
@@ -65,12 +62,19 @@ func Permute(t *Tensor, perm ...int) *Tensor {
 		seen[p] = true
 		shape[i] = t.shape[p]
 	}
-	if d := devOf("Permute", t); d != nil {
-		return d.permute(t, perm)
+	out := backendFor("Permute", t).permute(t, perm, shape)
+	inv := make([]int, n)
+	for i, p := range perm {
+		inv[p] = i
 	}
+	return record(out, "Permute", func(g *Tensor) { accum(t, Permute(g, inv...), true) }, t)
+}
+
+// permuteHost is Permute's kernel on the host.
+func permuteHost(t *Tensor, perm, shape []int) *Tensor {
 	// Strides of the input, reordered to walk the output in row-major order.
 	inStride := contiguousStrides(t.shape)
-	st := make([]int, n)
+	st := make([]int, len(perm))
 	for i, p := range perm {
 		st[i] = inStride[p]
 	}
@@ -80,11 +84,7 @@ func Permute(t *Tensor, perm ...int) *Tensor {
 	} else {
 		gather(out.f64, t.f64, st, shape)
 	}
-	inv := make([]int, n)
-	for i, p := range perm {
-		inv[p] = i
-	}
-	return record(out, "Permute", func(g *Tensor) { accum(t, Permute(g, inv...), true) }, t)
+	return out
 }
 
 // Transpose swaps two dimensions.

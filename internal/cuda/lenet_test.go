@@ -96,10 +96,14 @@ func (m *devLenet) free() {
 }
 
 var (
-	lenetC1 = func(n int) ConvGeom { return ConvGeom{N: n, C: 1, H: 28, W: 28, OC: 6, K: 5, Stride: 1, Pad: 2} }
-	lenetC2 = func(n int) ConvGeom { return ConvGeom{N: n, C: 6, H: 14, W: 14, OC: 16, K: 5, Stride: 1} }
-	lenetP1 = func(n int) PoolGeom { return PoolGeom{N: n, C: 6, H: 28, W: 28, K: 2, Stride: 2} }
-	lenetP2 = func(n int) PoolGeom { return PoolGeom{N: n, C: 16, H: 10, W: 10, K: 2, Stride: 2} }
+	lenetC1 = func(n int) ConvGeom {
+		return ConvGeom{N: n, C: 1, H: 28, W: 28, OC: 6, K: 5, Stride: 1, Pad: 2, OH: 28, OW: 28}
+	}
+	lenetC2 = func(n int) ConvGeom {
+		return ConvGeom{N: n, C: 6, H: 14, W: 14, OC: 16, K: 5, Stride: 1, OH: 10, OW: 10}
+	}
+	lenetP1 = func(n int) PoolGeom { return PoolGeom{N: n, C: 6, H: 28, W: 28, K: 2, Stride: 2, OH: 14, OW: 14} }
+	lenetP2 = func(n int) PoolGeom { return PoolGeom{N: n, C: 16, H: 10, W: 10, K: 2, Stride: 2, OH: 5, OW: 5} }
 )
 
 // step runs forward, backward and (when lr > 0) a plain SGD update; the

@@ -135,69 +135,45 @@ func (d *Device) BinaryBcast(op BinOp, a *Buffer, ab Bcast, b *Buffer, bb Bcast,
 	})
 }
 
-// BroadcastShape returns the shape of a op b under NumPy broadcasting, as
-// tensor's broadcastShape.
-func BroadcastShape(as, bs []int) ([]int, error) {
-	n := max(len(as), len(bs))
-	out := make([]int, n)
-	for i := range n {
-		x, y := 1, 1
-		if j := len(as) - n + i; j >= 0 {
-			x = as[j]
-		}
-		if j := len(bs) - n + i; j >= 0 {
-			y = bs[j]
-		}
-		switch {
-		case x == y, y == 1:
-			out[i] = x
-		case x == 1:
-			out[i] = y
-		default:
-			return nil, fmt.Errorf("cuda: shapes %v and %v do not broadcast", as, bs)
-		}
+// BinaryND computes y = a op b with general NumPy broadcasting: y has
+// shape (at most 6 dimensions), and sa, sb are the operands' strides seen
+// from y's index (0 along broadcast axes), computed by the caller
+// (tensor's broadcastStrides): the broadcasting rules live there only.
+func (d *Device) BinaryND(op BinOp, a *Buffer, sa []int, b *Buffer, sb []int, shape []int, y *Buffer) error {
+	if len(shape) > maxDims || len(sa) != len(shape) || len(sb) != len(shape) {
+		return fmt.Errorf("cuda: BinaryND: shape %v with strides %v and %v (at most %d dimensions)", shape, sa, sb, maxDims)
 	}
-	return out, nil
-}
-
-// bcastStrides are in's strides seen from out (0 on broadcast axes), as
-// tensor's broadcastStrides.
-func bcastStrides(in, out []int) []int {
-	st := make([]int, len(out))
-	s := 1
-	for i := len(in) - 1; i >= 0; i-- {
-		j := len(out) - len(in) + i
-		if in[i] != 1 {
-			st[j] = s
-		}
-		s *= in[i]
-	}
-	return st
-}
-
-// BinaryND computes y = a op b with general NumPy broadcasting of shapes
-// as and bs (at most 6 dimensions after broadcasting); y has the
-// broadcast shape.
-func (d *Device) BinaryND(op BinOp, a *Buffer, as []int, b *Buffer, bs []int, y *Buffer) error {
-	out, err := BroadcastShape(as, bs)
-	if err != nil {
+	dt, n := y.dt, prod(shape)
+	if err := firstErr(floatType("BinaryND", dt), check("BinaryND", "y", y, dt, n)); err != nil {
 		return err
 	}
-	if len(out) > maxDims {
-		return fmt.Errorf("cuda: BinaryND: %d dimensions, at most %d", len(out), maxDims)
+	if n > 0 {
+		for _, o := range []struct {
+			name string
+			b    *Buffer
+			st   []int
+		}{{"a", a, sa}, {"b", b, sb}} {
+			if o.b == nil || o.b.dt != dt || reach(shape, o.st) >= o.b.n {
+				return fmt.Errorf("cuda: BinaryND: %s does not cover shape %v with strides %v", o.name, shape, o.st)
+			}
+		}
 	}
-	dt, n := y.dt, prod(out)
-	if err := firstErr(floatType("BinaryND", dt), check("BinaryND", "a", a, dt, prod(as)), check("BinaryND", "b", b, dt, prod(bs)), check("BinaryND", "y", y, dt, n)); err != nil {
-		return err
-	}
-	g := bcastArg{ndim: int32(len(out))}
-	sa, sb := bcastStrides(as, out), bcastStrides(bs, out)
-	for i := range out {
-		g.shape[i], g.sa[i], g.sb[i] = int32(out[i]), int32(sa[i]), int32(sb[i])
+	g := bcastArg{ndim: int32(len(shape))}
+	for i := range shape {
+		g.shape[i], g.sa[i], g.sb[i] = int32(shape[i]), int32(sa[i]), int32(sb[i])
 	}
 	return d.run(func() error {
 		return d.launch(dt, "ew_binary_nd", d.gridFor(n, blockSize), blockSize, int(op), n, a, b, y, g)
 	})
+}
+
+// reach is the largest offset that strides st read over shape.
+func reach(shape, st []int) int {
+	r := 0
+	for i, n := range shape {
+		r += (n - 1) * st[i]
+	}
+	return r
 }
 
 func prod(s []int) int {
@@ -476,20 +452,16 @@ func (d *Device) GemmStridedBatched(ta, tb bool, m, n, k int, alpha float64, a *
 }
 
 // ConvGeom is a 2-D convolution's sizes: input [N, C, H, W], weight
-// [OC, C, K, K], output [N, OC, OH, OW].
+// [OC, C, K, K], output [N, OC, OH, OW]. The output size is the caller's
+// (tensor's convGeom computes it); validate only checks that the windows
+// stay within the padded input.
 type ConvGeom struct {
-	N, C, H, W, OC, K, Stride, Pad int
+	N, C, H, W, OC, K, Stride, Pad, OH, OW int
 }
-
-// OH is the output height (H + 2 Pad - K)/Stride + 1.
-func (g ConvGeom) OH() int { return (g.H+2*g.Pad-g.K)/g.Stride + 1 }
-
-// OW is the output width.
-func (g ConvGeom) OW() int { return (g.W+2*g.Pad-g.K)/g.Stride + 1 }
 
 func (g ConvGeom) validate(op string) error {
 	if g.N < 0 || g.C <= 0 || g.H <= 0 || g.W <= 0 || g.OC <= 0 || g.K <= 0 || g.Stride <= 0 || g.Pad < 0 ||
-		g.H+2*g.Pad < g.K || g.W+2*g.Pad < g.K {
+		g.OH <= 0 || g.OW <= 0 || (g.OH-1)*g.Stride+g.K > g.H+2*g.Pad || (g.OW-1)*g.Stride+g.K > g.W+2*g.Pad {
 		return fmt.Errorf("cuda: %s: invalid geometry %+v", op, g)
 	}
 	return nil
@@ -497,7 +469,7 @@ func (g ConvGeom) validate(op string) error {
 
 // chunk is the number of images whose im2col buffer fits ColBudget.
 func (d *Device) chunk(g ConvGeom, dt DType) int {
-	per := g.C * g.K * g.K * g.OH() * g.OW() * dt.Size()
+	per := g.C * g.K * g.K * g.OH * g.OW * dt.Size()
 	return max(1, min(g.N, d.ColBudget/max(per, 1)))
 }
 
@@ -511,7 +483,7 @@ func (d *Device) Conv2dForward(x, w, b *Buffer, g ConvGeom, y *Buffer) error {
 		return err
 	}
 	dt := x.dt
-	ckk, ohw, chw := g.C*g.K*g.K, g.OH()*g.OW(), g.C*g.H*g.W
+	ckk, ohw, chw := g.C*g.K*g.K, g.OH*g.OW, g.C*g.H*g.W
 	if err := firstErr(floatType(op, dt), check(op, "x", x, dt, g.N*chw), check(op, "w", w, dt, g.OC*ckk),
 		checkOpt(op, "b", b, dt, g.OC), check(op, "y", y, dt, g.N*g.OC*ohw)); err != nil {
 		return err
@@ -535,7 +507,7 @@ func (d *Device) Conv2dForward(x, w, b *Buffer, g ConvGeom, y *Buffer) error {
 			m := min(nb, g.N-n0)
 			cv, yv := col.View(0, ckk*m*ohw), yt.View(0, g.OC*m*ohw)
 			if err := d.launch(dt, "im2col", d.gridFor(cv.n, blockSize), blockSize, cv.n, x.View(n0*chw, m*chw), cv,
-				g.C, g.H, g.W, g.K, g.Stride, g.Pad, g.OH(), g.OW(), m); err != nil {
+				g.C, g.H, g.W, g.K, g.Stride, g.Pad, g.OH, g.OW, m); err != nil {
 				return err
 			}
 			if err := d.gemmLocked(false, false, g.OC, m*ohw, ckk, 1, w, cv, 0, yv); err != nil {
@@ -565,7 +537,7 @@ func (d *Device) Conv2dBackward(gy, x, w *Buffer, g ConvGeom, gx, gw, gb *Buffer
 		return err
 	}
 	dt := gy.dt
-	ckk, ohw, chw := g.C*g.K*g.K, g.OH()*g.OW(), g.C*g.H*g.W
+	ckk, ohw, chw := g.C*g.K*g.K, g.OH*g.OW, g.C*g.H*g.W
 	if err := firstErr(floatType(op, dt), check(op, "gy", gy, dt, g.N*g.OC*ohw), check(op, "x", x, dt, g.N*chw),
 		check(op, "w", w, dt, g.OC*ckk), checkOpt(op, "gx", gx, dt, g.N*chw), checkOpt(op, "gw", gw, dt, g.OC*ckk),
 		checkOpt(op, "gb", gb, dt, g.OC)); err != nil {
@@ -605,7 +577,7 @@ func (d *Device) Conv2dBackward(gy, x, w *Buffer, g ConvGeom, gx, gw, gb *Buffer
 			}
 			if gw != nil {
 				if err := d.launch(dt, "im2col", d.gridFor(cv.n, blockSize), blockSize, cv.n, x.View(n0*chw, m*chw), cv,
-					g.C, g.H, g.W, g.K, g.Stride, g.Pad, g.OH(), g.OW(), m); err != nil {
+					g.C, g.H, g.W, g.K, g.Stride, g.Pad, g.OH, g.OW, m); err != nil {
 					return err
 				}
 				beta := 1.0
@@ -623,7 +595,7 @@ func (d *Device) Conv2dBackward(gy, x, w *Buffer, g ConvGeom, gx, gw, gb *Buffer
 				}
 				xv := gx.View(n0*chw, m*chw)
 				if err := d.launch(dt, "col2im", d.gridFor(xv.n, blockSize), blockSize, xv.n, cv, xv,
-					g.C, g.H, g.W, g.K, g.Stride, g.Pad, g.OH(), g.OW(), m); err != nil {
+					g.C, g.H, g.W, g.K, g.Stride, g.Pad, g.OH, g.OW, m); err != nil {
 					return err
 				}
 			}
@@ -633,23 +605,18 @@ func (d *Device) Conv2dBackward(gy, x, w *Buffer, g ConvGeom, gx, gw, gb *Buffer
 }
 
 // PoolGeom is a pooling's sizes: input [N, C, H, W], K x K windows moved
-// by Stride after Pad (at most K/2) on every side.
+// by Stride after Pad (at most K/2) on every side, output [N, C, OH, OW]
+// (computed by the caller, tensor's poolGeometry).
 type PoolGeom struct {
-	N, C, H, W, K, Stride, Pad int
+	N, C, H, W, K, Stride, Pad, OH, OW int
 }
-
-// OH is the output height (H + 2 Pad - K)/Stride + 1.
-func (g PoolGeom) OH() int { return (g.H+2*g.Pad-g.K)/g.Stride + 1 }
-
-// OW is the output width.
-func (g PoolGeom) OW() int { return (g.W+2*g.Pad-g.K)/g.Stride + 1 }
 
 func (g PoolGeom) check(op string, dt DType, x, y *Buffer) error {
 	if g.N < 0 || g.C <= 0 || g.H <= 0 || g.W <= 0 || g.K <= 0 || g.Stride <= 0 || g.Pad < 0 || 2*g.Pad > g.K ||
-		g.H+2*g.Pad < g.K || g.W+2*g.Pad < g.K {
+		g.OH <= 0 || g.OW <= 0 || (g.OH-1)*g.Stride+g.K > g.H+2*g.Pad || (g.OW-1)*g.Stride+g.K > g.W+2*g.Pad {
 		return fmt.Errorf("cuda: %s: invalid geometry %+v", op, g)
 	}
-	return firstErr(floatType(op, dt), check(op, "input", x, dt, g.N*g.C*g.H*g.W), check(op, "output", y, dt, g.N*g.C*g.OH()*g.OW()))
+	return firstErr(floatType(op, dt), check(op, "input", x, dt, g.N*g.C*g.H*g.W), check(op, "output", y, dt, g.N*g.C*g.OH*g.OW))
 }
 
 // AvgPool2dForward is tensor.AvgPool2d (count_include_pad, divisor K*K).
@@ -658,7 +625,7 @@ func (d *Device) AvgPool2dForward(x *Buffer, g PoolGeom, y *Buffer) error {
 		return err
 	}
 	return d.run(func() error {
-		return d.launch(x.dt, "avgpool_fwd", d.gridFor(y.n, blockSize), blockSize, y.n, x, y, g.H, g.W, g.K, g.Stride, g.Pad, g.OH(), g.OW())
+		return d.launch(x.dt, "avgpool_fwd", d.gridFor(y.n, blockSize), blockSize, y.n, x, y, g.H, g.W, g.K, g.Stride, g.Pad, g.OH, g.OW)
 	})
 }
 
@@ -668,7 +635,7 @@ func (d *Device) AvgPool2dBackward(gy *Buffer, g PoolGeom, gx *Buffer) error {
 		return err
 	}
 	return d.run(func() error {
-		return d.launch(gy.dt, "avgpool_bwd", d.gridFor(gx.n, blockSize), blockSize, gx.n, gy, gx, g.H, g.W, g.K, g.Stride, g.Pad, g.OH(), g.OW())
+		return d.launch(gy.dt, "avgpool_bwd", d.gridFor(gx.n, blockSize), blockSize, gx.n, gy, gx, g.H, g.W, g.K, g.Stride, g.Pad, g.OH, g.OW)
 	})
 }
 
@@ -680,7 +647,7 @@ func (d *Device) MaxPool2dForward(x *Buffer, g PoolGeom, y, arg *Buffer) error {
 		return err
 	}
 	return d.run(func() error {
-		return d.launch(x.dt, "maxpool_fwd", d.gridFor(y.n, blockSize), blockSize, y.n, x, y, arg, g.H, g.W, g.K, g.Stride, g.Pad, g.OH(), g.OW())
+		return d.launch(x.dt, "maxpool_fwd", d.gridFor(y.n, blockSize), blockSize, y.n, x, y, arg, g.H, g.W, g.K, g.Stride, g.Pad, g.OH, g.OW)
 	})
 }
 
@@ -690,7 +657,7 @@ func (d *Device) MaxPool2dBackward(gy, arg *Buffer, g PoolGeom, gx *Buffer) erro
 		return err
 	}
 	return d.run(func() error {
-		return d.launch(gy.dt, "maxpool_bwd", d.gridFor(gx.n, blockSize), blockSize, gx.n, gy, arg, gx, g.H, g.W, g.K, g.Stride, g.Pad, g.OH(), g.OW())
+		return d.launch(gy.dt, "maxpool_bwd", d.gridFor(gx.n, blockSize), blockSize, gx.n, gy, arg, gx, g.H, g.W, g.K, g.Stride, g.Pad, g.OH, g.OW)
 	})
 }
 
