@@ -5,7 +5,6 @@ package tensor_test
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"os"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"nnkit/internal/cuda"
 	"nnkit/internal/cuda/cudaemu"
 	"nnkit/tensor"
+	"nnkit/tensor/internal/conformance"
 )
 
 // The tensor-level CUDA tests: every operation, forward and backward, on
@@ -85,160 +85,9 @@ func closeTo(t *testing.T, what string, got, want []float64, tol float64) {
 	}
 }
 
-// relErr is ||got - want|| / max(||want||, tiny).
-func relErr(got, want []float64) float64 {
-	var d, n float64
-	for i := range want {
-		d += (got[i] - want[i]) * (got[i] - want[i])
-		n += want[i] * want[i]
-	}
-	return math.Sqrt(d) / math.Max(math.Sqrt(n), 1e-30)
-}
-
-// opCase is one operation checked forward and backward.
-type opCase struct {
-	name   string
-	inputs []*tensor.Tensor // CPU leaves
-	f      func(x []*tensor.Tensor) *tensor.Tensor
-	tol    float64
-}
-
-// check runs c on the CPU and on dev from the same inputs and upstream
-// gradient, and compares the results and every input's gradient.
-func (c opCase) check(t *testing.T, dev tensor.Device, rng *rand.Rand) {
-	t.Helper()
-	tol := c.tol
-	if tol == 0 {
-		tol = 2e-5
-	}
-	for _, x := range c.inputs {
-		x.SetRequiresGrad(true)
-		x.ZeroGrad()
-	}
-	out := c.f(c.inputs)
-	g := tensor.RandUniform(rng, out.DType(), -1, 1, out.Shape()...)
-	out.BackwardWith(g)
-
-	dins := make([]*tensor.Tensor, len(c.inputs))
-	for i, x := range c.inputs {
-		dins[i] = x.Detach().ToDevice(dev).SetRequiresGrad(true)
-	}
-	dout := c.f(dins)
-	if dout.Device() != dev {
-		t.Fatalf("%s: result on %s, want %s", c.name, dout.Device().Name(), dev.Name())
-	}
-	if !slices.Equal(dout.Shape(), out.Shape()) {
-		t.Fatalf("%s: shape %v on the device, %v on the CPU", c.name, dout.Shape(), out.Shape())
-	}
-	dout.BackwardWith(g.ToDevice(dev))
-	closeTo(t, c.name+" forward", dout.Float64s(), out.Float64s(), tol)
-	for i, x := range c.inputs {
-		if x.Grad() == nil {
-			continue
-		}
-		dg := dins[i].Grad()
-		if dg == nil {
-			t.Errorf("%s: no gradient for input %d on the device", c.name, i)
-			continue
-		}
-		if dg.Device() != dev {
-			t.Errorf("%s: gradient of input %d on %s", c.name, i, dg.Device().Name())
-		}
-		closeTo(t, fmt.Sprintf("%s grad %d", c.name, i), dg.Float64s(), x.Grad().Float64s(), tol)
-	}
-}
-
-func TestCUDAOpsParity(t *testing.T) {
-	dev := needGPU(t)
-	for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64} {
-		for seed := uint64(1); seed <= 3; seed++ {
-			rng := tensor.NewRNG(seed)
-			dim := func(lo, hi int) int { return lo + rng.IntN(hi-lo+1) }
-			u := func(shape ...int) *tensor.Tensor { return tensor.RandUniform(rng, dt, -1, 1, shape...) }
-			pos := func(shape ...int) *tensor.Tensor { return tensor.RandUniform(rng, dt, 0.5, 2, shape...) }
-			n, c, h, w := dim(1, 3), dim(1, 4), dim(5, 9), dim(5, 9)
-			r, k, f := dim(1, 5), dim(1, 7), dim(1, 6)
-			one := func(op func(*tensor.Tensor) *tensor.Tensor) func(x []*tensor.Tensor) *tensor.Tensor {
-				return func(x []*tensor.Tensor) *tensor.Tensor { return op(x[0]) }
-			}
-			two := func(op func(a, b *tensor.Tensor) *tensor.Tensor) func(x []*tensor.Tensor) *tensor.Tensor {
-				return func(x []*tensor.Tensor) *tensor.Tensor { return op(x[0], x[1]) }
-			}
-			labels := make([]int, r)
-			for i := range labels {
-				labels[i] = rng.IntN(k)
-			}
-			bnOut := func(training bool) func(x []*tensor.Tensor) *tensor.Tensor {
-				return func(x []*tensor.Tensor) *tensor.Tensor {
-					rm := tensor.RandUniform(tensor.NewRNG(9), dt, -0.5, 0.5, c).ToDevice(x[0].Device())
-					rv := tensor.RandUniform(tensor.NewRNG(10), dt, 0.5, 1.5, c).ToDevice(x[0].Device())
-					y := tensor.BatchNorm2d(x[0], x[1], x[2], rm, rv, training, 0.1, 1e-5)
-					// The running statistics take part in the result, so
-					// their update is compared too.
-					return tensor.Add(tensor.Sum(y), tensor.Add(tensor.Sum(rm), tensor.Sum(rv)))
-				}
-			}
-			cases := []opCase{
-				{name: "Add same shape", inputs: []*tensor.Tensor{u(r, k), u(r, k)}, f: two(tensor.Add)},
-				{name: "Add channel bias", inputs: []*tensor.Tensor{u(n, c, h, w), u(c, 1, 1)}, f: two(tensor.Add)},
-				{name: "Add row bias", inputs: []*tensor.Tensor{u(r, k), u(k)}, f: two(tensor.Add)},
-				{name: "Add scalar tensor", inputs: []*tensor.Tensor{u(r, k), u(1)}, f: two(tensor.Add)},
-				{name: "Add both broadcast", inputs: []*tensor.Tensor{u(r, 1), u(1, k)}, f: two(tensor.Add)},
-				{name: "Add general broadcast", inputs: []*tensor.Tensor{u(n, 1, h, 1), u(c, 1, w)}, f: two(tensor.Add)},
-				{name: "Sub broadcast", inputs: []*tensor.Tensor{u(k), u(r, k)}, f: two(tensor.Sub)},
-				{name: "Mul broadcast", inputs: []*tensor.Tensor{u(n, c, h), u(n, 1, h)}, f: two(tensor.Mul)},
-				{name: "Mul same tensor", inputs: []*tensor.Tensor{u(r, k)}, f: func(x []*tensor.Tensor) *tensor.Tensor { return tensor.Mul(x[0], x[0]) }},
-				{name: "Div broadcast", inputs: []*tensor.Tensor{u(r, k), pos(k)}, f: two(tensor.Div)},
-				{name: "AddScalar", inputs: []*tensor.Tensor{u(r, k)}, f: one(func(x *tensor.Tensor) *tensor.Tensor { return tensor.AddScalar(x, 2.5) })},
-				{name: "MulScalar", inputs: []*tensor.Tensor{u(r, k)}, f: one(func(x *tensor.Tensor) *tensor.Tensor { return tensor.MulScalar(x, -3) })},
-				{name: "Neg", inputs: []*tensor.Tensor{u(r, k)}, f: one(tensor.Neg)},
-				{name: "PowScalar", inputs: []*tensor.Tensor{pos(r, k)}, f: one(func(x *tensor.Tensor) *tensor.Tensor { return tensor.PowScalar(x, 1.5) })},
-				{name: "Exp", inputs: []*tensor.Tensor{u(r, k)}, f: one(tensor.Exp)},
-				{name: "Log", inputs: []*tensor.Tensor{pos(r, k)}, f: one(tensor.Log)},
-				{name: "Sqrt", inputs: []*tensor.Tensor{pos(r, k)}, f: one(tensor.Sqrt)},
-				{name: "Tanh", inputs: []*tensor.Tensor{u(r, k)}, f: one(tensor.Tanh)},
-				{name: "Sigmoid", inputs: []*tensor.Tensor{u(n, c, h)}, f: one(tensor.Sigmoid)},
-				{name: "Relu", inputs: []*tensor.Tensor{u(n, c, h)}, f: one(tensor.Relu)},
-				{name: "Softmax last", inputs: []*tensor.Tensor{u(r, k)}, f: one(func(x *tensor.Tensor) *tensor.Tensor { return tensor.Softmax(x, -1) })},
-				{name: "Softmax axis 0", inputs: []*tensor.Tensor{u(r, k, f)}, f: one(func(x *tensor.Tensor) *tensor.Tensor { return tensor.Softmax(x, 0) })},
-				{name: "LogSoftmax", inputs: []*tensor.Tensor{u(r, k)}, f: one(func(x *tensor.Tensor) *tensor.Tensor { return tensor.LogSoftmax(x, 1) })},
-				{name: "Sum", inputs: []*tensor.Tensor{u(r, k, f)}, f: one(tensor.Sum)},
-				{name: "Mean", inputs: []*tensor.Tensor{u(r, k, f)}, f: one(tensor.Mean)},
-				{name: "SumAxis middle", inputs: []*tensor.Tensor{u(r, k, f)}, f: one(func(x *tensor.Tensor) *tensor.Tensor { return tensor.SumAxis(x, 1, false) })},
-				{name: "SumAxis keep", inputs: []*tensor.Tensor{u(r, k, f)}, f: one(func(x *tensor.Tensor) *tensor.Tensor { return tensor.SumAxis(x, 0, true) })},
-				{name: "MeanAxis", inputs: []*tensor.Tensor{u(r, k)}, f: one(func(x *tensor.Tensor) *tensor.Tensor { return tensor.MeanAxis(x, -1, false) })},
-				{name: "MatMul", inputs: []*tensor.Tensor{u(r, k), u(k, f)}, f: two(tensor.MatMul)},
-				{name: "MatMul batched", inputs: []*tensor.Tensor{u(n, r, k), u(n, k, f)}, f: two(tensor.MatMul)},
-				{name: "Linear", inputs: []*tensor.Tensor{u(r, k), u(f, k), u(f)}, f: func(x []*tensor.Tensor) *tensor.Tensor { return tensor.Linear(x[0], x[1], x[2]) }},
-				{name: "Linear no bias", inputs: []*tensor.Tensor{u(r, k), u(f, k)}, f: func(x []*tensor.Tensor) *tensor.Tensor { return tensor.Linear(x[0], x[1], nil) }},
-				{name: "Transpose", inputs: []*tensor.Tensor{u(r, k)}, f: one(func(x *tensor.Tensor) *tensor.Tensor { return tensor.Transpose(x, 0, 1) })},
-				{name: "Permute", inputs: []*tensor.Tensor{u(n, c, h, w)}, f: one(func(x *tensor.Tensor) *tensor.Tensor { return tensor.Permute(x, 2, 0, 3, 1) })},
-				{name: "Reshape then Sigmoid", inputs: []*tensor.Tensor{u(n, c, h)}, f: one(func(x *tensor.Tensor) *tensor.Tensor { return tensor.Sigmoid(tensor.Reshape(x, n, -1)) })},
-				{name: "Conv2d", inputs: []*tensor.Tensor{u(n, c, h, w), u(f, c, 3, 3), u(f)}, f: func(x []*tensor.Tensor) *tensor.Tensor { return tensor.Conv2d(x[0], x[1], x[2], 1, 1) }},
-				{name: "Conv2d stride 2 no bias", inputs: []*tensor.Tensor{u(n, c, h, w), u(f, c, 3, 3)}, f: func(x []*tensor.Tensor) *tensor.Tensor { return tensor.Conv2d(x[0], x[1], nil, 2, 0) }},
-				{name: "Conv2d 1x1", inputs: []*tensor.Tensor{u(n, c, h, w), u(f, c, 1, 1), u(f)}, f: func(x []*tensor.Tensor) *tensor.Tensor { return tensor.Conv2d(x[0], x[1], x[2], 1, 0) }},
-				{name: "AvgPool2d", inputs: []*tensor.Tensor{u(n, c, h, w)}, f: one(func(x *tensor.Tensor) *tensor.Tensor { return tensor.AvgPool2d(x, 2, 2, 0) })},
-				{name: "AvgPool2d padded", inputs: []*tensor.Tensor{u(n, c, h, w)}, f: one(func(x *tensor.Tensor) *tensor.Tensor { return tensor.AvgPool2d(x, 3, 2, 1) })},
-				{name: "MaxPool2d overlapping", inputs: []*tensor.Tensor{u(n, c, h, w)}, f: one(func(x *tensor.Tensor) *tensor.Tensor { return tensor.MaxPool2d(x, 3, 2, 1) })},
-				{name: "AdaptiveAvgPool2d", inputs: []*tensor.Tensor{u(n, c, h, w)}, f: one(func(x *tensor.Tensor) *tensor.Tensor { return tensor.AdaptiveAvgPool2d(x, 3, 2) })},
-				{name: "BatchNorm2d training", inputs: []*tensor.Tensor{u(n+1, c, h, w), pos(c), u(c)}, f: bnOut(true), tol: 1e-4},
-				{name: "BatchNorm2d eval", inputs: []*tensor.Tensor{u(n, c, h, w), pos(c), u(c)}, f: bnOut(false), tol: 1e-4},
-				{name: "CrossEntropy", inputs: []*tensor.Tensor{u(r, k)}, f: one(func(x *tensor.Tensor) *tensor.Tensor { return tensor.CrossEntropy(x, labels) })},
-				{name: "MSE", inputs: []*tensor.Tensor{u(r, k), u(r, k)}, f: func(x []*tensor.Tensor) *tensor.Tensor { return tensor.MSE(x[0], x[1], tensor.ReduceMean) }},
-				{name: "To other dtype", inputs: []*tensor.Tensor{u(r, k)}, f: one(func(x *tensor.Tensor) *tensor.Tensor {
-					other := tensor.Float64
-					if x.DType() == tensor.Float64 {
-						other = tensor.Float32
-					}
-					return tensor.MulScalar(x.To(other), 2)
-				})},
-			}
-			for _, c := range cases {
-				t.Run(fmt.Sprintf("%v/seed%d/%s", dt, seed, c.name), func(t *testing.T) { c.check(t, dev, rng) })
-			}
-		}
-	}
-}
+// Every operation on the GPU against finite differences and the CPU (the
+// table is shared with the CPU's test, conformance_test.go).
+func TestConformanceCUDA(t *testing.T) { conformance.Test(t, needGPU(t)) }
 
 // A gradient flows back through ToDevice to a CPU leaf, and the GPU
 // tensors' accessors behave.

@@ -28,5 +28,8 @@
 //
 // The Device seam: every tensor lives on a Device. Only CPU exists in the
 // default build; a GPU backend selected by a build tag plugs in behind the
-// same operations, so layers never change.
+// same operations, so layers never change. Both implement Backend, the
+// kernels of every operation: each operation's shape checks, geometry and
+// backward closure are written once above it (device.go), and one table of
+// tests (internal/conformance) runs on every backend.
 package tensor
