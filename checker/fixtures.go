@@ -867,7 +867,7 @@ func ParseFixtureFile(b []byte) (*FixtureFile, error) {
 		return nil, err
 	}
 	if h != f.SHA256 {
-		return &f, fmt.Errorf("altered: the content hashes to %.16s..., the stamp says %.16s...", h, f.SHA256)
+		return &f, fmt.Errorf("altered: the content's SHA-256 begins %.16s, the stamp's begins %.16s", h, f.SHA256)
 	}
 	if f.KitVersion != KitVersion {
 		return &f, fmt.Errorf("stale: made for kit version %s, this checker is %s", f.KitVersion, KitVersion)

@@ -27,10 +27,12 @@ func TestBatchNorm2dRunningStatsByHand(t *testing.T) {
 			near(t, "running mean", bn.RunningMean.Float64s(), wantMean, tol)
 			near(t, "running var", bn.RunningVar.Float64s(), wantVar, tol)
 			// Training output uses the batch statistics (biased variance).
+			// Both channels have mean m = 4.
+			const m = 4.0
 			s0, s1 := math.Sqrt(5+1e-5), math.Sqrt(6+1e-5)
 			wantY := []float64{
-				2*(1-4)/s0 + 0.5, 2*(3-4)/s0 + 0.5, (2-4)/s1 - 1, (2-4)/s1 - 1,
-				2*(5-4)/s0 + 0.5, 2*(7-4)/s0 + 0.5, (4-4)/s1 - 1, (8-4)/s1 - 1,
+				2*(1-m)/s0 + 0.5, 2*(3-m)/s0 + 0.5, (2-m)/s1 - 1, (2-m)/s1 - 1,
+				2*(5-m)/s0 + 0.5, 2*(7-m)/s0 + 0.5, (4-m)/s1 - 1, (8-m)/s1 - 1,
 			}
 			near(t, "training output", y, wantY, tol)
 

@@ -632,8 +632,10 @@ var (
 	posType     = reflect.TypeOf(token.NoPos)
 	tokType     = reflect.TypeOf(token.ILLEGAL)
 	commentType = reflect.TypeOf((*ast.CommentGroup)(nil))
-	objType     = reflect.TypeOf((*ast.Object)(nil))
-	scopeType   = reflect.TypeOf((*ast.Scope)(nil))
+	// ast nodes still carry the deprecated Obj and Scope fields, which
+	// node skips, like positions and comments.
+	//lint:ignore SA1019 naming the deprecated types is how node skips the fields of those types that ast structs still have
+	objType, scopeType = reflect.TypeOf((*ast.Object)(nil)), reflect.TypeOf((*ast.Scope)(nil))
 )
 
 func (n *normalizer) node(v reflect.Value) {

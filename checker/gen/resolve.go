@@ -5,10 +5,12 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
+
+	"nnkit/checker/launch"
 )
 
 // A Resolver finds the definition of a type exported by another package
@@ -31,6 +33,7 @@ func SourceResolver(root string) Resolver {
 		}
 	}
 	cache := map[string]map[string]ast.Expr{}
+	goroot, rooted := "", false
 	load := func(path string) map[string]ast.Expr {
 		if ts, ok := cache[path]; ok {
 			return ts
@@ -40,7 +43,12 @@ func SourceResolver(root string) Resolver {
 		case module != "" && (path == module || strings.HasPrefix(path, module+"/")):
 			dir = filepath.Join(root, filepath.FromSlash(strings.TrimPrefix(path, module)))
 		case !strings.Contains(strings.Split(path, "/")[0], "."):
-			dir = filepath.Join(runtime.GOROOT(), "src", filepath.FromSlash(path))
+			if !rooted {
+				goroot, rooted = goRoot(), true
+			}
+			if goroot != "" {
+				dir = filepath.Join(goroot, "src", filepath.FromSlash(path))
+			}
 		}
 		ts := map[string]ast.Expr{}
 		cache[path] = ts
@@ -74,6 +82,18 @@ func SourceResolver(root string) Resolver {
 		}
 		return def
 	}
+}
+
+// goRoot is the GOROOT of the go command the kit builds with, as `go env
+// GOROOT` prints it (runtime.GOROOT, the root this binary was built from,
+// may be gone), or "" when that fails: standard-library types are then
+// not resolved, and keep *new(T).
+func goRoot() string {
+	out, err := exec.Command(launch.GoCommand(), "env", "GOROOT").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // importedNil reports whether the named type sel of the package imported
