@@ -207,7 +207,7 @@ func againstCPU(t *testing.T, c Case, dev tensor.Device, rng *rand.Rand) {
 		t.Fatalf("shape %v on %s, %v on the CPU", dout.Shape(), dev.Name(), out.Shape())
 	}
 	dout.BackwardWith(g.ToDevice(dev))
-	closeTo(t, "forward", dout.Float64s(), out.Float64s(), tol)
+	CloseTo(t, "forward", dout.Float64s(), out.Float64s(), tol)
 	for i, x := range c.Inputs {
 		if x.Grad() == nil {
 			continue
@@ -220,12 +220,12 @@ func againstCPU(t *testing.T, c Case, dev tensor.Device, rng *rand.Rand) {
 		if dg.Device() != dev {
 			t.Errorf("gradient of input %d on %s", i, dg.Device().Name())
 		}
-		closeTo(t, fmt.Sprintf("grad %d", i), dg.Float64s(), x.Grad().Float64s(), tol)
+		CloseTo(t, fmt.Sprintf("grad %d", i), dg.Float64s(), x.Grad().Float64s(), tol)
 	}
 }
 
 // closeTo compares got with want elementwise: |got-want| <= tol*(1+|want|).
-func closeTo(t *testing.T, what string, got, want []float64, tol float64) {
+func CloseTo(t *testing.T, what string, got, want []float64, tol float64) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Errorf("%s: %d values, want %d", what, len(got), len(want))
