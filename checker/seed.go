@@ -9,7 +9,7 @@ import (
 // EnvSeed names the environment variable that sets the input seed of a
 // run: the checks' random inputs (matrices, data sets, initial weights,
 // shuffles) are drawn from their own constants mixed with it. Unset or 0
-// gives the fixed inputs that testdata/fixtures records; `check grade`
+// gives the fixed inputs that checker/fixtures records; `check grade`
 // draws a fresh one per grading run, so an answer hard-coded for the
 // fixed inputs does not pass there.
 const EnvSeed = "NNKIT_CHECK_SEED"
