@@ -7,6 +7,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -84,56 +85,65 @@ func contains(s []string, v string) bool {
 func TestLaunchArity(t *testing.T) {
 	ks := sourceKernels(t)
 	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, ".", func(fi os.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	names, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls := 0
-	for _, p := range pkgs {
-		for _, f := range p.Files {
-			ast.Inspect(f, func(n ast.Node) bool {
-				call, ok := n.(*ast.CallExpr)
-				if !ok {
-					return true
-				}
-				sel, ok := call.Fun.(*ast.SelectorExpr)
-				if !ok || sel.Sel.Name != "launch" || len(call.Args) < 4 {
-					return true
-				}
-				lit, ok := call.Args[1].(*ast.BasicLit)
-				if !ok {
-					t.Errorf("%s: launch with a non-literal kernel name", fset.Position(call.Pos()))
-					return true
-				}
-				name, _ := strconv.Unquote(lit.Value)
-				params, ok := ks[name]
-				if !ok {
-					t.Errorf("%s: launch of undefined kernel %s", fset.Position(call.Pos()), name)
-					return true
-				}
-				if got := len(call.Args) - 4; got != len(params) {
-					t.Errorf("%s: %s takes %d parameters (%s), launched with %d", fset.Position(call.Pos()), name, len(params), strings.Join(params, ", "), got)
-					return true
-				}
-				// A by-value real parameter must be passed through scalarArg
-				// (float32 or float64 by module), and nothing else may be.
-				for i, p := range params {
-					arg := call.Args[4+i]
-					isScalarArg := false
-					if c, ok := arg.(*ast.CallExpr); ok {
-						if id, ok := c.Fun.(*ast.Ident); ok && id.Name == "scalarArg" {
-							isScalarArg = true
-						}
-					}
-					realParam := strings.HasPrefix(p, "real ") && !strings.Contains(p, "*")
-					if realParam != isScalarArg {
-						t.Errorf("%s: %s parameter %q: scalarArg used=%v", fset.Position(arg.Pos()), name, p, isScalarArg)
-					}
-				}
-				calls++
-				return true
-			})
+	var files []*ast.File
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
 		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	calls := 0
+	for _, f := range files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok || sel.Sel.Name != "launch" || len(call.Args) < 4 {
+				return true
+			}
+			lit, ok := call.Args[1].(*ast.BasicLit)
+			if !ok {
+				t.Errorf("%s: launch with a non-literal kernel name", fset.Position(call.Pos()))
+				return true
+			}
+			name, _ := strconv.Unquote(lit.Value)
+			params, ok := ks[name]
+			if !ok {
+				t.Errorf("%s: launch of undefined kernel %s", fset.Position(call.Pos()), name)
+				return true
+			}
+			if got := len(call.Args) - 4; got != len(params) {
+				t.Errorf("%s: %s takes %d parameters (%s), launched with %d", fset.Position(call.Pos()), name, len(params), strings.Join(params, ", "), got)
+				return true
+			}
+			// A by-value real parameter must be passed through scalarArg
+			// (float32 or float64 by module), and nothing else may be.
+			for i, p := range params {
+				arg := call.Args[4+i]
+				isScalarArg := false
+				if c, ok := arg.(*ast.CallExpr); ok {
+					if id, ok := c.Fun.(*ast.Ident); ok && id.Name == "scalarArg" {
+						isScalarArg = true
+					}
+				}
+				realParam := strings.HasPrefix(p, "real ") && !strings.Contains(p, "*")
+				if realParam != isScalarArg {
+					t.Errorf("%s: %s parameter %q: scalarArg used=%v", fset.Position(arg.Pos()), name, p, isScalarArg)
+				}
+			}
+			calls++
+			return true
+		})
 	}
 	if calls < len(kernelNames) {
 		t.Errorf("found %d launch calls for %d kernels", calls, len(kernelNames))
