@@ -3,7 +3,7 @@
 # Go toolchain. It runs test binaries built beforehand on the CPU machine
 # (see docs/gpu.md):
 #
-#   go test -c -tags cuda -o bin/cuda.test ./internal/cuda
+#   go test -c -tags cuda -o bin/cuda.test ./tensor/internal/cuda
 #   go test -c -tags cuda -o bin/tensor-cuda.test ./tensor
 #   go test -c -tags cuda -o bin/nets-cuda.test ./solutions/nets
 #
@@ -44,7 +44,7 @@ section() { printf '\n==== %s\n' "$*"; }
 
 if [ ! -x "$bin/cuda.test" ]; then
     echo "gpu-check: $bin/cuda.test is missing; build it on the CPU machine with"
-    echo "  go test -c -tags cuda -o bin/cuda.test ./internal/cuda"
+    echo "  go test -c -tags cuda -o bin/cuda.test ./tensor/internal/cuda"
     exit 2
 fi
 
@@ -56,9 +56,9 @@ else
     echo "nvidia-smi not found"
 fi
 
-section "device (internal/cuda)"
+section "device (tensor/internal/cuda)"
 # Test binaries run in their package folder (kernels.cu, testdata).
-cd "$root/internal/cuda" || exit 2
+cd "$root/tensor/internal/cuda" || exit 2
 info=$(NNKIT_CUDA_EMU=$emu "$bin/cuda.test" -test.run '^TestDeviceInfo$' -test.v 2>&1 | grep -E 'device:|no usable CUDA device')
 echo "${info:-gpu-check: cuda.test printed no device line}"
 if ! echo "$info" | grep -q 'device:'; then
@@ -66,12 +66,12 @@ if ! echo "$info" | grep -q 'device:'; then
     exit 2
 fi
 
-section "parity: internal/cuda kernels vs the CPU engine"
+section "parity: tensor/internal/cuda kernels vs the CPU engine"
 # NNKIT_CUDA_EMU=0: on this machine the tests must use the GPU, never the
 # CPU emulator.
 if ! NNKIT_CUDA_EMU=$emu timeout 600 "$bin/cuda.test" -test.v -test.count=1 -test.timeout 9m; then
     status=1
-    echo "gpu-check: internal/cuda parity FAILED"
+    echo "gpu-check: tensor/internal/cuda parity FAILED"
 fi
 
 if [ -x "$bin/tensor-cuda.test" ]; then
@@ -95,7 +95,7 @@ fi
 section "throughput: nnkit"
 bench_log=$out/gpu-check-bench.txt
 : >"$bench_log"
-cd "$root/internal/cuda" || exit 2
+cd "$root/tensor/internal/cuda" || exit 2
 for tf32 in 0 1; do
     echo "-- NNKIT_CUDA_TF32=$tf32"
     NNKIT_CUDA_TF32=$tf32 NNKIT_CUDA_EMU=$emu timeout 300 "$bin/cuda.test" -test.run '^$' -test.bench 'TrainStep' \
@@ -116,7 +116,7 @@ best() {
     awk -v pat="$1" '$2 ~ pat { for (i = 3; i < NF; i++) if ($(i+1) == "examples/s" && $i + 0 > b) b = $i + 0 } END { if (b > 0) printf "%.0f", b }' "$bench_log"
 }
 nn_lenet=$(best 'CUDALeNetTrain')       # nn level: what TrainCNN runs
-nn_lenet_kernels=$(best 'LeNetTrainStep') # internal/cuda: the kernels alone
+nn_lenet_kernels=$(best 'LeNetTrainStep') # tensor/internal/cuda: the kernels alone
 nn_resnet=$(best 'CUDAResNet18Train')
 
 section "throughput: PyTorch CUDA"

@@ -3,7 +3,7 @@ package tensor
 import (
 	"fmt"
 
-	"nnkit/internal/gemm"
+	"nnkit/tensor/internal/gemm"
 )
 
 // Conv2d is the 2-D convolution (cross-correlation, as in PyTorch) of

@@ -12,14 +12,14 @@ import (
 	"sync/atomic"
 	"time"
 
-	"nnkit/internal/cuda"
+	"nnkit/tensor/internal/cuda"
 )
 
 // The CUDA backend of the tensor operations (docs/gpu.md, "The seam").
 // A tensor on the GPU holds a *cudaStorage (one device buffer, shared by
 // its views); every operation of this package whose inputs live on the
 // GPU calls the kernel of cudaDevice below (the Backend seam, device.go),
-// which queues the kernels of nnkit/internal/cuda on the device's one
+// which queues the kernels of nnkit/tensor/internal/cuda on the device's one
 // stream and returns without waiting. The operations' shape checks,
 // geometry and backward closures are written once, above the seam, for
 // the CPU and this backend alike. Only

@@ -9,9 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"nnkit/internal/cuda"
-	"nnkit/internal/cuda/cudaemu"
 	"nnkit/tensor"
+	"nnkit/tensor/cudatest"
 	"nnkit/tensor/internal/conformance"
 )
 
@@ -20,7 +19,8 @@ import (
 // accessors and transfers, and LeNet and ResNet-18 training steps
 // (cuda_train_test.go). They run on a real GPU when one is usable;
 // otherwise, when a C++ compiler is present, on the CPU emulator of
-// internal/cuda/cudaemu; otherwise they skip with the reason.
+// tensor/internal/cuda/cudaemu (through tensor/cudatest); otherwise they
+// skip with the reason.
 // NNKIT_CUDA_EMU=0 disables the emulator, =1 forces it.
 
 var (
@@ -30,7 +30,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	gpuReason, emulated = cudaemu.Select(func() error { _, err := cuda.Probe(); return err }, cuda.KernelSource(), cuda.EnvPath)
+	gpuReason, emulated = cudatest.Select()
 	if gpuReason == "" {
 		d, err := tensor.GPU()
 		if err != nil {

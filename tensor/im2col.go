@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"runtime"
 
-	"nnkit/internal/gemm"
-	"nnkit/internal/par"
+	"nnkit/tensor/internal/gemm"
+	"nnkit/tensor/internal/par"
 )
 
 // Helpers shared by the convolution-family operations (conv2d.go, pool.go,

@@ -3,7 +3,7 @@ package tensor
 import (
 	"fmt"
 
-	"nnkit/internal/gemm"
+	"nnkit/tensor/internal/gemm"
 )
 
 // MatMul multiplies [m, k] x [k, n] -> [m, n], or batched

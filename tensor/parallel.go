@@ -3,7 +3,7 @@ package tensor
 import (
 	"runtime"
 
-	"nnkit/internal/par"
+	"nnkit/tensor/internal/par"
 )
 
 // parallelMinElems is the smallest elementwise job parallelFor splits:

@@ -380,7 +380,7 @@ func TestExcluded(t *testing.T) {
 		{"conceptual/answers/mine.pdf", "", true},
 		{"check", "\x7fELF\x02\x01\x01", true},
 		{"check.exe", "MZ\x90\x00", true},
-		{"internal/gemm/kernel.s", "#include \"textflag.h\"", false},
+		{"tensor/internal/gemm/kernel.s", "#include \"textflag.h\"", false},
 	} {
 		if got, why := Excluded(c.rel, []byte(c.content)); got != c.want {
 			t.Errorf("Excluded(%s) = %v (%s), want %v", c.rel, got, why, c.want)

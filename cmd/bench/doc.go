@@ -14,10 +14,9 @@
 //	              no gradients
 //	resnet-train  one ResNet-18 training step, 96 x 96 images, batch 32
 //	resnet-infer  ResNet-18 inference, 96 x 96, batch 32
-//	sgemm         float32 GEMM, 1024 x 1024 x 1024, GFLOP/s (PyTorch:
-//	              torch.mm, OpenBLAS)
-//	gemm-conv     nnkit's GEMM on the shapes convolutions produce, on one
-//	              and on all cores, GFLOP/s and % of the peak (no PyTorch)
+//	sgemm         float32 tensor.MatMul, 1024 x 1024 x 1024, GFLOP/s,
+//	              the result allocated each call (PyTorch: torch.mm,
+//	              OpenBLAS)
 //	lenet-epoch   one epoch of task 3's TrainCNN on the full Fashion-MNIST
 //	              (when installed), in a child process, with its peak
 //	              resident memory (VmHWM); not in the default set

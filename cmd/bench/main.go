@@ -65,8 +65,8 @@ func main() {
 }
 
 var (
-	allWork     = []string{"lenet-train", "lenet-infer", "resnet-train", "resnet-infer", "sgemm", "gemm-conv", "lenet-epoch"}
-	defaultWork = allWork[:6]
+	allWork     = []string{"lenet-train", "lenet-infer", "resnet-train", "resnet-infer", "sgemm", "lenet-epoch"}
+	defaultWork = allWork[:5]
 	// targets are the goals: nnkit / best PyTorch.
 	targets = map[string]float64{"lenet-train": 1.5, "lenet-infer": 1.5, "resnet-train": 1.0}
 )
@@ -94,8 +94,6 @@ func run(w io.Writer, works []string, d time.Duration, rounds int, useTorch bool
 	var order []string
 	for _, name := range works {
 		switch name {
-		case "gemm-conv":
-			continue // reported separately below
 		case "lenet-epoch":
 			continue
 		}
@@ -138,10 +136,6 @@ func run(w io.Writer, works []string, d time.Duration, rounds int, useTorch bool
 		}
 	}
 
-	if slices.Contains(works, "gemm-conv") {
-		fmt.Fprintln(w)
-		gemmConv(w, d, rounds)
-	}
 	if slices.Contains(works, "lenet-epoch") {
 		fmt.Fprintln(w)
 		if err := lenetEpochChild(w); err != nil {

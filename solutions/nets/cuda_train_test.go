@@ -8,13 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"nnkit/internal/cuda"
-	"nnkit/internal/cuda/cudaemu"
 	"nnkit/nn"
 	"nnkit/optim"
 	"nnkit/solutions/nets"
 	"nnkit/solutions/task3"
 	"nnkit/tensor"
+	"nnkit/tensor/cudatest"
 )
 
 // Training steps of the course's networks on the GPU against the CPU:
@@ -23,11 +22,12 @@ import (
 // throughput benchmarks that scripts/gpu-check.sh runs. They moved here
 // from the engine's tensor/cuda_train_test.go, with the same figures,
 // because the networks are answers: the engine's own CUDA tests
-// (tensor/cuda_test.go, internal/cuda) check every operation instead.
+// (tensor/cuda_test.go, tensor/internal/cuda) check every operation instead.
 //
 // Like tensor's CUDA tests, they run on a real GPU when one is usable;
 // otherwise, when a C++ compiler is present, on the CPU emulator of
-// internal/cuda/cudaemu; otherwise they skip with the reason.
+// tensor/internal/cuda/cudaemu (chosen through tensor/cudatest);
+// otherwise they skip with the reason.
 // NNKIT_CUDA_EMU=0 disables the emulator, =1 forces it.
 
 var (
@@ -38,7 +38,7 @@ var (
 
 // TestMain opens the GPU or the emulator once, as tensor's TestMain does.
 func TestMain(m *testing.M) {
-	gpuReason, emulated = cudaemu.Select(func() error { _, err := cuda.Probe(); return err }, cuda.KernelSource(), cuda.EnvPath)
+	gpuReason, emulated = cudatest.Select()
 	if gpuReason == "" {
 		d, err := tensor.GPU()
 		if err != nil {

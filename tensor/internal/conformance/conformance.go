@@ -6,7 +6,7 @@
 //
 // and runs every operation of the table, forward and backward, on that
 // device (the CPU always; the CUDA backend with -tags cuda, on a GPU or on
-// the emulator of internal/cuda/cudaemu). Adding an operation to package
+// the emulator of tensor/internal/cuda/cudaemu). Adding an operation to package
 // tensor means adding a case here.
 package conformance
 

@@ -6,7 +6,7 @@ import (
 	"os"
 	"testing"
 
-	"nnkit/internal/cuda/cudaemu"
+	"nnkit/tensor/internal/cuda/cudaemu"
 )
 
 // The device tests run on a real GPU when one is usable. Otherwise, when a

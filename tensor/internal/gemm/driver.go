@@ -4,7 +4,7 @@ import (
 	"runtime"
 	"sync"
 
-	"nnkit/internal/par"
+	"nnkit/tensor/internal/par"
 )
 
 type float interface{ ~float32 | ~float64 }

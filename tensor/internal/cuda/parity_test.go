@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	. "nnkit/internal/cuda"
+	. "nnkit/tensor/internal/cuda"
 	"testing"
 
 	"nnkit/optim"

@@ -4,7 +4,7 @@ package cuda_test
 
 import (
 	"fmt"
-	. "nnkit/internal/cuda"
+	. "nnkit/tensor/internal/cuda"
 	"testing"
 	"time"
 

@@ -3,6 +3,8 @@ package gemm
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -120,5 +122,71 @@ func benchGemm[T float](b *testing.B, s benchShape, gemmFn func(transA, transB b
 	if cpu > 0 {
 		// Per busy core: with -cpu 2 this is the rate of each of the two.
 		b.ReportMetric(flops/cpu.Seconds()/1e9, "GFLOP/cpu-s")
+	}
+}
+
+// convShapes are the GEMMs of LeNet's and ResNet-18's convolutions (96 x
+// 96, batch 32) as the engine runs them: im2col GEMMs on a chunk of images
+// for the 5 x 5, 7 x 7 and stride-2 layers (tensor/conv2d.go), and for the
+// 3 x 3 stride-1 layers one of the 36 (F(4x4): stages 1 and 2) or 25
+// (F(3x3): stages 3 and 4) Winograd GEMMs of a chunk of tiles
+// (tensor/winograd.go), which the engine runs one per core rather than
+// splitting each. They were cmd/bench's gemm-conv rows, which moved here
+// when this package moved under tensor/internal.
+var convShapes = []struct {
+	name    string
+	ta, tb  bool
+	m, n, k int
+}{
+	{"square 1024 NN", false, false, 1024, 1024, 1024},
+	{"lenet conv1 fwd (1 image) NN", false, false, 6, 784, 25},
+	{"lenet conv2 fwd (6 images) NN", false, false, 16, 600, 150},
+	{"lenet conv2 wgrad (6 images) NT", false, true, 16, 150, 600},
+	{"resnet stem fwd (1 image) NN", false, false, 64, 2304, 49},
+	{"resnet s2 stride-2 fwd (4 images) NN", false, false, 128, 576, 576},
+	{"resnet s3 stride-2 fwd (15 images) NN", false, false, 256, 540, 1152},
+	{"resnet s4 stride-2 fwd (32 images) NN", false, false, 512, 288, 2304},
+	{"resnet s3 stride-2 wgrad (15 images) NT", false, true, 256, 1152, 540},
+	{"resnet s4 stride-2 dgrad (32 images) NN", false, false, 2304, 288, 512},
+	{"resnet s1 F4 product fwd (8 images) NN", false, false, 64, 288, 64},
+	{"resnet s1 F4 product wgrad (8 images) NT", false, true, 64, 64, 288},
+	{"resnet s2 F4 product fwd (32 images) NN", false, false, 128, 288, 128},
+	{"resnet s3 F3 product fwd (32 images) NN", false, false, 256, 128, 256},
+	{"resnet s3 F3 product wgrad (32 images) NT", false, true, 256, 256, 128},
+	{"resnet s4 F3 product fwd (32 images) NN", false, false, 512, 32, 512},
+	{"resnet s4 F3 product wgrad (32 images) NT", false, true, 512, 512, 32},
+}
+
+// peakPerCore is the measured float32 peak of one core of the reference
+// machine (docs/gemm-notes.md: 32 FLOP/cycle x 3.53 GHz).
+const peakPerCore = 113.0
+
+// BenchmarkSgemmConv reports the GFLOP/s of SgemmSerial (one core) and of
+// Sgemm (GOMAXPROCS goroutines) on the convolution shapes, with the
+// percentage of the reference machine's peak (%peak: of one core for
+// serial, of GOMAXPROCS cores for parallel):
+//
+//	go test ./tensor/internal/gemm -run x -bench SgemmConv -count 5
+func BenchmarkSgemmConv(b *testing.B) {
+	procs := runtime.GOMAXPROCS(0)
+	for _, s := range convShapes {
+		bs := benchShape{name: s.name, transA: s.ta, transB: s.tb, m: s.m, n: s.n, k: s.k}
+		name := strings.ReplaceAll(fmt.Sprintf("%s_m%d_n%d_k%d", s.name, s.m, s.n, s.k), " ", "_")
+		b.Run(name+"/serial", func(b *testing.B) {
+			benchGemm(b, bs, SgemmSerial)
+			reportPeak(b, bs, peakPerCore)
+		})
+		b.Run(name+"/parallel", func(b *testing.B) {
+			benchGemm(b, bs, Sgemm)
+			reportPeak(b, bs, peakPerCore*float64(procs))
+		})
+	}
+}
+
+// reportPeak adds the wall-clock rate as a percentage of peak GFLOP/s.
+func reportPeak(b *testing.B, s benchShape, peak float64) {
+	if sec := b.Elapsed().Seconds(); sec > 0 {
+		flops := 2 * float64(s.m) * float64(s.n) * float64(s.k) * float64(b.N)
+		b.ReportMetric(100*flops/sec/1e9/peak, "%peak")
 	}
 }

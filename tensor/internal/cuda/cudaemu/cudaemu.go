@@ -7,8 +7,9 @@
 // its real grid and block sizes, a block's threads as fibers and
 // __syncthreads and the warp shuffles as counting barriers.
 //
-// It is for tests only (internal/cuda's and tensor's): nothing in a
-// program imports it. Build returns a folder holding the library under the
+// It is for tests only (tensor/internal/cuda's, and tensor's and
+// solutions/nets' through tensor/cudatest): nothing in a program imports
+// it. Build returns a folder holding the library under the
 // CUDA libraries' names; pointing NNKIT_CUDA_PATH at it makes cuda.Open
 // load the emulator. The emulator checks the kernels' indexing,
 // reductions and synchronisation and every Go path down to the driver
@@ -192,8 +193,9 @@ func usesBarrier(src, name string) bool {
 // is chosen it is built from kernelSource and its folder put in the
 // environment variable envPath, where the loader looks. reason is why
 // neither can run ("" when one can); emulated says which one will.
-// tensor's and solutions/nets' CUDA tests share it (the package cannot
-// import internal/cuda, whose own tests import it).
+// tensor/cudatest wraps it for tensor's and solutions/nets' CUDA tests
+// (this package cannot import tensor/internal/cuda, whose own tests
+// import it).
 func Select(probe func() error, kernelSource, envPath string) (reason string, emulated bool) {
 	mode := os.Getenv("NNKIT_CUDA_EMU")
 	realReason := "NNKIT_CUDA_EMU=1"

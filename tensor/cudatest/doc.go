@@ -1,0 +1,7 @@
+// Package cudatest is for tests only: it chooses, for a test binary built
+// with -tags cuda, between a real GPU and the CPU emulator of the CUDA
+// driver (tensor/internal/cuda/cudaemu), so that CUDA tests outside the
+// engine (solutions/nets) open the device as the engine's own tests do
+// without importing the engine's internal packages. Without the cuda tag
+// the package is empty. No program imports it.
+package cudatest
