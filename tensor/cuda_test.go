@@ -86,11 +86,11 @@ func TestCUDATransferAndAccessors(t *testing.T) {
 	if x.Grad() == nil || !x.Grad().OnCPU() {
 		t.Fatal("the gradient did not come back to the CPU leaf")
 	}
-	conformance.CloseTo(t, "grad", x.Grad().Float64s(), []float64{2, -4, 6, 8, 1, -12}, 0)
+	cudatest.CloseTo(t, "grad", x.Grad().Float64s(), []float64{2, -4, 6, 8, 1, -12}, 0)
 	if v := xd.At(1, 2); v != -6 {
 		t.Errorf("At(1, 2) = %g", v)
 	}
-	conformance.CloseTo(t, "Float64s", xd.Float64s(), x.Float64s(), 0)
+	cudatest.CloseTo(t, "Float64s", xd.Float64s(), x.Float64s(), 0)
 	if !strings.Contains(xd.String(), "device="+dev.Name()) {
 		t.Errorf("String = %q", xd.String())
 	}
@@ -114,13 +114,13 @@ func TestCUDATransferAndAccessors(t *testing.T) {
 	c.Fill(2)
 	c.AddScaledInPlace(0.5, xd)
 	c.ScaleInPlace(2)
-	conformance.CloseTo(t, "Fill/AddScaledInPlace/ScaleInPlace", c.Float64s(), []float64{5, 2, 7, 8, 4.5, -2}, 0)
-	conformance.CloseTo(t, "Clone untouched", xd.Float64s(), x.Float64s(), 0)
+	cudatest.CloseTo(t, "Fill/AddScaledInPlace/ScaleInPlace", c.Float64s(), []float64{5, 2, 7, 8, 4.5, -2}, 0)
+	cudatest.CloseTo(t, "Clone untouched", xd.Float64s(), x.Float64s(), 0)
 	h := tensor.New(tensor.Float64, 2, 3)
 	h.CopyFrom(c)
-	conformance.CloseTo(t, "CopyFrom device to host", h.Float64s(), c.Float64s(), 0)
+	cudatest.CloseTo(t, "CopyFrom device to host", h.Float64s(), c.Float64s(), 0)
 	c.CopyFrom(x)
-	conformance.CloseTo(t, "CopyFrom host to device", c.Float64s(), x.Float64s(), 0)
+	cudatest.CloseTo(t, "CopyFrom host to device", c.Float64s(), x.Float64s(), 0)
 	if !c.IsFinite() {
 		t.Error("IsFinite")
 	}
@@ -128,7 +128,7 @@ func TestCUDATransferAndAccessors(t *testing.T) {
 	if c.DType() != tensor.Float64 || c.Device() != dev {
 		t.Errorf("Cast: %v on %s", c.DType(), c.Device().Name())
 	}
-	conformance.CloseTo(t, "Cast", c.Float64s(), x.Float64s(), 0)
+	cudatest.CloseTo(t, "Cast", c.Float64s(), x.Float64s(), 0)
 
 	// MoveTo keeps the identity and moves the gradient.
 	p := tensor.FromValues(tensor.Float32, []float64{1, 2}, 2).SetRequiresGrad(true)
@@ -138,14 +138,14 @@ func TestCUDATransferAndAccessors(t *testing.T) {
 		t.Fatal("MoveTo did not move the tensor and its gradient")
 	}
 	p.MoveTo(tensor.CPU)
-	conformance.CloseTo(t, "MoveTo and back", p.Float64s(), []float64{1, 2}, 0)
+	cudatest.CloseTo(t, "MoveTo and back", p.Float64s(), []float64{1, 2}, 0)
 
 	// UniformFill draws the same values as on the CPU.
 	a := tensor.New(tensor.Float32, 5)
 	a.UniformFill(tensor.NewRNG(3), -1, 1)
 	b := tensor.New(tensor.Float32, 5).ToDevice(dev)
 	b.UniformFill(tensor.NewRNG(3), -1, 1)
-	conformance.CloseTo(t, "UniformFill", b.Float64s(), a.Float64s(), 0)
+	cudatest.CloseTo(t, "UniformFill", b.Float64s(), a.Float64s(), 0)
 
 	// Argmax and CountCorrect.
 	logits := tensor.FromValues(tensor.Float32, []float64{0, 3, 1, 5, 5, 2, -1, -2, -3}, 3, 3)

@@ -59,28 +59,6 @@ func needGPU(t testing.TB) tensor.Device {
 	return gpu
 }
 
-// closeTo compares got with want elementwise: |got-want| <= tol*(1+|want|).
-func closeTo(t *testing.T, what string, got, want []float64, tol float64) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Errorf("%s: %d values, want %d", what, len(got), len(want))
-		return
-	}
-	bad := 0
-	for i := range got {
-		d := math.Abs(got[i] - want[i])
-		if !(d <= tol*(1+math.Abs(want[i]))) && !(math.IsNaN(got[i]) && math.IsNaN(want[i])) {
-			if bad < 3 {
-				t.Errorf("%s[%d] = %g, want %g (diff %g)", what, i, got[i], want[i], d)
-			}
-			bad++
-		}
-	}
-	if bad > 3 {
-		t.Errorf("%s: %d of %d values differ", what, bad, len(got))
-	}
-}
-
 // relErr is ||got - want|| / max(||want||, tiny).
 func relErr(got, want []float64) float64 {
 	var d, n float64
@@ -188,7 +166,7 @@ func TestCUDALeNetTrainStep(t *testing.T) {
 	cpu, gpuNet := twins(task3.GetLeNet)
 	lc := trainSteps(cpu, tensor.CPU, 2, 16, 28, 0.9, 0.5)
 	lg := trainSteps(gpuNet, dev, 2, 16, 28, 0.9, 0.5)
-	closeTo(t, "losses", lg, lc, 1e-5)
+	cudatest.CloseTo(t, "losses", lg, lc, 1e-5)
 	compareNets(t, gpuNet, cpu, 1e-5, 1e-4)
 }
 
@@ -204,7 +182,7 @@ func TestCUDAResNet18TrainStep(t *testing.T) {
 	cpu, gpuNet := twins(func() *nn.Sequential { return nets.ResNet18(narrow) })
 	lc := trainSteps(cpu, tensor.CPU, 2, 4, 64, 0.05, 0.9)
 	lg := trainSteps(gpuNet, dev, 2, 4, 64, 0.05, 0.9)
-	closeTo(t, "losses", lg, lc, 1e-3)
+	cudatest.CloseTo(t, "losses", lg, lc, 1e-3)
 	compareNets(t, gpuNet, cpu, 1e-4, 1e-2)
 	// Evaluation mode uses the running statistics updated on the device.
 	x, _ := batch(7, 3, 64)

@@ -12,8 +12,8 @@ package conformance
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
+	"nnkit/tensor/cudatest"
 	"slices"
 	"testing"
 
@@ -207,7 +207,7 @@ func againstCPU(t *testing.T, c Case, dev tensor.Device, rng *rand.Rand) {
 		t.Fatalf("shape %v on %s, %v on the CPU", dout.Shape(), dev.Name(), out.Shape())
 	}
 	dout.BackwardWith(g.ToDevice(dev))
-	CloseTo(t, "forward", dout.Float64s(), out.Float64s(), tol)
+	cudatest.CloseTo(t, "forward", dout.Float64s(), out.Float64s(), tol)
 	for i, x := range c.Inputs {
 		if x.Grad() == nil {
 			continue
@@ -220,28 +220,6 @@ func againstCPU(t *testing.T, c Case, dev tensor.Device, rng *rand.Rand) {
 		if dg.Device() != dev {
 			t.Errorf("gradient of input %d on %s", i, dg.Device().Name())
 		}
-		CloseTo(t, fmt.Sprintf("grad %d", i), dg.Float64s(), x.Grad().Float64s(), tol)
-	}
-}
-
-// closeTo compares got with want elementwise: |got-want| <= tol*(1+|want|).
-func CloseTo(t *testing.T, what string, got, want []float64, tol float64) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Errorf("%s: %d values, want %d", what, len(got), len(want))
-		return
-	}
-	bad := 0
-	for i := range got {
-		d := math.Abs(got[i] - want[i])
-		if !(d <= tol*(1+math.Abs(want[i]))) && !(math.IsNaN(got[i]) && math.IsNaN(want[i])) {
-			if bad < 3 {
-				t.Errorf("%s[%d] = %g, want %g (diff %g)", what, i, got[i], want[i], d)
-			}
-			bad++
-		}
-	}
-	if bad > 3 {
-		t.Errorf("%s: %d of %d values differ", what, bad, len(got))
+		cudatest.CloseTo(t, fmt.Sprintf("grad %d", i), dg.Float64s(), x.Grad().Float64s(), tol)
 	}
 }
