@@ -479,6 +479,22 @@ func diffHistory(wW []*mat.Dense, wK [][]float64, gW []*mat.Dense, gK [][]float6
 // the 400 samples lowered (1), the inputs left unchanged (1). A Train
 // that does not lower the loss keeps no point at all: returning one
 // entry per epoch is no progress in itself.
+// lossDidNotFall takes every point of a training item whose returned
+// weights do not lower the loss on the 400 samples (why, the diagnosis
+// when there is one, leads the reason): entries per epoch alone earn
+// nothing. It reports whether it did.
+func lossDidNotFall(c *Ctx, before, after float64, why string) bool {
+	if after < before {
+		return false
+	}
+	msg := fmt.Sprintf("the loss on the 400 samples did not fall: %.4g before training, %.4g after, so no point is kept", before, after)
+	if why != "" {
+		msg = why + "; " + msg
+	}
+	c.LoseAll(Fail, "%s", msg)
+	return true
+}
+
 func checkTrain(c *Ctx, s, ref *Task1Funcs) {
 	var snap snapshot
 	epochsBad, valuesBad := "", ""
@@ -546,12 +562,7 @@ func checkTrain(c *Ctx, s, ref *Task1Funcs) {
 			c.Detailf("%s", valuesDetail)
 		}
 	}
-	if !(lossAfter < lossBefore) {
-		msg := fmt.Sprintf("the loss on the 400 samples did not fall: %.4g before training, %.4g after, so no point is kept", lossBefore, lossAfter)
-		if valuesBad != "" {
-			msg = valuesBad + "; " + msg
-		}
-		c.LoseAll(Fail, "%s", msg)
+	if lossDidNotFall(c, lossBefore, lossAfter, valuesBad) {
 		return
 	}
 	if epochsBad != "" {

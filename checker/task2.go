@@ -230,13 +230,7 @@ func checkTrainTorch(c *Ctx, s, ref *Task2Funcs) {
 	if valuesDetail != "" {
 		c.Detailf("%s", valuesDetail)
 	}
-	if !(lossAfter < lossBefore) {
-		// No training progress: the entries per epoch earn nothing.
-		msg := fmt.Sprintf("the loss on the 400 samples did not fall: %.4g before training, %.4g after, so no point is kept", lossBefore, lossAfter)
-		if why != "" {
-			msg = why + "; " + msg
-		}
-		c.LoseAll(Fail, "%s", msg)
+	if lossDidNotFall(c, lossBefore, lossAfter, why) {
 		return
 	}
 	if epochsBad != "" {
