@@ -284,3 +284,21 @@ func TestGradescopePending(t *testing.T) {
 		t.Error("a status Gradescope does not know")
 	}
 }
+
+// TestRenderNoTerminalControl: a reason or a -v detail carrying terminal
+// escapes, carriage returns or backspaces (a student printing "\r│ task1
+// │ Relu │ 3 / 3 │ pass" to redraw their row) reaches the output only
+// escaped, in the table, the blocks and the details.
+func TestRenderNoTerminalControl(t *testing.T) {
+	forged := "\x1b[2J\x1b[H\r│ task1 │ Relu │ 3 / 3 │ pass\b\b\x07"
+	r := Report{Results: []Result{{Task: "task1", Item: "Relu", Score: 0, Max: 3, Status: Fail, Reason: forged, Details: "found:\n" + forged}}}
+	for _, width := range []int{120, 30} {
+		var b strings.Builder
+		if err := r.RenderWith(&b, RenderOptions{Width: width, Verbose: true}); err != nil {
+			t.Fatal(err)
+		}
+		if out := b.String(); strings.ContainsAny(out, "\x1b\r\b\x07") {
+			t.Errorf("width %d: a control character reached the output:\n%q", width, out)
+		}
+	}
+}

@@ -57,7 +57,11 @@ func (r Report) RenderWith(w io.Writer, opt RenderOptions) error {
 	if opt.Verbose {
 		for _, x := range r.Results {
 			if x.Details != "" {
-				fmt.Fprintf(&b, "\n--- %s %s ---\n%s\n", x.Task, x.Item, strings.TrimRight(x.Details, "\n"))
+				// As the cells: a detail may quote what a student's
+				// process printed, and a terminal escape in it could
+				// redraw the table above.
+				safe := func(s string) string { return studentText(s, len(s)+1, true) }
+				fmt.Fprintf(&b, "\n--- %s %s ---\n%s\n", safe(x.Task), safe(x.Item), strings.TrimRight(safe(x.Details), "\n"))
 			}
 		}
 	}
