@@ -30,6 +30,10 @@ type Options struct {
 	Window int     // winnowing window in k-grams (default DefaultWindow)
 	Jobs   int     // goroutines (default GOMAXPROCS)
 	Min    float64 // pairs scoring below this are dropped from Result.Pairs (default 0: all pairs sharing a fingerprint)
+	// Common is the share of the students above which a fingerprint
+	// counts as common code and is ignored like base code (default
+	// DefaultCommon); one held by 20 students or fewer never is.
+	Common float64
 }
 
 // Span is a run of lines of one file: lines From to To, 1-based and
