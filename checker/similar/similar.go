@@ -36,9 +36,10 @@ type fp struct {
 // taskPrint is one student's fingerprints for one task.
 type taskPrint struct {
 	units []unit
-	fps   []fp                // in unit and position order; base and common code removed
-	set   []uint64            // the distinct hashes of fps, sorted
-	where map[uint64][]int32  // hash -> indices into fps
+	fps   []fp     // in unit and position order; base and common code removed
+	set   []uint64 // the distinct hashes of fps, sorted
+	// occ[at[i]:at[i+1]] are the indices into fps of set[i], ascending.
+	at, occ []int32
 }
 
 // Compare fingerprints every student's tasks, subtracts the base code and
@@ -149,18 +150,22 @@ func fingerprint(files []File, base map[uint64]bool, opt Options) *taskPrint {
 	return p
 }
 
-// keep drops the fingerprints f rejects and rebuilds set and where.
+// keep drops the fingerprints f rejects and rebuilds set, at and occ.
 func (p *taskPrint) keep(f func(uint64) bool) {
 	p.fps = slices.DeleteFunc(p.fps, func(x fp) bool { return !f(x.h) })
-	p.set = p.set[:0]
-	p.where = make(map[uint64][]int32, len(p.fps))
-	for i, x := range p.fps {
-		if len(p.where[x.h]) == 0 {
-			p.set = append(p.set, x.h)
-		}
-		p.where[x.h] = append(p.where[x.h], int32(i))
+	p.occ = make([]int32, len(p.fps))
+	for i := range p.occ {
+		p.occ[i] = int32(i)
 	}
-	slices.Sort(p.set)
+	slices.SortFunc(p.occ, func(x, y int32) int { return cmp.Or(cmp.Compare(p.fps[x].h, p.fps[y].h), cmp.Compare(x, y)) })
+	p.set, p.at = p.set[:0], p.at[:0]
+	for i, o := range p.occ {
+		if h := p.fps[o].h; i == 0 || h != p.set[len(p.set)-1] {
+			p.set = append(p.set, h)
+			p.at = append(p.at, int32(i))
+		}
+	}
+	p.at = append(p.at, int32(len(p.occ)))
 }
 
 // compareTask scores every pair of students on one task.
@@ -194,12 +199,13 @@ func compareTask(task string, students []Student, baseFiles []File, opt Options)
 	// Per student a, the students after it sharing a fingerprint: the
 	// shared counts are summed over a's hashes, never over all pairs.
 	found := make([][]Pair, len(students))
-	shared := make([][]int32, opt.Jobs)
-	for w := range shared {
-		shared[w] = make([]int32, len(students))
+	counters := make([][]int32, opt.Jobs)
+	scratches := make([]scratch, opt.Jobs)
+	for w := range counters {
+		counters[w] = make([]int32, len(students))
 	}
 	parallel(len(students), opt.Jobs, func(w, a int) {
-		c := shared[w]
+		c := counters[w]
 		var touched []int32
 		for _, h := range prints[a].set {
 			for _, b := range holders[h] {
@@ -222,7 +228,7 @@ func compareTask(task string, students []Student, baseFiles []File, opt Options)
 			if score < opt.Min {
 				continue
 			}
-			ms := matches(pa, pb, opt.K)
+			ms := matches(pa, pb, opt.K, &scratches[w])
 			pr := Pair{Task: task, A: students[a].ID, B: students[b].ID, ShareA: sa, ShareB: sb, Score: score, Matches: ms}
 			if len(ms) > 0 {
 				pr.Longest = ms[0].Tokens
@@ -244,26 +250,39 @@ type run struct{ ia0, ia1, ib0, ib1 int32 }
 // matches finds the runs of consecutive shared fingerprints, maps them
 // to token ranges and lines, merges those that overlap on both sides,
 // and returns them longest first.
-func matches(a, b *taskPrint, k int) []Match {
-	var runs []run
-	for i := 0; i < len(a.fps); i++ {
-		occ := b.where[a.fps[i].h]
-		if len(occ) == 0 {
-			continue
+func matches(a, b *taskPrint, k int, sc *scratch) []Match {
+	// The shared hashes, by a merge of the two sorted sets: each of a's
+	// fingerprints with one, and b's fingerprints of that hash.
+	sh := sc.sh[:0]
+	for i, j := 0, 0; i < len(a.set) && j < len(b.set); {
+		switch {
+		case a.set[i] < b.set[j]:
+			i++
+		case a.set[i] > b.set[j]:
+			j++
+		default:
+			for _, ia := range a.occ[a.at[i]:a.at[i+1]] {
+				sh = append(sh, shared{ia, int32(j)})
+			}
+			i++
+			j++
 		}
-		if n := len(runs); n > 0 && runs[n-1].ia1 == int32(i-1) && a.fps[i-1].unit == a.fps[i].unit {
+	}
+	slices.SortFunc(sh, func(x, y shared) int { return cmp.Compare(x.ia, y.ia) })
+	runs := sc.runs[:0]
+	for _, s := range sh {
+		i := s.ia
+		occ := b.occ[b.at[s.bset]:b.at[s.bset+1]]
+		if n := len(runs); n > 0 && runs[n-1].ia1 == i-1 && a.fps[i-1].unit == a.fps[i].unit {
 			last := &runs[n-1]
 			if j, ok := slices.BinarySearch(occ, last.ib1+1); ok && b.fps[occ[j]].unit == b.fps[last.ib1].unit {
-				last.ia1, last.ib1 = int32(i), occ[j]
+				last.ia1, last.ib1 = i, occ[j]
 				continue
 			}
 		}
-		runs = append(runs, run{int32(i), int32(i), occ[0], occ[0]})
+		runs = append(runs, run{i, i, occ[0], occ[0]})
 	}
-	// Token ranges: [from, to) in a unit, on each side.
-	type rng struct{ unit, from, to int32 }
-	type pairRange struct{ a, b rng }
-	var rs []pairRange
+	rs := sc.rs[:0]
 	for _, r := range runs {
 		fa0, fa1, fb0, fb1 := a.fps[r.ia0], a.fps[r.ia1], b.fps[r.ib0], b.fps[r.ib1]
 		rs = append(rs, pairRange{rng{fa0.unit, fa0.pos, fa1.pos + int32(k)}, rng{fb0.unit, fb0.pos, fb1.pos + int32(k)}})
@@ -272,7 +291,7 @@ func matches(a, b *taskPrint, k int) []Match {
 		return cmp.Or(cmp.Compare(x.a.unit, y.a.unit), cmp.Compare(x.a.from, y.a.from), cmp.Compare(x.b.unit, y.b.unit), cmp.Compare(x.b.from, y.b.from))
 	})
 	overlap := func(x, y rng) bool { return x.unit == y.unit && x.from <= y.to && y.from <= x.to }
-	var merged []pairRange
+	merged := sc.merged[:0]
 	for _, r := range rs {
 		if n := len(merged); n > 0 && overlap(merged[n-1].a, r.a) && overlap(merged[n-1].b, r.b) {
 			m := &merged[n-1]
@@ -290,5 +309,23 @@ func matches(a, b *taskPrint, k int) []Match {
 		out = append(out, Match{A: span(a, m.a), B: span(b, m.b), Tokens: int(m.a.to - m.a.from)})
 	}
 	slices.SortStableFunc(out, func(x, y Match) int { return cmp.Compare(y.Tokens, x.Tokens) })
+	sc.sh, sc.runs, sc.rs, sc.merged = sh, runs, rs, merged
 	return out
+}
+
+// shared is one of a's fingerprints whose hash b holds: its index in
+// a.fps and the hash's index in b.set.
+type shared struct{ ia, bset int32 }
+
+// rng is a range of tokens [from, to) of a unit.
+type rng struct{ unit, from, to int32 }
+
+// pairRange is a match as token ranges of a and of b.
+type pairRange struct{ a, b rng }
+
+// scratch is one worker's buffers for matches, reused from pair to pair.
+type scratch struct {
+	sh         []shared
+	runs       []run
+	rs, merged []pairRange
 }
