@@ -184,6 +184,6 @@ func BenchmarkCompare1000(b *testing.B) {
 		}
 		pairs = len(r.Pairs)
 	}
-	b.ReportMetric((cpuTime() - cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(pairs), "pairs")
 }

@@ -12,7 +12,10 @@ import (
 // Load reads submissions the way `check grade` does (zips and folders,
 // the same ID rules, via grading.Discover) into Students: each one's Go
 // parts (the four tasks and conceptual.go). Warnings are Discover's, about
-// entries no submission could be made of. Empty submissions are left out.
+// entries no submission could be made of. A submission without Go code
+// (empty, or only the answers and the PDF) has nothing to compare and is
+// left out; so is, for that reason, check grade's results folder when it
+// lies among the submissions.
 func Load(root string) ([]Student, []string, error) {
 	subs, warnings, err := grading.Discover(root, grading.DefaultLimits)
 	if err != nil {
@@ -20,16 +23,15 @@ func Load(root string) ([]Student, []string, error) {
 	}
 	var out []Student
 	for _, s := range subs {
-		if s.Empty {
-			continue
-		}
 		st := Student{ID: s.ID, Tasks: map[string][]File{}}
 		for _, p := range goParts() {
 			for _, f := range s.Files[p] {
 				st.Tasks[string(p)] = append(st.Tasks[string(p)], File{Name: f.Name, Text: string(f.Data)})
 			}
 		}
-		out = append(out, st)
+		if len(st.Tasks) > 0 {
+			out = append(out, st)
+		}
 	}
 	return out, warnings, nil
 }
