@@ -6,7 +6,17 @@ Prints one JSON object per line:
 With --serve it reads requests {"work": ..., "threads": ..., "seconds": ...}
 from stdin, one JSON object per line, and answers each with one timed
 window (no repeats) in the same form, so that cmd/bench can interleave
-PyTorch and nnkit measurements without starting Python again.
+PyTorch and nnkit measurements without starting Python again. A request
+{"probe": true} is answered with this process's configuration (torch
+version, the OpenBLAS core that runs, thread settings, oneDNN's ISA) and a
+check of torch.mm and a convolution against float64 with a short sgemm
+timing: cmd/bench starts one server per candidate BLAS environment, probes
+each and keeps the fastest that verified.
+
+The thread count of a request (or --threads) sets both torch's intra-op
+threads and OpenBLAS's own pool (openblas_set_num_threads): torch does not
+pass its setting on to OpenBLAS, whose pool otherwise uses every core, so
+that "1 thread" would time torch.mm on all cores.
 Run by cmd/bench with Debian's /usr/bin/python3 (python3-torch with
 libopenblas0-pthread). Each workload is timed after warm-up iterations, and
 the best of several repeats is reported, as for nnkit.
@@ -15,8 +25,11 @@ the best of several repeats is reported, as for nnkit.
 with --resnet-batch 128); each line then also carries "device": "cuda".
 """
 import argparse
+import ctypes
 import json
+import os
 import sys
+import tempfile
 import time
 
 import torch
@@ -66,6 +79,111 @@ def resnet18():
                       nn.MaxPool2d(3, stride=2, padding=1)),
         block(64, 64, 2, first=True), block(64, 128, 2), block(128, 256, 2), block(256, 512, 2),
         nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(512, 10))
+
+
+_openblas = []
+
+
+def openblas():
+    """(path, ctypes handle) of the libopenblas this process loaded, found
+    in /proc/self/maps (torch links it through libblas.so.3), or (None,
+    None). dlopen of a loaded library returns the loaded one, so its
+    settings are the ones torch's calls see."""
+    if not _openblas:
+        found = (None, None)
+        try:
+            with open("/proc/self/maps") as f:
+                paths = [line.split()[-1] for line in f if len(line.split()) >= 6]
+            for path in paths:
+                if os.path.basename(path).startswith("libopenblas"):
+                    lib = ctypes.CDLL(path)
+                    lib.openblas_get_corename.restype = ctypes.c_char_p
+                    lib.openblas_get_config.restype = ctypes.c_char_p
+                    found = (path, lib)
+                    break
+        except (OSError, AttributeError):
+            pass
+        _openblas.append(found)
+    return _openblas[0]
+
+
+def set_threads(th):
+    """torch's intra-op threads and OpenBLAS's pool, both th."""
+    torch.set_num_threads(th)
+    _, lib = openblas()
+    if lib is not None:
+        lib.openblas_set_num_threads(th)
+
+
+def rel_err(x32, x64):
+    """||x32 - x64|| / ||x64|| in float64."""
+    return float(torch.linalg.norm(x32.double() - x64) / torch.linalg.norm(x64))
+
+
+def onednn_conv(x, w):
+    """Runs one float32 convolution with oneDNN's verbose output on and
+    returns (the result, the ISA line, the implementation), reading the
+    C-level stdout oneDNN prints to through a temporary file."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with tempfile.TemporaryFile(mode="w+b") as tmp:
+        os.dup2(tmp.fileno(), 1)
+        try:
+            with torch.backends.mkldnn.verbose(torch.backends.mkldnn.VERBOSE_ON):
+                y = torch.nn.functional.conv2d(x, w, padding=1)
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+        tmp.seek(0)
+        text = tmp.read().decode(errors="replace")
+    isa, impl = "", ""
+    for line in text.splitlines():
+        f = line.split(",")
+        if len(f) > 3 and f[1] == "info" and f[3].startswith("isa:"):
+            isa = f[3][len("isa:"):]
+        if len(f) > 5 and f[1] == "exec" and f[3] == "convolution":
+            impl = f[4]
+    return y, isa, impl
+
+
+def probe():
+    """This process's configuration (thread counts as they were before
+    bench set any), torch.mm and a ResNet-like 3x3
+    convolution checked against float64 (relative norm error), and a short
+    single-thread sgemm rate (best of 5 windows of 0.2 s, per second of
+    wall clock and per CPU-second, which a loaded machine disturbs less)."""
+    path, lib = openblas()
+    defaults = (torch.get_num_threads(), lib.openblas_get_num_threads() if lib else 0)
+    set_threads(1)
+    g = torch.Generator().manual_seed(1)
+    n = 1024
+    A, B = torch.randn(n, n, generator=g), torch.randn(n, n, generator=g)
+    mm_err = rel_err(torch.mm(A, B), torch.mm(A.double(), B.double()))
+    x, w = torch.randn(8, 64, 24, 24, generator=g), torch.randn(64, 64, 3, 3, generator=g)
+    y, isa, impl = onednn_conv(x, w)
+    conv_err = rel_err(y, torch.nn.functional.conv2d(x.double(), w.double(), padding=1))
+    stats = {}
+    gflops = timed(lambda: torch.mm(A, B), 1, 0.2, repeats=5, stats=stats) * 2 * n ** 3 / 1e9
+    caps = [line.split(":", 1)[1].strip() for line in torch.__config__.show().splitlines()
+            if "CPU capability usage" in line]
+    return {
+        "torch": torch.__version__,
+        "openblas_lib": path or "",
+        "openblas_core": lib.openblas_get_corename().decode() if lib else "",
+        "openblas_config": lib.openblas_get_config().decode() if lib else "",
+        "torch_threads": defaults[0],
+        "openblas_threads": defaults[1],
+        "interop_threads": torch.get_num_interop_threads(),
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS", ""),
+        "onednn_isa": isa,
+        "onednn_conv": impl,
+        "aten_capability": caps[0] if caps else "",
+        "mm_rel_err": mm_err,
+        "conv_rel_err": conv_err,
+        "sgemm_gflops": gflops,
+        "sgemm_gflops_cpu": stats.get("cpu_rate", 0) * 2 * n ** 3 / 1e9,
+    }
 
 
 def timed(step, batch, seconds, repeats=3, sync=lambda: None, stats=None):
@@ -126,6 +244,9 @@ def main():
         for line in sys.stdin:
             if line.strip():
                 r = json.loads(line)
+                if r.get("probe"):
+                    print(json.dumps(probe()), flush=True)
+                    continue
                 run(a, r["threads"], r["work"], r.get("seconds", a.seconds), 1, dev, sync, extra)
         return 0
     for th in a.threads:
@@ -136,7 +257,7 @@ def main():
 def run(a, th, w, seconds, repeats, dev, sync, extra):
     """Times workload w on th threads and prints one JSON line (with
     --serve, also the rate per CPU-second as "per_cpu_s")."""
-    torch.set_num_threads(th)
+    set_threads(th)
     stats = {}
     if w.startswith("lenet"):
         net, b = lenet(), 256

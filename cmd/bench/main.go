@@ -1,238 +1,292 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
 	"os"
-	"os/exec"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
+
+	"nnkit/cmd/bench/peak"
 )
 
 func main() {
 	log.SetFlags(0)
 	log.SetPrefix("bench: ")
-	var (
-		work     = flag.String("work", strings.Join(defaultWork, ","), "comma-separated workloads: "+strings.Join(allWork, ", "))
-		duration = flag.Duration("duration", 2*time.Second, "length of one timed window")
-		rounds   = flag.Int("rounds", 3, "interleaved rounds; the table gives medians")
-		useTorch = flag.Bool("torch", true, "also measure PyTorch (scripts/bench_torch.py)")
-		python   = flag.String("python", "/usr/bin/python3", "Python with torch")
-		script   = flag.String("script", "scripts/bench_torch.py", "the PyTorch side")
-		threads  = flag.String("torch-threads", "1,2", "PyTorch thread counts")
-		child    = flag.Bool("child", false, "internal: run one workload alone and print its figures")
-	)
-	flag.Usage = func() {
-		fmt.Fprintln(flag.CommandLine.Output(), "usage: go run ./cmd/bench [flags]\n\nflags:")
-		flag.PrintDefaults()
+	o, err := parseFlags(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
 	}
-	flag.Parse()
-	if flag.NArg() > 0 || *rounds < 1 || *duration <= 0 {
-		flag.Usage()
+	if err != nil {
+		log.Print(err)
 		os.Exit(2)
 	}
-	works := strings.Split(*work, ",")
-	for _, w := range works {
-		if !slices.Contains(allWork, w) {
-			log.Printf("unknown workload %q (want %s)", w, strings.Join(allWork, ", "))
-			os.Exit(2)
-		}
-	}
-	var ths []int
-	for _, s := range strings.Split(*threads, ",") {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			log.Printf("bad -torch-threads %q", *threads)
-			os.Exit(2)
-		}
-		ths = append(ths, n)
-	}
-	if *child {
-		if err := runChild(works[0]); err != nil {
+	if o.child {
+		if err := runChild(o.works[0]); err != nil {
 			log.Fatal(err)
 		}
 		return
 	}
-	if err := run(os.Stdout, works, *duration, *rounds, *useTorch, *python, *script, ths); err != nil {
+	if err := run(os.Stdout, o); err != nil {
 		log.Fatal(err)
 	}
 }
 
-var (
-	allWork     = []string{"lenet-train", "lenet-infer", "resnet-train", "resnet-infer", "sgemm", "lenet-epoch"}
-	defaultWork = allWork[:5]
-	// targets are the goals: nnkit / best PyTorch.
-	targets = map[string]float64{"lenet-train": 1.5, "lenet-infer": 1.5, "resnet-train": 1.0}
-)
+// options are the flags, checked.
+type options struct {
+	works          []string
+	duration       time.Duration
+	rounds         int
+	spread         float64 // 0: no target
+	maxRounds      int
+	useTorch       bool
+	python, script string
+	threads        []int
+	markdown       bool
+	peakWindow     time.Duration
+	child          bool
+	environ        []string  // bench's environment, from which PyTorch's are made
+	progress       io.Writer // "round n done" lines; nil for none
+}
 
-func run(w io.Writer, works []string, d time.Duration, rounds int, useTorch bool, python, script string, ths []int) error {
-	fmt.Fprintf(w, "nnkit bench: %s, GOMAXPROCS %d, %s/%s, %d rounds of %v windows\n",
-		time.Now().Format("2006-01-02 15:04"), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, rounds, d)
-	fmt.Fprintf(w, "load average at start: %s\n", loadAvg())
-	var torch *torchServer
-	if useTorch {
-		var err error
-		torch, err = startTorch(python, script)
-		if err != nil {
-			fmt.Fprintf(w, "PyTorch: not measured (%v); nnkit's figures only\n", err)
-			torch = nil
-		} else {
-			defer torch.close()
-			fmt.Fprintf(w, "PyTorch: %s via %s, threads %v\n", torch.version, python, ths)
+// parseFlags parses and checks the command line; errors say which flag
+// was wrong and what it wants.
+func parseFlags(args []string, out io.Writer) (options, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(out)
+	var o options
+	work := fs.String("work", strings.Join(timedWork, ","), "comma-separated workloads: "+strings.Join(allWork(), ", "))
+	fs.DurationVar(&o.duration, "duration", 2*time.Second, "length of one timed window")
+	fs.IntVar(&o.rounds, "rounds", 3, "interleaved rounds (at least); the table gives medians")
+	fs.Float64Var(&o.spread, "spread", 0, "target for the ResNet rows' spread, (max-min)/median of the per-round ratios, e.g. 0.15; rounds are added until it is met or -max-rounds; 0: no target")
+	fs.IntVar(&o.maxRounds, "max-rounds", 15, "most rounds when -spread is set")
+	fs.BoolVar(&o.useTorch, "torch", true, "also measure PyTorch (scripts/bench_torch.py)")
+	fs.StringVar(&o.python, "python", "/usr/bin/python3", "Python with torch")
+	fs.StringVar(&o.script, "script", "scripts/bench_torch.py", "the PyTorch side")
+	threads := fs.String("torch-threads", "1,2", "PyTorch thread counts")
+	format := fs.String("format", "text", "tables as text or md (markdown)")
+	fs.DurationVar(&o.peakWindow, "peak-window", 300*time.Millisecond, "length of each FMA peak measurement (one core, then all)")
+	fs.BoolVar(&o.child, "child", false, "internal: run one workload alone and print its figures")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: go run ./cmd/bench [flags]\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q (bench takes flags only)", fs.Args())
+	}
+	o.works = strings.Split(*work, ",")
+	for _, w := range o.works {
+		if !slices.Contains(allWork(), w) {
+			return o, fmt.Errorf("-work: unknown workload %q (want %s)", w, strings.Join(allWork(), ", "))
 		}
+	}
+	for _, s := range strings.Split(*threads, ",") {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return o, fmt.Errorf("-torch-threads %q: want comma-separated counts of 1 or more", *threads)
+		}
+		o.threads = append(o.threads, n)
+	}
+	switch {
+	case o.rounds < 1:
+		return o, fmt.Errorf("-rounds %d: want 1 or more", o.rounds)
+	case o.duration <= 0:
+		return o, fmt.Errorf("-duration %v: want a positive duration", o.duration)
+	case o.peakWindow <= 0:
+		return o, fmt.Errorf("-peak-window %v: want a positive duration", o.peakWindow)
+	case o.spread < 0 || o.spread > 1:
+		return o, fmt.Errorf("-spread %v: want a fraction from 0 to 1 (0.15 is 15 %%), 0 for no target", o.spread)
+	case o.spread > 0 && o.rounds < 3:
+		return o, fmt.Errorf("-spread with -rounds %d: want -rounds 3 or more (a spread over fewer rounds says little)", o.rounds)
+	case o.spread > 0 && o.maxRounds < o.rounds:
+		return o, fmt.Errorf("-max-rounds %d: want at least -rounds (%d)", o.maxRounds, o.rounds)
+	}
+	switch *format {
+	case "text":
+	case "md":
+		o.markdown = true
+	default:
+		return o, fmt.Errorf("-format %q: want text or md", *format)
+	}
+	o.progress, o.environ = os.Stderr, os.Environ()
+	return o, nil
+}
+
+func run(w io.Writer, o options) error {
+	procs := runtime.GOMAXPROCS(0)
+	fmt.Fprintf(w, "nnkit bench: %s, %d rounds of %v windows at least\n", time.Now().UTC().Format("2006-01-02 15:04 MST"), o.rounds, o.duration)
+	fmt.Fprintln(w, thisMachine())
+	fmt.Fprintf(w, "load average at start: %s\n", loadAvg())
+
+	var pk *peak.Peak
+	if p, err := peak.Measure(procs, o.peakWindow); err != nil {
+		fmt.Fprintf(w, "FMA peak: not measured (%v); no %% of peak\n", err)
 	} else {
-		fmt.Fprintln(w, "PyTorch: not measured (-torch=false); nnkit's figures only")
+		pk = &p
+		fmt.Fprintf(w, "FMA peak, float32, measured now (%s loop): 1 core %.0f GFLOP/s, %d cores %.0f GFLOP/s (per thread CPU-second; %.0f over the wall clock at this load)\n",
+			p.ISA, p.PerCore, p.Threads, p.AllCores, p.Wall)
 	}
 
-	res := map[string]*result{}
-	var order []string
-	for _, name := range works {
-		switch name {
-		case "lenet-epoch":
+	var torch *torchServer
+	var torchEnv []string
+	switch {
+	case !o.useTorch:
+		fmt.Fprintln(w, "PyTorch: not measured (-torch=false); nnkit's figures only")
+	default:
+		var err error
+		torch, torchEnv, err = startBestTorch(w, o.python, o.script, o.environ, peak.HasAVX512())
+		if err != nil {
+			fmt.Fprintf(w, "PyTorch: not measured (%v); nnkit's figures only\n", err)
+		} else {
+			defer torch.close()
+		}
+	}
+
+	res := map[string]*series{}
+	var order, gated []string
+	for _, name := range o.works {
+		if _, ok := sections[name]; ok {
 			continue
 		}
 		order = append(order, name)
-		res[name] = &result{torch: map[int][]float64{}, torchCPU: map[int][]float64{}}
+		res[name] = &series{torch: map[int][]float64{}, torchCPU: map[int][]float64{}}
+		if strings.HasPrefix(name, "resnet") {
+			gated = append(gated, name)
+		}
 	}
-	for r := range rounds {
+	what := "the ResNet rows' per-round "
+	if len(gated) == 0 {
+		gated, what = order, "all rows' per-round "
+	}
+	what += map[bool]string{true: "ratios", false: "rates"}[torch != nil]
+	spreads := func() map[string]float64 {
+		m := map[string]float64{}
+		for _, name := range gated {
+			m[name] = spreadOf(res[name].values(torch != nil, false)).spread
+		}
+		return m
+	}
+	done, most := 0, o.rounds
+	if o.spread > 0 {
+		most = o.maxRounds
+	}
+	for len(order) > 0 && (done < o.rounds || needMoreRounds(o.spread, done, o.maxRounds, spreads())) {
 		for _, name := range order {
-			wl := newWorkload(name)
-			v, mem := wl.measure(d)
-			res[name].nnkit = append(res[name].nnkit, v)
-			res[name].nnkitCPU = append(res[name].nnkitCPU, mem.perCPU)
-			if wl.isMem && (res[name].mem == nil || r == rounds-1) {
-				res[name].mem = mem
-			}
-			wl.close()
-			if torch == nil {
-				continue
-			}
-			for _, th := range ths {
-				tv, tc, err := torch.measure(name, th, d)
-				if err != nil {
-					fmt.Fprintf(w, "PyTorch %s at %d threads: %v\n", name, th, err)
-					continue
-				}
-				res[name].torch[th] = append(res[name].torch[th], tv)
-				res[name].torchCPU[th] = append(res[name].torchCPU[th], tc)
+			if err := measureRound(w, res[name], name, o, torch); err != nil {
+				return err
 			}
 		}
-		fmt.Fprintf(os.Stderr, "bench: round %d of %d done\n", r+1, rounds)
+		done++
+		if o.progress != nil {
+			fmt.Fprintf(o.progress, "bench: round %d done (%d at least, %d at most)\n", done, o.rounds, most)
+		}
 	}
 	fmt.Fprintf(w, "load average at end: %s\n\n", loadAvg())
-	fmt.Fprintln(w, "Wall-clock rates:")
-	printTable(w, order, res, torch != nil, ths, false)
-	fmt.Fprintln(w, "\nRates per CPU-second of each process (all its threads), which a loaded machine disturbs less:")
-	printTable(w, order, res, torch != nil, ths, true)
-	for _, name := range order {
-		if m := res[name].mem; m != nil {
-			fmt.Fprintf(w, "%s: %s per step, %d allocations per step\n", name, bytesStr(m.bytesPerOp), m.allocsPerOp)
+
+	if len(order) > 0 {
+		sp := tableSpec{haveTorch: torch != nil, threads: o.threads, nnkitProc: procs, peak: pk}
+		fmt.Fprintln(w, "Wall-clock rates:")
+		rateTable(order, res, sp).write(w, o.markdown)
+		sp.perCPU = true
+		fmt.Fprintln(w, "\nRates per CPU-second of each process (all its threads), which a loaded machine disturbs less:")
+		rateTable(order, res, sp).write(w, o.markdown)
+		fmt.Fprintf(w, "\nMedians over %d rounds. ", done)
+		if torch != nil {
+			fmt.Fprint(w, "ratio: median over the rounds of nnkit / the best PyTorch thread count in the same round; range: the lowest and highest round; ")
+		} else {
+			fmt.Fprint(w, "range: nnkit's lowest and highest round; ")
+		}
+		fmt.Fprintln(w, "spread: (highest - lowest) / median.")
+		if pk != nil && slices.Contains(order, "sgemm") {
+			fmt.Fprintf(w, "sgemm (%%): of the measured FMA peak of the cores each side used (nnkit %d, PyTorch its thread count); per CPU-second, of one core's.\n", procs)
+		}
+		fmt.Fprintln(w, spreadVerdict(o.spread, done, o.maxRounds, gated, spreads(), what))
+		for _, name := range order {
+			if m := res[name].mem; m != nil {
+				fmt.Fprintf(w, "%s: %s per step, %d allocations per step\n", name, bytesStr(m.bytesPerOp), m.allocsPerOp)
+			}
 		}
 	}
 
-	if slices.Contains(works, "lenet-epoch") {
-		fmt.Fprintln(w)
-		if err := lenetEpochChild(w); err != nil {
-			return err
+	for _, name := range o.works {
+		if sec, ok := sections[name]; ok {
+			fmt.Fprintln(w)
+			if err := sec(w, sectionEnv{python: o.python, script: o.script, torchEnv: torchEnv}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-type result struct {
-	nnkit, nnkitCPU []float64
-	torch, torchCPU map[int][]float64 // by thread count
-	mem             *memStats
+// measureRound times one window of nnkit and one per PyTorch thread count
+// for one workload; a PyTorch window that fails is reported and counts 0.
+func measureRound(w io.Writer, s *series, name string, o options, torch *torchServer) error {
+	wl := newWorkload(name)
+	v, mem := wl.measure(o.duration)
+	s.nnkit = append(s.nnkit, v)
+	s.nnkitCPU = append(s.nnkitCPU, mem.perCPU)
+	if wl.isMem {
+		s.mem = mem
+	}
+	wl.close()
+	if torch == nil {
+		return nil
+	}
+	for _, th := range o.threads {
+		tv, tc, err := torch.measure(name, th, o.duration)
+		if err != nil {
+			fmt.Fprintf(w, "PyTorch %s at %d threads: %v\n", name, th, err)
+		}
+		s.torch[th] = append(s.torch[th], tv)
+		s.torchCPU[th] = append(s.torchCPU[th], tc)
+	}
+	return nil
 }
 
-func median(v []float64) float64 {
-	if len(v) == 0 {
-		return 0
+// startBestTorch starts one PyTorch server per candidate BLAS environment,
+// probes each, reports them, keeps the chosen one and closes the others.
+func startBestTorch(w io.Writer, python, script string, environ []string, hasAVX512 bool) (*torchServer, []string, error) {
+	cfgs, note := blasConfigs(environ, hasAVX512)
+	trials := make([]blasTrial, len(cfgs))
+	servers := make([]*torchServer, len(cfgs))
+	for i, c := range cfgs {
+		trials[i].cfg = c
+		s, err := startTorch(python, script, c.env)
+		if err == nil {
+			servers[i] = s
+			trials[i].probe, err = s.probe()
+		}
+		trials[i].err = err
 	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func printTable(w io.Writer, order []string, res map[string]*result, haveTorch bool, ths []int, perCPU bool) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	head := "workload\tunit\tnnkit"
-	if haveTorch {
-		for _, th := range ths {
-			head += fmt.Sprintf("\tPyTorch %dT", th)
-		}
-		head += "\tratio\ttarget\t"
-	}
-	fmt.Fprintln(tw, head+"\t")
-	for _, name := range order {
-		nk, tr := res[name].nnkit, res[name].torch
-		if perCPU {
-			nk, tr = res[name].nnkitCPU, res[name].torchCPU
-		}
-		unit := "examples/s"
-		if name == "sgemm" {
-			unit = "GFLOP/s"
-		}
-		if perCPU {
-			unit = strings.Replace(unit, "/s", "/cpu-s", 1)
-		}
-		line := fmt.Sprintf("%s\t%s\t%s", name, unit, num(median(nk)))
-		if haveTorch {
-			best := 0.0
-			for _, th := range ths {
-				m := median(tr[th])
-				best = max(best, m)
-				line += "\t" + num(m)
+	if !slices.ContainsFunc(trials, func(t blasTrial) bool { return t.err == nil }) {
+		for _, s := range servers {
+			if s != nil {
+				s.close()
 			}
-			ratio, target := "-", "-"
-			if best > 0 {
-				ratio = fmt.Sprintf("%.2fx", median(nk)/best)
-			}
-			if t, ok := targets[name]; ok {
-				target = fmt.Sprintf(">= %.1fx", t)
-			}
-			line += "\t" + ratio + "\t" + target + "\t"
 		}
-		fmt.Fprintln(tw, line+"\t")
+		return nil, nil, trials[0].err // no torch, no script: the same for all
 	}
-	tw.Flush()
-	fmt.Fprintln(w, "(medians over the rounds; ratio = nnkit / best PyTorch thread count)")
-}
-
-func num(v float64) string {
-	switch {
-	case v == 0:
-		return "-"
-	case v >= 1000:
-		s := strconv.FormatFloat(v, 'f', 0, 64)
-		for i := len(s) - 3; i > 0; i -= 3 {
-			s = s[:i] + "," + s[i:]
+	chosen, verdicts, reason, err := chooseBLAS(trials, blasTolerance)
+	for i, s := range servers {
+		if s != nil && i != chosen {
+			s.close()
 		}
-		return s
-	case v >= 100:
-		return strconv.FormatFloat(v, 'f', 0, 64)
-	default:
-		return strconv.FormatFloat(v, 'f', 1, 64)
 	}
-}
-
-func bytesStr(b float64) string {
-	switch {
-	case b >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", b/(1<<20))
-	case b >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", b/(1<<10))
+	if err != nil {
+		return nil, nil, err
 	}
-	return fmt.Sprintf("%.0f B", b)
+	reportBLAS(w, python, trials, chosen, verdicts, reason, note)
+	return servers[chosen], cfgs[chosen].env, nil
 }
 
 func loadAvg() string {
@@ -245,16 +299,4 @@ func loadAvg() string {
 		return "unknown"
 	}
 	return strings.Join(f[:3], " ")
-}
-
-// lenetEpochChild runs the lenet-epoch workload in a child process, so
-// that its peak resident memory is its own.
-func lenetEpochChild(w io.Writer) error {
-	exe, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	cmd := exec.Command(exe, "-child", "-work", "lenet-epoch")
-	cmd.Stdout, cmd.Stderr = w, os.Stderr
-	return cmd.Run()
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -20,7 +21,9 @@ type torchServer struct {
 	version string
 }
 
-func startTorch(python, script string) (*torchServer, error) {
+// startTorch starts the server in environment env (the whole environment
+// of the Python process; nil inherits bench's).
+func startTorch(python, script string, env []string) (*torchServer, error) {
 	if _, err := os.Stat(python); err != nil {
 		return nil, fmt.Errorf("no %s", python)
 	}
@@ -28,7 +31,7 @@ func startTorch(python, script string) (*torchServer, error) {
 		return nil, fmt.Errorf("no %s (run from the repository root)", script)
 	}
 	cmd := exec.Command(python, script, "--serve")
-	cmd.Stderr = os.Stderr
+	cmd.Env = env
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -39,8 +42,8 @@ func startTorch(python, script string) (*torchServer, error) {
 	}
 	// Without torch the script dies on its import; say so briefly instead
 	// of passing the traceback on.
-	var errBuf strings.Builder
-	cmd.Stderr = &errBuf
+	errBuf := &startStderr{}
+	cmd.Stderr = errBuf
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -51,15 +54,63 @@ func startTorch(python, script string) (*torchServer, error) {
 	}
 	if !t.out.Scan() || json.Unmarshal(t.out.Bytes(), &hello) != nil || !hello.Ready {
 		cmd.Wait()
-		msg := strings.TrimSpace(errBuf.String())
+		msg := strings.TrimSpace(errBuf.kept())
 		if i := strings.LastIndex(msg, "\n"); i >= 0 {
 			msg = msg[i+1:]
 		}
 		return nil, fmt.Errorf("%s %s --serve did not start: %s", python, script, msg)
 	}
-	cmd.Stderr = os.Stderr
+	errBuf.passOn()
 	t.version = "torch " + hello.Torch
 	return t, nil
+}
+
+// startStderr keeps the server's standard error until it has started, to
+// say in one line why it did not, and passes it on to bench's after.
+type startStderr struct {
+	mu      sync.Mutex
+	buf     strings.Builder
+	started bool
+}
+
+func (s *startStderr) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started {
+		return os.Stderr.Write(p)
+	}
+	return s.buf.Write(p)
+}
+
+func (s *startStderr) kept() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
+
+func (s *startStderr) passOn() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.started = true
+}
+
+// probe asks the server for its configuration, its torch.mm and conv2d
+// errors against float64 and a short sgemm rate.
+func (t *torchServer) probe() (probeResult, error) {
+	var p probeResult
+	if _, err := fmt.Fprintln(t.in, `{"probe": true}`); err != nil {
+		return p, err
+	}
+	if !t.out.Scan() {
+		return p, fmt.Errorf("no answer from bench_torch.py to the probe")
+	}
+	if err := json.Unmarshal(t.out.Bytes(), &p); err != nil {
+		return p, fmt.Errorf("bad probe answer %q: %v", t.out.Text(), err)
+	}
+	if p.Error != "" {
+		return p, fmt.Errorf("probe: %s", p.Error)
+	}
+	return p, nil
 }
 
 // measure times one window of work at the given thread count and returns

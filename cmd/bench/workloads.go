@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -16,6 +19,34 @@ import (
 	"nnkit/solutions/task4"
 	"nnkit/tensor"
 )
+
+// timedWork are the workloads timed in the interleaved rounds, in the
+// table's order.
+var timedWork = []string{"lenet-train", "lenet-infer", "resnet-train", "resnet-infer", "sgemm"}
+
+// targets are the goals: nnkit / best PyTorch.
+var targets = map[string]float64{"lenet-train": 3, "lenet-infer": 3, "resnet-train": 1.5, "resnet-infer": 1.5}
+
+// A section is a workload that is no rate: it runs once, after the timed
+// rounds, only when -work names it, and prints its own part of the report.
+type section func(w io.Writer, env sectionEnv) error
+
+// sectionEnv is what a section may need from the run.
+type sectionEnv struct {
+	python, script string   // -python, -script
+	torchEnv       []string // the chosen PyTorch BLAS environment; nil without PyTorch
+}
+
+// sections registers the sections by name, one line each.
+var sections = map[string]section{
+	"lenet-epoch": func(w io.Writer, _ sectionEnv) error { return lenetEpochChild(w) },
+}
+
+// allWork is every workload -work accepts.
+func allWork() []string {
+	names := slices.Clone(timedWork)
+	return append(names, slices.Sorted(maps.Keys(sections))...)
+}
 
 // A workload is one step repeated: examples (or FLOPs) per call of step.
 type workload struct {
@@ -157,4 +188,16 @@ func vmHWM() string {
 		}
 	}
 	return "unknown"
+}
+
+// lenetEpochChild runs the lenet-epoch workload in a child process, so
+// that its peak resident memory is its own.
+func lenetEpochChild(w io.Writer) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(exe, "-child", "-work", "lenet-epoch")
+	cmd.Stdout, cmd.Stderr = w, os.Stderr
+	return cmd.Run()
 }
