@@ -107,11 +107,3 @@ func TestReportBLAS(t *testing.T) {
 		}
 	}
 }
-
-func TestParseCPUInfo(t *testing.T) {
-	text := "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\nmodel\t\t: 2\nmodel name\t: AMD EPYC 9B45\nflags\t\t: fpu avx512f\n\nprocessor\t: 1\ncpu family\t: 99\nmodel\t\t: 9\nmodel name\t: other\n"
-	m, f, n := parseCPUInfo(text)
-	if m != "AMD EPYC 9B45" || f != "26" || n != "2" {
-		t.Errorf("parseCPUInfo = %q, %q, %q; want AMD EPYC 9B45, 26, 2", m, f, n)
-	}
-}

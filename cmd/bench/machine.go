@@ -12,13 +12,14 @@ import (
 // machine is what a figure was measured on.
 type machine struct {
 	model, family, modelNum string // from /proc/cpuinfo
+	brand                   string // CPUID's brand string
 	cpus, gomaxprocs        int
 	avx512                  bool
 	goVersion, kernel       string
 }
 
 func thisMachine() machine {
-	m := machine{cpus: runtime.NumCPU(), gomaxprocs: runtime.GOMAXPROCS(0), avx512: peak.HasAVX512(), goVersion: runtime.Version()}
+	m := machine{cpus: runtime.NumCPU(), gomaxprocs: runtime.GOMAXPROCS(0), avx512: peak.HasAVX512(), goVersion: runtime.Version(), brand: peak.CPUName()}
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		m.model, m.family, m.modelNum = parseCPUInfo(string(b))
 	}
@@ -51,6 +52,10 @@ func parseCPUInfo(text string) (model, family, modelNum string) {
 
 func (m machine) String() string {
 	yes := map[bool]string{true: "yes", false: "no"}[m.avx512]
-	return fmt.Sprintf("machine: %s (family %s, model %s), %d CPUs, AVX-512 %s; %s, GOMAXPROCS %d, %s/%s, kernel %s",
-		orUnknown(m.model), orUnknown(m.family), orUnknown(m.modelNum), m.cpus, yes, m.goVersion, m.gomaxprocs, runtime.GOOS, runtime.GOARCH, orUnknown(m.kernel))
+	model := orUnknown(m.model)
+	if m.brand != "" && m.brand != m.model {
+		model += " (CPUID: " + m.brand + ")"
+	}
+	return fmt.Sprintf("machine: %s, family %s, model %s, %d CPUs, AVX-512 %s; %s, GOMAXPROCS %d, %s/%s, kernel %s",
+		model, orUnknown(m.family), orUnknown(m.modelNum), m.cpus, yes, m.goVersion, m.gomaxprocs, runtime.GOOS, runtime.GOARCH, orUnknown(m.kernel))
 }

@@ -1,6 +1,10 @@
 package peak
 
-import "golang.org/x/sys/cpu"
+import (
+	"strings"
+
+	"golang.org/x/sys/cpu"
+)
 
 var hasAVX512 = cpu.X86.HasAVX512F
 
@@ -38,4 +42,23 @@ func kernels() []func(int) {
 		ks = append(ks, fmaAVX2)
 	}
 	return ks
+}
+
+func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+
+// CPUName is the processor's brand string from CPUID (what go test
+// -bench prints as "cpu:"; a virtual machine's may differ from
+// /proc/cpuinfo's model name), or "" where the CPU has none.
+func CPUName() string {
+	if top, _, _, _ := cpuid(0x80000000, 0); top < 0x80000004 {
+		return ""
+	}
+	var b []byte
+	for leaf := uint32(0x80000002); leaf <= 0x80000004; leaf++ {
+		a, bx, c, d := cpuid(leaf, 0)
+		for _, r := range []uint32{a, bx, c, d} {
+			b = append(b, byte(r), byte(r>>8), byte(r>>16), byte(r>>24))
+		}
+	}
+	return strings.TrimSpace(strings.TrimRight(string(b), "\x00"))
 }

@@ -3,6 +3,7 @@ package peak
 import (
 	"errors"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -54,4 +55,24 @@ func TestKernelsRun(t *testing.T) {
 	if fn, _, _ := kernel(); fn != nil && ran == 0 {
 		t.Errorf("kernel() has a loop but kernels() lists none")
 	}
+}
+
+// On amd64 the brand string is printable text without padding.
+func TestCPUName(t *testing.T) {
+	name := CPUName()
+	if runtime.GOARCH != "amd64" {
+		if name != "" {
+			t.Errorf("CPUName on %s = %q, want \"\"", runtime.GOARCH, name)
+		}
+		return
+	}
+	if name == "" || strings.TrimSpace(name) != name {
+		t.Errorf("CPUName() = %q, want a trimmed, non-empty brand string", name)
+	}
+	for _, r := range name {
+		if r < 0x20 || r > 0x7e {
+			t.Errorf("CPUName() = %q has the non-printable %q", name, r)
+		}
+	}
+	t.Logf("CPUName() = %q", name)
 }
