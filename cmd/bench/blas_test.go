@@ -3,9 +3,11 @@ package main
 import (
 	"errors"
 	"math"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestBLASConfigs(t *testing.T) {
@@ -105,5 +107,42 @@ func TestReportBLAS(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+// The real bench_torch.py answers the probe with every field bench
+// reports, where Debian's torch is installed (not in CI: skipped there).
+func TestRealTorchProbe(t *testing.T) {
+	const python = "/usr/bin/python3"
+	if testing.Short() {
+		t.Skip("-short: no PyTorch process")
+	}
+	if err := exec.Command(python, "-c", "import torch").Run(); err != nil {
+		t.Skipf("no torch in %s: %v", python, err)
+	}
+	s, err := startTorch(python, "../../scripts/bench_torch.py", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	p, err := s.probe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Torch == "" || p.OneDNNISA == "" || p.OneDNNConv == "" || p.ATenCapability == "" || p.TorchThreads < 1 || p.InteropThreads < 1 {
+		t.Errorf("probe lacks torch's configuration: %+v", p)
+	}
+	if p.OpenBLASLib != "" && (p.OpenBLASCore == "" || p.OpenBLASConfig == "" || p.OpenBLASThreads < 1) {
+		t.Errorf("probe found %s but not its core, build or threads: %+v", p.OpenBLASLib, p)
+	}
+	if !(p.MMErr > 0 && p.MMErr <= blasTolerance && p.ConvErr > 0 && p.ConvErr <= blasTolerance) {
+		t.Errorf("probe errors against float64: torch.mm %v, conv2d %v; want in (0, %v]", p.MMErr, p.ConvErr, blasTolerance)
+	}
+	if p.Sgemm <= 0 || p.SgemmCPU <= 0 {
+		t.Errorf("probe sgemm rates %v, %v per CPU-second; want positive", p.Sgemm, p.SgemmCPU)
+	}
+	// A workload window answers in the units bench reads.
+	if r, c, err := s.measure("sgemm", 1, 50*time.Millisecond); err != nil || r <= 0 || c <= 0 {
+		t.Errorf("measure sgemm: %v, %v per CPU-second, %v; want positive rates", r, c, err)
 	}
 }
