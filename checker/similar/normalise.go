@@ -407,17 +407,7 @@ func (n *norm) binary(op token.Token, x, y ast.Expr, pos token.Pos) {
 	for i, o := range ops {
 		seqs[i] = n.sub(func() { n.expr(o) })
 	}
-	slices.SortStableFunc(seqs, func(a, b []tok) int {
-		for i := 0; i < len(a) && i < len(b); i++ {
-			if a[i].h != b[i].h {
-				if a[i].h < b[i].h {
-					return -1
-				}
-				return 1
-			}
-		}
-		return len(a) - len(b)
-	})
+	slices.SortStableFunc(seqs, compareToks)
 	n.emit("(", pos)
 	for i, s := range seqs {
 		if i > 0 {
@@ -535,10 +525,179 @@ func (n *norm) expr(e ast.Expr) {
 
 func (n *norm) block(b *ast.BlockStmt) {
 	n.emit("{", b.Lbrace)
-	for _, s := range b.List {
-		n.stmt(s)
-	}
+	n.stmts(b.List)
 	n.emit("}", b.Rbrace)
+}
+
+// stmts emits a statement list, each run of simple statements
+// (assignments, declarations, calls) in canonical order.
+func (n *norm) stmts(list []ast.Stmt) {
+	for i := 0; i < len(list); {
+		j := i
+		for j < len(list) && simple(list[j]) {
+			j++
+		}
+		if j-i >= 2 {
+			n.reorder(list[i:j])
+			i = j
+			continue
+		}
+		n.stmt(list[i])
+		i++
+	}
+}
+
+func simple(s ast.Stmt) bool {
+	switch s.(type) {
+	case *ast.AssignStmt, *ast.DeclStmt, *ast.ExprStmt, *ast.IncDecStmt, *ast.SendStmt:
+		return true
+	}
+	return false
+}
+
+// effects is what a simple statement reads and writes, by name.
+type effects struct {
+	reads, writes map[string]bool
+	call          bool // a call statement: its result dropped, it is run for what it changes
+}
+
+func effectsOf(s ast.Stmt) effects {
+	e := effects{reads: map[string]bool{}, writes: map[string]bool{}}
+	ast.Inspect(s, func(nd ast.Node) bool {
+		switch x := nd.(type) {
+		case *ast.SelectorExpr:
+			ast.Inspect(x.X, func(nd ast.Node) bool {
+				if id, ok := nd.(*ast.Ident); ok {
+					e.reads[id.Name] = true
+				}
+				return true
+			})
+			return false // x.Sel is no variable
+		case *ast.Ident:
+			e.reads[x.Name] = true
+		}
+		return true
+	})
+	switch x := s.(type) {
+	case *ast.AssignStmt:
+		for _, l := range x.Lhs {
+			if id := rootVar(l); id != nil {
+				e.writes[id.Name] = true
+			}
+		}
+	case *ast.IncDecStmt:
+		if id := rootVar(x.X); id != nil {
+			e.writes[id.Name] = true
+		}
+	case *ast.DeclStmt:
+		ast.Inspect(x, func(nd ast.Node) bool {
+			switch sp := nd.(type) {
+			case *ast.ValueSpec:
+				for _, id := range sp.Names {
+					e.writes[id.Name] = true
+				}
+			case *ast.TypeSpec:
+				e.writes[sp.Name.Name] = true
+			}
+			return true
+		})
+	case *ast.ExprStmt, *ast.SendStmt:
+		// A call may change whatever it is given.
+		e.call = true
+		for name := range e.reads {
+			e.writes[name] = true
+		}
+	}
+	delete(e.writes, "_")
+	return e
+}
+
+// rootVar is the variable an assignment to x, x.f, x[i] or *x changes.
+func rootVar(e ast.Expr) *ast.Ident {
+	for {
+		switch x := e.(type) {
+		case *ast.Ident:
+			return x
+		case *ast.SelectorExpr:
+			e = x.X
+		case *ast.IndexExpr:
+			e = x.X
+		case *ast.IndexListExpr:
+			e = x.X
+		case *ast.StarExpr:
+			e = x.X
+		case *ast.ParenExpr:
+			e = x.X
+		default:
+			return nil
+		}
+	}
+}
+
+// conflict says whether two statements must keep their order: one
+// writes what the other reads or writes, or both are calls.
+func conflict(a, b effects) bool {
+	if a.call && b.call {
+		return true
+	}
+	for w := range a.writes {
+		if b.reads[w] || b.writes[w] {
+			return true
+		}
+	}
+	for w := range b.writes {
+		if a.reads[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// reorder emits a run of simple statements in a canonical order: of the
+// statements every conflicting earlier one of which is out, the one
+// with the smallest tokens first. Swapping two adjacent statements that
+// do not conflict changes neither the conflicts nor so the order.
+func (n *norm) reorder(run []ast.Stmt) {
+	toks := make([][]tok, len(run))
+	effs := make([]effects, len(run))
+	for i, s := range run {
+		toks[i] = n.sub(func() { n.stmt(s) })
+		effs[i] = effectsOf(s)
+	}
+	done := make([]bool, len(run))
+	for range run {
+		best := -1
+		for i := range run {
+			if done[i] {
+				continue
+			}
+			ready := true
+			for j := range i {
+				if !done[j] && conflict(effs[j], effs[i]) {
+					ready = false
+					break
+				}
+			}
+			if ready && (best < 0 || compareToks(toks[i], toks[best]) < 0) {
+				best = i
+			}
+		}
+		done[best] = true
+		n.toks = append(n.toks, toks[best]...)
+	}
+}
+
+// compareToks orders token sequences by their hashes.
+func compareToks(a, b []tok) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i].h != b[i].h {
+			if a[i].h < b[i].h {
+				return -1
+			}
+			return 1
+		}
+	}
+	return len(a) - len(b)
 }
 
 // one is the literal 1 that x++ stands for.
@@ -599,9 +758,7 @@ func (n *norm) stmt(s ast.Stmt) {
 		n.emit("case", x.Case)
 		n.exprs(x.List)
 		n.emit(":", x.Colon)
-		for _, st := range x.Body {
-			n.stmt(st)
-		}
+		n.stmts(x.Body)
 	case *ast.SwitchStmt:
 		n.emit("switch", x.Switch)
 		n.stmt(x.Init)

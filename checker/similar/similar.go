@@ -15,7 +15,7 @@ import (
 // The defaults of Options, chosen on the test corpus (see the package
 // doc).
 const (
-	DefaultK      = 15
+	DefaultK      = 18
 	DefaultWindow = 8
 	// DefaultCommon is the share of the students above which a
 	// fingerprint is common code (an idiom, a formula everyone writes

@@ -193,6 +193,45 @@ func TestNormaliseDifferent(t *testing.T) {
 	}
 }
 
+// TestNormaliseSwap: swapping statements that do not depend on each
+// other changes nothing; swapping dependent ones, or two calls, does.
+func TestNormaliseSwap(t *testing.T) {
+	const orig = `package p
+
+func F(a, b []float64, m *M) float64 {
+	x := a[0] * 2
+	y := b[0] + 1
+	var w float64
+	z := x + y
+	m.Add(x)
+	m.Mul(y)
+	return z + w
+}
+`
+	cases := []struct {
+		name, from, to string
+		same           bool
+	}{
+		{"independent definitions", "x := a[0] * 2\n\ty := b[0] + 1", "y := b[0] + 1\n\tx := a[0] * 2", true},
+		{"a declaration moved up", "y := b[0] + 1\n\tvar w float64", "var w float64\n\ty := b[0] + 1", true},
+		{"a use before its definition", "y := b[0] + 1\n\tvar w float64\n\tz := x + y", "z := x + y\n\ty := b[0] + 1\n\tvar w float64", false},
+		{"two calls", "m.Add(x)\n\tm.Mul(y)", "m.Mul(y)\n\tm.Add(x)", false},
+		{"a call and what it reads", "z := x + y\n\tm.Add(x)", "m.Add(x)\n\tz := x + y", false},
+	}
+	want := hashesOf(t, orig)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := strings.Replace(orig, c.from, c.to, 1)
+			if src == orig {
+				t.Fatalf("%q is not in the test's source", c.from)
+			}
+			if same := reflect.DeepEqual(hashesOf(t, src), want); same != c.same {
+				t.Errorf("swapped: same tokens %v, expected %v", same, c.same)
+			}
+		})
+	}
+}
+
 // TestNormaliseBroken: a file that does not parse still gives units, one
 // per top-level func, and renaming its names changes nothing.
 func TestNormaliseBroken(t *testing.T) {
