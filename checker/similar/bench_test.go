@@ -141,6 +141,9 @@ func TestGeneratedCopies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, p := range r.Pairs {
+		checkSpans(t, r, p)
+	}
 	isCopy := func(p Pair) bool {
 		var a, b int
 		fmt.Sscanf(p.A[5:], "%d", &a)
@@ -163,6 +166,33 @@ func TestGeneratedCopies(t *testing.T) {
 		}
 		if copies != 6 || worstCopy <= bestOther {
 			t.Errorf("%s: %d copies found (expected 6), the lowest scoring %.3f; the best other pair scores %.3f", task, copies, worstCopy, bestOther)
+		}
+	}
+}
+
+// checkSpans fails t unless every match of p lies within its files'
+// lines, the matches come longest first and Longest is the first's.
+func checkSpans(t *testing.T, r *Result, p Pair) {
+	t.Helper()
+	if len(p.Matches) == 0 || p.Longest != p.Matches[0].Tokens {
+		t.Fatalf("%s %s %s: longest %d, matches %+v: expected Longest to be the first match's tokens", p.Task, p.A, p.B, p.Longest, p.Matches)
+	}
+	for i, m := range p.Matches {
+		if i > 0 && m.Tokens > p.Matches[i-1].Tokens {
+			t.Fatalf("%s %s %s: match %d has %d tokens, more than the one before: expected longest first", p.Task, p.A, p.B, i, m.Tokens)
+		}
+		for _, side := range []struct {
+			id string
+			s  Span
+		}{{p.A, m.A}, {p.B, m.B}} {
+			fs := r.Files[side.id].Tasks[p.Task]
+			if side.s.File < 0 || side.s.File >= len(fs) {
+				t.Fatalf("%s %s: span %+v names file %d of %d", p.Task, side.id, side.s, side.s.File, len(fs))
+			}
+			lines := strings.Count(fs[side.s.File].Text, "\n") + 1
+			if side.s.From < 1 || side.s.From > side.s.To || side.s.To > lines {
+				t.Fatalf("%s %s: span %+v outside lines 1..%d of %s or reversed", p.Task, side.id, side.s, lines, fs[side.s.File].Name)
+			}
 		}
 	}
 }

@@ -71,6 +71,6 @@ type Result struct {
 	Students  []string                  // the student IDs, sorted
 	Files     map[string]Student        // by student ID: the files, for the reports
 	Pairs     []Pair                    // every pair that shares a fingerprint (or scores Options.Min), by Score descending, then task, A, B
-	Counts    map[string]map[string]int // fingerprints per task per student, base subtracted (0: nothing of the student's own)
+	Counts    map[string]map[string]int // distinct fingerprints per task per student, base and common code subtracted (0: nothing of the student's own)
 	K, Window int                       // the parameters used
 }

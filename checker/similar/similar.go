@@ -300,9 +300,20 @@ func matches(a, b *taskPrint, k int, sc *scratch) []Match {
 		}
 		merged = append(merged, r)
 	}
+	// The lines the tokens came from: canonical forms reorder tokens, so
+	// the first and last tokens need not be the first and last lines.
 	span := func(p *taskPrint, r rng) Span {
 		u := p.units[r.unit]
-		return Span{File: u.file, From: int(u.toks[r.from].line), To: int(u.toks[r.to-1].line)}
+		lo, hi := int32(math.MaxInt32), int32(0)
+		for _, t := range u.toks[r.from:r.to] {
+			if t.line > 0 {
+				lo, hi = min(lo, t.line), max(hi, t.line)
+			}
+		}
+		if hi == 0 {
+			lo, hi = 1, 1
+		}
+		return Span{File: u.file, From: int(lo), To: int(hi)}
 	}
 	out := make([]Match, 0, len(merged))
 	for _, m := range merged {
