@@ -199,7 +199,7 @@ func run(w io.Writer, o options) error {
 		sp.perCPU = true
 		fmt.Fprintln(w, "\nRates per CPU-second of each process (all its threads), which a loaded machine disturbs less:")
 		rateTable(order, res, sp).write(w, o.markdown)
-		fmt.Fprintf(w, "\nMedians over %d rounds. ", done)
+		fmt.Fprintf(w, "\nMedians over %s. ", rounds(done))
 		if torch != nil {
 			fmt.Fprint(w, "ratio: median over the rounds of nnkit / the best PyTorch thread count in the same round; range: the lowest and highest round; ")
 		} else {

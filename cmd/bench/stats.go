@@ -76,6 +76,9 @@ func spreadVerdict(target float64, done, maxRounds int, rows []string, spreads m
 	if len(rows) == 0 {
 		return "Spread: no rows to judge"
 	}
+	if done < 2 {
+		return fmt.Sprintf("Spread of %s: none after %s (it takes 2 or more)", what, rounds(done))
+	}
 	var parts []string
 	met := true
 	for _, r := range rows {
@@ -85,13 +88,20 @@ func spreadVerdict(target float64, done, maxRounds int, rows []string, spreads m
 	list := strings.Join(parts, ", ")
 	switch {
 	case target <= 0:
-		return fmt.Sprintf("Spread of %s after %d rounds: %s (no target set; -spread sets one)", what, done, list)
+		return fmt.Sprintf("Spread of %s after %s: %s (no target set; -spread sets one)", what, rounds(done), list)
 	case met:
-		return fmt.Sprintf("Spread target %s on %s: met after %d rounds: %s", pct(target), what, done, list)
+		return fmt.Sprintf("Spread target %s on %s: met after %s: %s", pct(target), what, rounds(done), list)
 	case done >= maxRounds:
 		return fmt.Sprintf("Spread target %s on %s: NOT met; stopped at %d rounds (-max-rounds %d): %s", pct(target), what, done, maxRounds, list)
 	}
-	return fmt.Sprintf("Spread target %s on %s: NOT met after %d rounds: %s", pct(target), what, done, list)
+	return fmt.Sprintf("Spread target %s on %s: NOT met after %s: %s", pct(target), what, rounds(done), list)
+}
+
+func rounds(n int) string {
+	if n == 1 {
+		return "1 round"
+	}
+	return fmt.Sprintf("%d rounds", n)
 }
 
 func pct(f float64) string {

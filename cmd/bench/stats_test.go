@@ -77,6 +77,7 @@ func TestSpreadVerdict(t *testing.T) {
 		{0.15, 7, map[string]float64{"resnet-train": 0.091, "resnet-infer": 0.042}, "Spread target 15 % on R: met after 7 rounds: resnet-train 9.1 %, resnet-infer 4.2 %"},
 		{0.15, 15, map[string]float64{"resnet-train": 0.23, "resnet-infer": 0.042}, "Spread target 15 % on R: NOT met; stopped at 15 rounds (-max-rounds 15): resnet-train 23 %, resnet-infer 4.2 %"},
 		{0, 3, map[string]float64{"resnet-train": 0.23, "resnet-infer": 0.042}, "Spread of R after 3 rounds: resnet-train 23 %, resnet-infer 4.2 % (no target set; -spread sets one)"},
+		{0, 1, map[string]float64{"resnet-train": 0, "resnet-infer": 0}, "Spread of R: none after 1 round (it takes 2 or more)"},
 	} {
 		if got := spreadVerdict(c.target, c.done, 15, rows, c.spreads, "R"); got != c.want {
 			t.Errorf("spreadVerdict(%v, %d, %v) =\n%s\nwant\n%s", c.target, c.done, c.spreads, got, c.want)
