@@ -74,10 +74,15 @@ func Compare(students []Student, base Base, opt Options) (*Result, error) {
 		}
 	}
 	r.Tasks = kitOrder(taskSet)
-	for _, task := range r.Tasks {
-		pairs, counts := compareTask(task, students, base[task], opt)
-		r.Pairs = append(r.Pairs, pairs...)
-		r.Counts[task] = counts
+	byTask := make([][]Pair, len(r.Tasks))
+	total := 0
+	for i, task := range r.Tasks {
+		byTask[i], r.Counts[task] = compareTask(task, students, base[task], opt)
+		total += len(byTask[i])
+	}
+	r.Pairs = make([]Pair, 0, total)
+	for _, ps := range byTask {
+		r.Pairs = append(r.Pairs, ps...)
 	}
 	slices.SortFunc(r.Pairs, func(a, b Pair) int {
 		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.Task, b.Task), cmp.Compare(a.A, b.A), cmp.Compare(a.B, b.B))
@@ -219,6 +224,7 @@ func compareTask(task string, students []Student, baseFiles []File, opt Options)
 			}
 		}
 		slices.Sort(touched)
+		found[a] = make([]Pair, 0, len(touched))
 		for _, b := range touched {
 			n := float64(c[b])
 			c[b] = 0
@@ -236,7 +242,11 @@ func compareTask(task string, students []Student, baseFiles []File, opt Options)
 			found[a] = append(found[a], pr)
 		}
 	})
-	var pairs []Pair
+	total := 0
+	for _, f := range found {
+		total += len(f)
+	}
+	pairs := make([]Pair, 0, total)
 	for _, f := range found {
 		pairs = append(pairs, f...)
 	}

@@ -471,8 +471,8 @@ func TestWriteCSV(t *testing.T) {
 	}
 }
 
-// TestLoad reads a folder holding a zip, a folder and an empty zip, as
-// check grade would.
+// TestLoad reads a folder holding a zip, a folder, an empty zip and a
+// results folder, as check grade would; only the first two have Go code.
 func TestLoad(t *testing.T) {
 	dir := t.TempDir()
 	zpath := filepath.Join(dir, "3180100001_assignment2.zip")
@@ -499,6 +499,10 @@ func TestLoad(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(dir, "3180100002", "task2_3180100002.go"), []byte("package task2\n"), 0o644))
 	must(t, os.WriteFile(filepath.Join(dir, "3180100003_assignment2.zip"), nil, 0o644))
 	must(t, os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("x"), 0o644))
+	// check grade's results folder among the submissions: no Go code, no student.
+	must(t, os.MkdirAll(filepath.Join(dir, "results", "students", "3180100001"), 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "results", "grades.csv"), []byte("id,total\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "results", "students", "3180100001", "report.txt"), []byte("20/20"), 0o644))
 
 	students, warnings, err := Load(dir)
 	if err != nil {
