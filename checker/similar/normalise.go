@@ -59,30 +59,103 @@ type decls struct {
 	members map[string]bool
 }
 
-// taskUnits normalises the files of one task into units. Files that do
-// not parse are tokenised with go/scanner instead (students submit broken
-// code too).
+func notImport(d ast.Decl) bool {
+	g, ok := d.(*ast.GenDecl)
+	return !ok || g.Tok != token.IMPORT
+}
+
+// taskUnits normalises the files of one task into units.
 func taskUnits(files []File) []unit {
 	fset := token.NewFileSet()
-	asts := make([]*ast.File, len(files))
+	var pieces []piece
 	d := decls{top: map[string]string{}, members: map[string]bool{}}
 	for i, f := range files {
-		af, err := parser.ParseFile(fset, f.Name, f.Text, parser.SkipObjectResolution)
-		if err != nil {
-			continue
+		for _, p := range parsePieces(fset, i, f) {
+			if p.ast != nil {
+				d.add(p.ast)
+			}
+			pieces = append(pieces, p)
 		}
-		asts[i] = af
-		d.add(af)
 	}
 	var units []unit
-	for i, f := range files {
-		if asts[i] == nil {
-			units = append(units, scanUnits(i, f)...)
+	for _, p := range pieces {
+		if p.ast == nil {
+			units = append(units, scanUnits(p.file, File{Name: files[p.file].Name, Text: p.text})...)
 			continue
 		}
-		units = append(units, fileUnits(i, fset, asts[i], &d)...)
+		units = append(units, fileUnits(p.file, fset, p.ast, &d)...)
 	}
 	return units
+}
+
+// piece is what one file, or one top-level declaration of a file that
+// does not parse, gives: a syntax tree, or else text for the scanner.
+type piece struct {
+	file int
+	ast  *ast.File
+	text string
+}
+
+// parseMode has AllErrors so that the parser does not give up, and give
+// nothing, after ten errors.
+const parseMode = parser.SkipObjectResolution | parser.AllErrors
+
+// parsePieces parses file f. Students submit broken code too, and
+// go/parser's recovery from one missing brace can swallow the rest of
+// the file: so a file with syntax errors is cut at each line that starts
+// a top-level declaration (func, type, var, const at the start of a
+// line), and each piece is parsed with the package clause and imports,
+// every other line blanked so the lines stay where they were. A piece
+// that still does not parse gives what the parser recovers of it, or,
+// when that is nothing, goes to the scanner; so does a file whose
+// package clause and imports do not parse.
+func parsePieces(fset *token.FileSet, i int, f File) []piece {
+	af, err := parser.ParseFile(fset, f.Name, f.Text, parseMode)
+	if err == nil {
+		return []piece{{file: i, ast: af}}
+	}
+	if af == nil || af.Name == nil || af.Name.Name == "" || af.Name.Name == "_" {
+		return []piece{{file: i, text: f.Text}}
+	}
+	header := fset.Position(af.Name.End()).Line // lines 1..header are kept in every piece
+	for _, decl := range af.Decls {
+		if g, ok := decl.(*ast.GenDecl); ok && g.Tok == token.IMPORT {
+			header = max(header, fset.Position(g.End()).Line)
+		}
+	}
+	lines := strings.SplitAfter(f.Text, "\n")
+	var starts []int
+	for k := header; k < len(lines); k++ {
+		for _, kw := range []string{"func", "type", "var", "const"} {
+			if rest, ok := strings.CutPrefix(lines[k], kw); ok && rest != "" && (rest[0] == ' ' || rest[0] == '(') {
+				starts = append(starts, k)
+			}
+		}
+	}
+	var out []piece
+	for s, from := range starts {
+		to := len(lines)
+		if s+1 < len(starts) {
+			to = starts[s+1]
+		}
+		var b strings.Builder
+		for k, l := range lines {
+			switch {
+			case k < header || k >= from && k < to:
+				b.WriteString(l)
+			case strings.HasSuffix(l, "\n"):
+				b.WriteString("\n")
+			}
+		}
+		text := b.String()
+		pf, err := parser.ParseFile(fset, f.Name, text, parseMode)
+		if pf != nil && (err == nil || slices.ContainsFunc(pf.Decls, notImport)) {
+			out = append(out, piece{file: i, ast: pf})
+		} else {
+			out = append(out, piece{file: i, text: text})
+		}
+	}
+	return out
 }
 
 func (d *decls) add(f *ast.File) {

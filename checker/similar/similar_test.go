@@ -232,17 +232,49 @@ func F(a, b []float64, m *M) float64 {
 	}
 }
 
-// TestNormaliseBroken: a file that does not parse still gives units, one
-// per top-level func, and renaming its names changes nothing.
+// TestNormaliseBroken: a file with a syntax error gives what the parser
+// recovers, code without a package clause goes through the scanner, one
+// unit per top-level func; either way renaming changes nothing.
 func TestNormaliseBroken(t *testing.T) {
-	a := "package p\nimport \"math\"\nfunc F(x float64) float64 {\n\treturn math.Sqrt(x) +\n}\nfunc G(y int) int { return y * 2 }\n"
-	b := "package p\nimport \"math\"\n// renamed\nfunc H(z float64) float64 {\n\treturn math.Sqrt(z) +\n}\nfunc K(w int) int {\n\treturn w * 2\n}\n"
-	ua, ub := hashesOf(t, a), hashesOf(t, b)
-	if len(ua) != 3 {
-		t.Errorf("a broken file with two funcs gives %d units, expected 3 (the header, then one per func)", len(ua))
+	const a = "package p\nimport \"math\"\nfunc F(x float64) float64 {\n\treturn math.Sqrt(x) +\n}\nfunc G(y int) int { return y * 2 }\n"
+	const b = "package p\nimport \"math\"\n// renamed\nfunc H(z float64) float64 {\n\treturn math.Sqrt(z) +\n}\nfunc K(w int) int {\n\treturn w * 2\n}\n"
+	for _, c := range []struct {
+		name, a, b string
+		units      int
+	}{
+		{"a syntax error", a, b, 2},
+		{"no package clause", strings.TrimPrefix(a, "package p\n"), strings.TrimPrefix(b, "package p\n"), 3},
+	} {
+		ua, ub := hashesOf(t, c.a), hashesOf(t, c.b)
+		if len(ua) != c.units {
+			t.Errorf("%s: %d units, expected %d", c.name, len(ua), c.units)
+		}
+		if !reflect.DeepEqual(ua, ub) {
+			t.Errorf("%s: renaming the names changes the tokens", c.name)
+		}
 	}
-	if !reflect.DeepEqual(ua, ub) {
-		t.Errorf("renaming the names of a broken file changes its tokens")
+}
+
+// TestBrokenCopy: a copy of the solution with one closing brace deleted
+// still scores high against it.
+func TestBrokenCopy(t *testing.T) {
+	sol := readTask(t, filepath.Join(root, "solutions/task1"))
+	lines := strings.Split(sol[0].Text, "\n")
+	cut := slices.Index(lines, "}")
+	if cut < 0 {
+		t.Fatal("no line holding only } in the task 1 solution")
+	}
+	broken := strings.Join(slices.Delete(slices.Clone(lines), cut, cut+1), "\n")
+	students := []Student{
+		{ID: "3180100001", Tasks: map[string][]File{"task1": sol}},
+		{ID: "3180100002", Tasks: map[string][]File{"task1": {{Name: "task1.go", Text: broken}}}},
+	}
+	r, err := Compare(students, kitBase(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Pairs) != 1 || r.Pairs[0].Score < 0.7 {
+		t.Errorf("the solution and its copy without the } of line %d: pairs %+v, expected one scoring at least 0.7", cut+1, r.Pairs)
 	}
 }
 
