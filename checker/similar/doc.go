@@ -10,7 +10,9 @@
 //
 //   - comments and layout are gone;
 //   - names go by role: every name a function declares (receiver,
-//     parameters, results, variables, labels) is one token V; a name the
+//     parameters, results, variables, labels) is one token V, the same
+//     for all because splitting a helper out of a function turns its
+//     variables into parameters; a name the
 //     student declares at the top level is its kind (func, type, var);
 //     a field or method the student declares is one token .M after the
 //     dot; an imported package goes by its own name whatever the import
