@@ -13,6 +13,7 @@ import (
 
 	"nnkit/checker"
 	"nnkit/checker/grading"
+	"nnkit/checker/similar"
 )
 
 const gradeOneCmdName = "grade-one"
@@ -52,6 +53,7 @@ func gradeAllCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	timeout := fs.Duration("timeout", checker.DefaultTimeout, "time limit per rubric item")
 	stimeout := fs.Duration("student-timeout", 15*time.Minute, "time limit per student, builds included")
 	mem := fs.String("mem", "4G", "address-space limit of every process grading a student (K, M, G suffixes)")
+	sim := fs.Bool("similar", true, "then compare the submissions as check similar does, into RESULTS/similarity.csv and .html")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 2, err
@@ -92,6 +94,9 @@ func gradeAllCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	}
 	if err != nil {
 		return 1, err
+	}
+	if *sim {
+		return 0, writeSimilarity(pos[0], *out, opt.Kit, similar.Options{Jobs: *jobs}, stdout)
 	}
 	return 0, nil
 }

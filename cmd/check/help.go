@@ -51,6 +51,8 @@ var verbs = []verb{
 		"Grade a folder of submissions (or one submission zip) in parallel, each in its own restored copy of the kit and child process with time and memory limits, on fresh random inputs against the live solutions; write grades.csv, a Gradescope results.json per student and a summary. For instructors: docs/grading.md is the manual."},
 	{"grade merge", "check grade merge -out RESULTS SHARD_RESULTS...",
 		"Combine the results folders of sharded grading runs (check grade -shard i/n) into one."},
+	{"similar", "check similar [flags] SUBMISSIONS -out DIR",
+		"Find the submissions that share code, per task, over the same inputs as check grade: each function's tokens normalised (names by role, literals by kind, comments and layout gone, commutative forms sorted), fingerprinted by winnowing, with the kit's own stubs and helpers subtracted. Writes DIR/similarity.csv (every pair, by score) and DIR/similarity.html (one self-contained page: the ranked pairs, a histogram, each pair side by side). check grade runs it at its end. For instructors: docs/grading.md is the manual."},
 	{"version", "check version",
 		"Print the kit's version, the VCS revision, the Go version and the platform."},
 	{"help", "check help [COMMAND]",

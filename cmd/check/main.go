@@ -194,6 +194,7 @@ for instructors:
   check dist OUT              write the student copy into OUT
   check grade SUBMISSIONS     grade submissions: -out RESULTS
   check grade merge SHARD...  combine sharded grading runs
+  check similar SUBMISSIONS   shared code between submissions: -out DIR
 Every command takes -h for its usage and flags (check list -h); check help
 check shows grading's. 'go doc nnkit/cmd/check' is the manual.
 `
@@ -251,6 +252,8 @@ func dispatch(ctx context.Context, name string, args []string, stdout, stderr io
 		return 0, submitCmd(ctx, args, stdout)
 	case "grade":
 		return gradeAllCmd(ctx, args, stdout, stderr)
+	case "similar":
+		return similarCmd(args, stdout)
 	case gradeOneCmdName:
 		return gradeOneCmd(ctx, args, stdout)
 	}
