@@ -13,7 +13,8 @@
 //	check fixtures [-verify [-quick]]
 //	check dist [-v] OUT
 //	check submit -id ID [-out DIR] [-no-check]
-//	check grade [-jobs N] [-force] [-shard i/n] [-seed S] [-timeout D] [-student-timeout D] [-mem SIZE] SUBMISSIONS -out RESULTS
+//	check grade [-jobs N] [-force] [-shard i/n] [-seed S] [-timeout D] [-student-timeout D] [-mem SIZE] [-similar=false] SUBMISSIONS -out RESULTS
+//	check similar [-k N] [-window N] [-min S] [-common S] [-jobs N] SUBMISSIONS -out DIR
 //	check grade merge -out RESULTS SHARD_RESULTS...
 //	check version
 //	check help [COMMAND]
@@ -127,8 +128,12 @@
 // kit and child process with time and memory limits, on fresh random
 // inputs against the live solutions, and writes grades.csv, a Gradescope
 // results.json per student and a summary; -shard i/n and check grade
-// merge split a course over machines. docs/grading.md is their manual
-// and says what grading does and does not defend against.
+// merge split a course over machines. At its end check grade runs check
+// similar into the same folder (-similar=false skips it): the pairs of
+// submissions whose code is alike beyond the code the kit handed out,
+// ranked per task, in similarity.csv and a self-contained similarity.html.
+// docs/grading.md is their manual and says what grading does and does not
+// defend against.
 //
 // check must run inside the nnkit module: it finds the module root by
 // walking up to go.mod, and it builds the checked package with the go
