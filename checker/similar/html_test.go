@@ -525,3 +525,23 @@ func TestHistogram(t *testing.T) {
 		t.Errorf("%d y ticks, expected 4 (1, 10, 100, 1000)", got)
 	}
 }
+
+// BenchmarkWriteHTML300 writes the report of 300 generated submissions
+// (see generate) and reports its size, the figure docs/grading.md
+// quotes: go test ./checker/similar -run '^$' -bench WriteHTML300.
+func BenchmarkWriteHTML300(b *testing.B) {
+	r, err := Compare(generate(b, 300, 1), kitBase(b), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var size int
+	for b.Loop() {
+		var w bytes.Buffer
+		if err := WriteHTML(&w, r); err != nil {
+			b.Fatal(err)
+		}
+		size = w.Len()
+	}
+	b.ReportMetric(float64(size)/1e6, "MB")
+	b.ReportMetric(float64(len(r.Pairs)), "pairs")
+}
