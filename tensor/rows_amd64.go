@@ -120,3 +120,30 @@ func maxPool3s2Vec(yr []float32, ar []int32, xp []float32, w, start, n int) (nan
 	_, _ = yr[n-1], ar[n-1]
 	return maxPool3s2AVX512(&yr[0], &ar[0], &xp[start], w, start, n), true
 }
+
+//go:noescape
+func avgPool2AVX512(y *float32, x *float32, w, oh, ow int, inv float32)
+
+//go:noescape
+func avgPool2BackAVX512(gx *float32, gy *float32, w, oh, ow int, inv float32)
+
+// avgPool2Plane does the 2 x 2, stride-2 average pooling of one plane x
+// (rows w apart) into y [oh, ow] with the Go loop's sums (the same bits),
+// or, with back set, writes the gradient gy*inv of y (in y) to the
+// windows' elements of x. It reports false, doing nothing, where there is
+// no vector kernel.
+func avgPool2Plane[T float](y, x []T, w, oh, ow int, inv T, back bool) bool {
+	y32, ok := any(y).([]float32)
+	if !ok || !hasAVX512 || oh <= 0 || ow <= 0 {
+		return false
+	}
+	x32 := any(x).([]float32)
+	_ = y32[oh*ow-1]
+	_ = x32[(2*oh-1)*w+2*ow-1]
+	if back {
+		avgPool2BackAVX512(&x32[0], &y32[0], w, oh, ow, float32(inv))
+	} else {
+		avgPool2AVX512(&y32[0], &x32[0], w, oh, ow, float32(inv))
+	}
+	return true
+}
