@@ -370,7 +370,9 @@ func conv2dBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 				})
 			}
 			if db != nil {
-				addBiasGrad(db, gy[n0*g.oc*g.ohw:(n0+nb)*g.oc*g.ohw], nb, g.oc, g.ohw)
+				for i := n0; i < n0+nb; i++ {
+					sumPlanes(db, gy[i*g.oc*g.ohw:(i+1)*g.oc*g.ohw], g.ohw)
+				}
 			}
 		})
 		for kk := 0; dwt != nil && kk < g.ckk; kk++ {

@@ -147,3 +147,33 @@ func avgPool2Plane[T float](y, x []T, w, oh, ow int, inv T, back bool) bool {
 	}
 	return true
 }
+
+//go:noescape
+func sumLanes8x4AVX(s *float32, stride, nblk int, out *[32]float32)
+
+// sumPlanes adds sumLanes8 of each of the planes of hw elements of g (one
+// after the other) to dst[i]: the same sums, with four planes' chains
+// interleaved where AVX can do it.
+func sumPlanes[T float](dst, g []T, hw int) {
+	g32, ok := any(g).([]float32)
+	q := 0
+	if ok && hasAVX2 && hw >= 8 {
+		d32 := any(dst).([]float32)
+		var out [32]float32
+		for ; q+4 <= len(dst); q += 4 {
+			p := g32[q*hw : (q+4)*hw]
+			sumLanes8x4AVX(&p[0], hw, hw/8, &out)
+			for k := range 4 {
+				a := out[8*k : 8*k+8]
+				t := ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]))
+				for _, v := range p[k*hw+hw&^7 : (k+1)*hw] {
+					t += v
+				}
+				d32[q+k] += t
+			}
+		}
+	}
+	for ; q < len(dst); q++ {
+		dst[q] += sumLanes8(g[q*hw : (q+1)*hw])
+	}
+}

@@ -535,3 +535,39 @@ backlast:
 	JNZ  backrow
 	VZEROUPPER
 	RET
+
+// func sumLanes8x4AVX(s *float32, stride, nblk int, out *[32]float32)
+//
+// The eight chains of sumLanes8 for four planes at once: plane q starts at
+// s[q*stride]; lane i of plane q's chain adds element b+i of each block b
+// of 8 in order, for nblk >= 1 blocks; out[8q+i] is the chain's sum.
+TEXT ·sumLanes8x4AVX(SB), NOSPLIT, $0-32
+	MOVQ s+0(FP), SI
+	MOVQ stride+8(FP), R8
+	SHLQ $2, R8
+	MOVQ nblk+16(FP), CX
+	MOVQ out+24(FP), DI
+	LEAQ (SI)(R8*1), R9
+	LEAQ (SI)(R8*2), R10
+	LEAQ (R9)(R8*2), R11
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+sum8loop:
+	VADDPS (SI), Y0, Y0
+	VADDPS (R9), Y1, Y1
+	VADDPS (R10), Y2, Y2
+	VADDPS (R11), Y3, Y3
+	ADDQ $32, SI
+	ADDQ $32, R9
+	ADDQ $32, R10
+	ADDQ $32, R11
+	DECQ CX
+	JNZ  sum8loop
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VZEROUPPER
+	RET
