@@ -251,6 +251,12 @@ func TestAutogradSemantics(t *testing.T) {
 				s := tensor.AddScalar(a, 1)
 				return tensor.Add(tensor.Add(s, b), s)
 			}, 2, 1},
+			{"Add of a broadcast constant", func(a, _ *tensor.Tensor) *tensor.Tensor {
+				return tensor.Add(a, tensor.FromValues(tensor.Float64, []float64{1, 2, 3}, 3))
+			}, 1, 0},
+			{"Add to a broadcast constant", func(a, _ *tensor.Tensor) *tensor.Tensor {
+				return tensor.Add(tensor.FromValues(tensor.Float64, []float64{1, 2, 3}, 3), a)
+			}, 1, 0},
 			{"Reshape of Add", func(a, b *tensor.Tensor) *tensor.Tensor {
 				return tensor.Reshape(tensor.Add(tensor.Reshape(a, 6), tensor.Reshape(b, 6)), 3, 2)
 			}, 1, 1},

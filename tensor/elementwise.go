@@ -26,9 +26,11 @@ func Add(a, b *Tensor) *Tensor {
 // shape: by passOn (g's storage, no copy) when no sum is needed. It must be
 // the closure's last use of g.
 func passOnTo(t, g *Tensor) {
-	if slices.Equal(g.shape, t.shape) {
+	switch {
+	case t == nil || !t.requiresGrad:
+	case slices.Equal(g.shape, t.shape):
 		passOn(t, g)
-	} else {
+	default:
 		accum(t, sumTo(g, t.shape), false)
 	}
 }
