@@ -91,9 +91,21 @@ func accum(t *Tensor, g *Tensor, owned bool) {
 		panic(fmt.Sprintf("tensor: internal: gradient of shape %v for tensor of shape %v (op %s)", g.shape, t.shape, t.op))
 	}
 	if t.grad == nil {
-		if owned {
+		switch {
+		case owned:
 			t.grad = &Tensor{shape: t.shape, dtype: g.dtype, f32: g.f32, f64: g.f64, device: g.device, dev: g.dev}
-		} else {
+		case g.dev == nil:
+			// A copy in a pooled buffer, on both cores: Clone's fresh
+			// allocation is zeroed by the runtime on one core first.
+			c := newPooled(g.dtype, false, t.shape...)
+			c.device = g.device
+			if g.dtype == Float32 {
+				copyPar(c.f32, g.f32)
+			} else {
+				copyPar(c.f64, g.f64)
+			}
+			t.grad = c
+		default:
 			t.grad = g.Clone()
 			t.grad.shape = t.shape
 		}
@@ -109,6 +121,30 @@ func accum(t *Tensor, g *Tensor, owned bool) {
 	if owned {
 		release(g)
 	}
+}
+
+// passOn hands g, the gradient a backward closure received for its own
+// result, on to t unchanged (Add, Reshape): t adopts g's storage instead
+// of a copy, and g is left empty, so that BackwardWith, which gives g back
+// to the pool once the closure has run, gives back nothing. It must be the
+// closure's last use of g; t's shape has g's number of elements.
+func passOn(t, g *Tensor) {
+	if t == nil || !t.requiresGrad {
+		return
+	}
+	if t.dtype != g.dtype {
+		accum(t, &Tensor{shape: t.shape, dtype: g.dtype, f32: g.f32, f64: g.f64, device: g.device, dev: g.dev}, false)
+		return
+	}
+	h := &Tensor{shape: t.shape, dtype: g.dtype, f32: g.f32, f64: g.f64, device: g.device, dev: g.dev}
+	g.f32, g.f64, g.dev = nil, nil, nil
+	accum(t, h, true)
+}
+
+// copyPar copies src into dst (as long), on both cores when long.
+func copyPar[T float](dst, src []T) {
+	src = src[:len(dst)]
+	parallelFor(len(dst), 16, func(lo, hi int) { copy(dst[lo:hi], src[lo:hi]) })
 }
 
 // accumAll hands each non-nil gradient of a backward kernel to accum:

@@ -320,6 +320,18 @@ func conv2dBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 				pb[worker] = db
 			}
 		}
+		// With more rows of col than output channels, a multiple of 16
+		// (LeNet's conv2, ResNet's stride-2 layers), dW^T = col G^T is
+		// summed instead of dW = G col^T: the GEMM then packs (transposes,
+		// 16 x 16 blocks) G rather than the larger col, and reads col in
+		// place. Every element is the same sum in the same order, so the
+		// same bits.
+		var dwt []T
+		if dw != nil && g.ckk > g.oc && g.oc%16 == 0 {
+			dwt = getScratch[T](g.ckk * g.oc)
+			clear(dwt)
+			defer putScratch(dwt)
+		}
 		cols := g.ckk * p.chunk * g.ohw
 		col := getScratch[T](cols)
 		dcol := getScratch[T](cols)
@@ -342,8 +354,13 @@ func conv2dBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 			}
 			if dw != nil {
 				c := unroll(g, col, x, n0, nb, !serial)
-				// dW += G col^T
-				gemmT(serial, false, true, g.oc, g.ckk, ld, gc, ld, c, ld, 1, dw, g.ckk)
+				if dwt != nil {
+					// dW^T += col G^T
+					gemmT(serial, false, true, g.ckk, g.oc, ld, c, ld, gc, ld, 1, dwt, g.oc)
+				} else {
+					// dW += G col^T
+					gemmT(serial, false, true, g.oc, g.ckk, ld, gc, ld, c, ld, 1, dw, g.ckk)
+				}
 			}
 			if gx != nil {
 				// dcol = W^T G, then every image's columns go back to its dx.
@@ -353,9 +370,16 @@ func conv2dBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 				})
 			}
 			if db != nil {
-				addBiasGrad(db, gy[n0*g.oc*g.ohw:(n0+nb)*g.oc*g.ohw], nb, g.oc, g.ohw)
+				for i := n0; i < n0+nb; i++ {
+					sumPlanes(db, gy[i*g.oc*g.ohw:(i+1)*g.oc*g.ohw], g.ohw)
+				}
 			}
 		})
+		for kk := 0; dwt != nil && kk < g.ckk; kk++ {
+			for o, v := range dwt[kk*g.oc : (kk+1)*g.oc] {
+				dw[o*g.ckk+kk] += v
+			}
+		}
 	})
 	for worker := 1; worker < p.workers; worker++ {
 		if pw[worker] != nil {

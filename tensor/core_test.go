@@ -236,6 +236,50 @@ func TestAutogradSemantics(t *testing.T) {
 			t.Fatal("an operation modified its input")
 		}
 	})
+	// Add, AddScalar and Reshape hand their incoming gradient's storage to
+	// an input (passOn): no two gradients may end up sharing it.
+	t.Run("passed-on gradients own their storage", func(t *testing.T) {
+		for _, c := range []struct {
+			name string
+			f    func(a, b *tensor.Tensor) *tensor.Tensor
+			ga   float64 // d/da of Sum(f), per element
+			gb   float64
+		}{
+			{"Add", func(a, b *tensor.Tensor) *tensor.Tensor { return tensor.Add(a, b) }, 1, 1},
+			{"Add of itself", func(a, _ *tensor.Tensor) *tensor.Tensor { return tensor.Add(a, a) }, 2, 0},
+			{"Add of a non-leaf twice", func(a, b *tensor.Tensor) *tensor.Tensor {
+				s := tensor.AddScalar(a, 1)
+				return tensor.Add(tensor.Add(s, b), s)
+			}, 2, 1},
+			{"Add of a broadcast constant", func(a, _ *tensor.Tensor) *tensor.Tensor {
+				return tensor.Add(a, tensor.FromValues(tensor.Float64, []float64{1, 2, 3}, 3))
+			}, 1, 0},
+			{"Add to a broadcast constant", func(a, _ *tensor.Tensor) *tensor.Tensor {
+				return tensor.Add(tensor.FromValues(tensor.Float64, []float64{1, 2, 3}, 3), a)
+			}, 1, 0},
+			{"Reshape of Add", func(a, b *tensor.Tensor) *tensor.Tensor {
+				return tensor.Reshape(tensor.Add(tensor.Reshape(a, 6), tensor.Reshape(b, 6)), 3, 2)
+			}, 1, 1},
+		} {
+			a, b := rnd(1, 2, 3), rnd(2, 2, 3)
+			tensor.Sum(tensor.MulScalar(c.f(a, b), 3)).Backward()
+			want := func(g float64) []float64 { return []float64{3 * g, 3 * g, 3 * g, 3 * g, 3 * g, 3 * g} }
+			if got := vals(a.Grad()); !near(got, want(c.ga), 0) {
+				t.Fatalf("%s: da = %v, want %v", c.name, got, want(c.ga))
+			}
+			if c.gb == 0 {
+				continue
+			}
+			if got := vals(b.Grad()); !near(got, want(c.gb), 0) {
+				t.Fatalf("%s: db = %v, want %v", c.name, got, want(c.gb))
+			}
+			// Changing one gradient must not change the other.
+			a.Grad().Data64()[0] = 100
+			if got := b.Grad().Data64()[0]; got != 3*c.gb {
+				t.Fatalf("%s: writing a's gradient changed b's to %v: they share storage", c.name, got)
+			}
+		}
+	})
 	t.Run("non-scalar backward panics with a clear message", func(t *testing.T) {
 		defer func() {
 			if r := recover(); r == nil {

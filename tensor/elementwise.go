@@ -1,5 +1,7 @@
 package tensor
 
+import "slices"
+
 // binary computes a broadcasting elementwise op on its inputs' backend.
 func binary(op string, code binOp, a, b *Tensor) *Tensor {
 	checkSameDType(op, a, b)
@@ -11,9 +13,26 @@ func binary(op string, code binOp, a, b *Tensor) *Tensor {
 func Add(a, b *Tensor) *Tensor {
 	out := binary("Add", opAdd, a, b)
 	return record(out, "Add", func(g *Tensor) {
-		accum(a, sumTo(g, a.shape), false)
-		accum(b, sumTo(g, b.shape), false)
+		if b.requiresGrad {
+			accum(a, sumTo(g, a.shape), false)
+		} else {
+			passOnTo(a, g)
+		}
+		passOnTo(b, g)
 	}, a, b)
+}
+
+// passOnTo sends g, a closure's incoming gradient, to t summed to t's
+// shape: by passOn (g's storage, no copy) when no sum is needed. It must be
+// the closure's last use of g.
+func passOnTo(t, g *Tensor) {
+	switch {
+	case t == nil || !t.requiresGrad:
+	case slices.Equal(g.shape, t.shape):
+		passOn(t, g)
+	default:
+		accum(t, sumTo(g, t.shape), false)
+	}
 }
 
 // Sub returns a - b with broadcasting.
@@ -85,7 +104,7 @@ func Neg(t *Tensor) *Tensor { return MulScalar(t, -1) }
 // AddScalar returns t + c; its gradient is the upstream one unchanged.
 func AddScalar(t *Tensor, c float64) *Tensor {
 	out := backendFor("AddScalar", t).unary(uAdd, t, c)
-	return record(out, "AddScalar", func(g *Tensor) { accum(t, g, false) }, t)
+	return record(out, "AddScalar", func(g *Tensor) { passOn(t, g) }, t)
 }
 
 // MulScalar returns t * c.

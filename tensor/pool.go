@@ -98,6 +98,9 @@ func avgPoolForward[T float](g poolGeom, y, x []T) {
 	splitWork(g.planes, ohw*g.k*g.k, func(_, lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			xp, yp := x[pl*hw:(pl+1)*hw], y[pl*ohw:(pl+1)*ohw]
+			if g.isPool2() && avgPool2Plane(yp, xp, g.w, g.oh, g.ow, inv, false) {
+				continue
+			}
 			for i := 0; i < g.oh; i++ {
 				yr := yp[i*g.ow : (i+1)*g.ow]
 				if g.isPool2() {
@@ -128,6 +131,9 @@ func avgPoolBackward[T float](g poolGeom, gx, gy []T) {
 	splitWork(g.planes, ohw*g.k*g.k, func(_, lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			xp, yp := gx[pl*hw:(pl+1)*hw], gy[pl*ohw:(pl+1)*ohw]
+			if g.isPool2() && avgPool2Plane(yp, xp, g.w, g.oh, g.ow, inv, true) {
+				continue
+			}
 			for i := 0; i < g.oh; i++ {
 				yr := yp[i*g.ow : (i+1)*g.ow]
 				if g.isPool2() {

@@ -78,3 +78,56 @@ func BenchmarkMaxPool3x3s2(b *testing.B) {
 		MaxPool2d(x, 3, 2, 1)
 	}
 }
+
+// The 2 x 2, stride-2 average pooling kernels against the Go loops'
+// operations: same bits forward (values spanning magnitudes, signed zeros,
+// infinities, subnormals), the same elements written backward and none
+// other, on rows of 1 to 40 outputs and planes with an unused last column
+// and row.
+func TestAvgPool2PlaneMatchesLoop(t *testing.T) {
+	rng := NewRNG(3)
+	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), 1e-40, -3e-39, 3e38}
+	const inv = float32(0.25)
+	for _, c := range []struct{ oh, ow, w int }{
+		{1, 1, 2}, {1, 1, 3}, {2, 7, 14}, {14, 14, 28}, {5, 5, 10}, {5, 5, 11}, {3, 16, 32}, {3, 17, 34}, {2, 31, 63}, {1, 32, 64}, {4, 33, 66}, {2, 40, 81},
+	} {
+		h := 2*c.oh + c.oh%2 // an unused last row where oh is odd
+		x := make([]float32, h*c.w)
+		for i := range x {
+			x[i] = (rng.Float32() - 0.5) * float32(math.Pow(10, float64(rng.IntN(12)-6)))
+			if rng.IntN(9) == 0 {
+				x[i] = special[rng.IntN(len(special))]
+			}
+		}
+		y := make([]float32, c.oh*c.ow)
+		if !avgPool2Plane(y, x, c.w, c.oh, c.ow, inv, false) {
+			t.Skip("no vector kernel in this build")
+		}
+		for i := range c.oh {
+			for j := range c.ow {
+				t0, t1, b0, b1 := x[2*i*c.w+2*j], x[2*i*c.w+2*j+1], x[(2*i+1)*c.w+2*j], x[(2*i+1)*c.w+2*j+1]
+				want := (t0 + t1 + b0 + b1) * inv
+				if got := y[i*c.ow+j]; math.Float32bits(got) != math.Float32bits(want) {
+					t.Fatalf("%+v: y[%d, %d] = %v, want %v", c, i, j, got, want)
+				}
+			}
+		}
+		const sentinel = -7
+		gx := make([]float32, len(x))
+		for i := range gx {
+			gx[i] = sentinel
+		}
+		avgPool2Plane(y, gx, c.w, c.oh, c.ow, inv, true)
+		for r := range h {
+			for col := range c.w {
+				want := float32(sentinel)
+				if i, j := r/2, col/2; i < c.oh && j < c.ow {
+					want = y[i*c.ow+j] * inv
+				}
+				if got := gx[r*c.w+col]; math.Float32bits(got) != math.Float32bits(want) {
+					t.Fatalf("%+v: backward gx[%d, %d] = %v, want %v", c, r, col, got, want)
+				}
+			}
+		}
+	}
+}

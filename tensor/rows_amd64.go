@@ -120,3 +120,60 @@ func maxPool3s2Vec(yr []float32, ar []int32, xp []float32, w, start, n int) (nan
 	_, _ = yr[n-1], ar[n-1]
 	return maxPool3s2AVX512(&yr[0], &ar[0], &xp[start], w, start, n), true
 }
+
+//go:noescape
+func avgPool2AVX512(y *float32, x *float32, w, oh, ow int, inv float32)
+
+//go:noescape
+func avgPool2BackAVX512(gx *float32, gy *float32, w, oh, ow int, inv float32)
+
+// avgPool2Plane does the 2 x 2, stride-2 average pooling of one plane x
+// (rows w apart) into y [oh, ow] with the Go loop's sums (the same bits),
+// or, with back set, writes the gradient gy*inv of y (in y) to the
+// windows' elements of x. It reports false, doing nothing, where there is
+// no vector kernel.
+func avgPool2Plane[T float](y, x []T, w, oh, ow int, inv T, back bool) bool {
+	y32, ok := any(y).([]float32)
+	if !ok || !hasAVX512 || oh <= 0 || ow <= 0 {
+		return false
+	}
+	x32 := any(x).([]float32)
+	_ = y32[oh*ow-1]
+	_ = x32[(2*oh-1)*w+2*ow-1]
+	if back {
+		avgPool2BackAVX512(&x32[0], &y32[0], w, oh, ow, float32(inv))
+	} else {
+		avgPool2AVX512(&y32[0], &x32[0], w, oh, ow, float32(inv))
+	}
+	return true
+}
+
+//go:noescape
+func sumLanes8x4AVX(s *float32, stride, nblk int, out *[32]float32)
+
+// sumPlanes adds sumLanes8 of each of the planes of hw elements of g (one
+// after the other) to dst[i]: the same sums, with four planes' chains
+// interleaved where AVX can do it.
+func sumPlanes[T float](dst, g []T, hw int) {
+	g32, ok := any(g).([]float32)
+	q := 0
+	if ok && hasAVX2 && hw >= 8 {
+		d32 := any(dst).([]float32)
+		var out [32]float32
+		for ; q+4 <= len(dst); q += 4 {
+			p := g32[q*hw : (q+4)*hw]
+			sumLanes8x4AVX(&p[0], hw, hw/8, &out)
+			for k := range 4 {
+				a := out[8*k : 8*k+8]
+				t := ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]))
+				for _, v := range p[k*hw+hw&^7 : (k+1)*hw] {
+					t += v
+				}
+				d32[q+k] += t
+			}
+		}
+	}
+	for ; q < len(dst); q++ {
+		dst[q] += sumLanes8(g[q*hw : (q+1)*hw])
+	}
+}

@@ -361,3 +361,213 @@ cand1:
 	MOVW AX, nan+48(FP)
 	VZEROUPPER
 	RET
+
+// The lane indexes 0, 0, 1, 1, ..., 7, 7 and 8, 8, ..., 15, 15: each of
+// a vector's elements twice, from its low and its high half.
+DATA dupLo<>+0(SB)/8, $0x0000000000000000
+DATA dupLo<>+8(SB)/8, $0x0000000100000001
+DATA dupLo<>+16(SB)/8, $0x0000000200000002
+DATA dupLo<>+24(SB)/8, $0x0000000300000003
+DATA dupLo<>+32(SB)/8, $0x0000000400000004
+DATA dupLo<>+40(SB)/8, $0x0000000500000005
+DATA dupLo<>+48(SB)/8, $0x0000000600000006
+DATA dupLo<>+56(SB)/8, $0x0000000700000007
+GLOBL dupLo<>(SB), RODATA|NOPTR, $64
+DATA dupHi<>+0(SB)/8, $0x0000000800000008
+DATA dupHi<>+8(SB)/8, $0x0000000900000009
+DATA dupHi<>+16(SB)/8, $0x0000000a0000000a
+DATA dupHi<>+24(SB)/8, $0x0000000b0000000b
+DATA dupHi<>+32(SB)/8, $0x0000000c0000000c
+DATA dupHi<>+40(SB)/8, $0x0000000d0000000d
+DATA dupHi<>+48(SB)/8, $0x0000000e0000000e
+DATA dupHi<>+56(SB)/8, $0x0000000f0000000f
+GLOBL dupHi<>(SB), RODATA|NOPTR, $64
+
+// pool2Masks sets, for rows of ow >= 1 outputs, R10 to the number of full
+// 16-output blocks before the last one, K1 and K2 to the lanes of the last
+// block's 2r inputs (r = 1 to 16 outputs) in its first and second vector,
+// and K3 to its r outputs. It uses AX, CX, DX.
+#define POOL2MASKS(ow) \
+	MOVQ ow, R10; \
+	DECQ R10; \
+	SHRQ $4, R10; \
+	MOVQ ow, DX; \
+	MOVQ R10, AX; \
+	SHLQ $4, AX; \
+	SUBQ AX, DX; \
+	MOVQ DX, CX; \
+	MOVQ $1, AX; \
+	SHLQ CX, AX; \
+	DECQ AX; \
+	KMOVW AX, K3; \
+	LEAQ (DX)(DX*1), DX; \
+	MOVQ DX, CX; \
+	CMPQ CX, $16; \
+	JLE  2(PC); \
+	MOVQ $16, CX; \
+	SUBQ CX, DX; \
+	MOVQ $1, AX; \
+	SHLQ CX, AX; \
+	DECQ AX; \
+	KMOVW AX, K1; \
+	MOVQ DX, CX; \
+	MOVQ $1, AX; \
+	SHLQ CX, AX; \
+	DECQ AX; \
+	KMOVW AX, K2
+
+// func avgPool2AVX512(y *float32, x *float32, w, oh, ow int, inv float32)
+//
+// 2 x 2, stride-2 average pooling of the plane x (rows w apart) into y
+// [oh, ow]: y[i*ow+j] = (((t[2j] + t[2j+1]) + b[2j]) + b[2j+1]) * inv with
+// t and b rows 2i and 2i+1 of x, the Go loop's operations in its order.
+// Reads only x's 2*ow first elements of its first 2*oh rows.
+TEXT ·avgPool2AVX512(SB), NOSPLIT, $0-44
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ w+16(FP), R8
+	SHLQ $2, R8
+	MOVQ oh+24(FP), R9
+	MOVQ ow+32(FP), BX
+	VBROADCASTSS inv+40(FP), Z29
+	VMOVDQU32 evenLanes<>(SB), Z31
+	VMOVDQU32 oddLanes<>(SB), Z30
+	POOL2MASKS(BX)
+avgrow:
+	MOVQ SI, R11
+	LEAQ (SI)(R8*1), R12
+	MOVQ DI, R13
+	MOVQ R10, R14
+	TESTQ R14, R14
+	JZ   avglast
+avgblock:
+	VMOVUPS (R11), Z0
+	VMOVUPS 64(R11), Z1
+	VMOVAPS Z0, Z2
+	VPERMT2PS Z1, Z31, Z0
+	VPERMT2PS Z1, Z30, Z2
+	VMOVUPS (R12), Z3
+	VMOVUPS 64(R12), Z4
+	VMOVAPS Z3, Z5
+	VPERMT2PS Z4, Z31, Z3
+	VPERMT2PS Z4, Z30, Z5
+	VADDPS Z2, Z0, Z0
+	VADDPS Z3, Z0, Z0
+	VADDPS Z5, Z0, Z0
+	VMULPS Z29, Z0, Z0
+	VMOVUPS Z0, (R13)
+	ADDQ $128, R11
+	ADDQ $128, R12
+	ADDQ $64, R13
+	DECQ R14
+	JNZ  avgblock
+avglast:
+	VMOVUPS.Z (R11), K1, Z0
+	VMOVUPS.Z 64(R11), K2, Z1
+	VMOVAPS Z0, Z2
+	VPERMT2PS Z1, Z31, Z0
+	VPERMT2PS Z1, Z30, Z2
+	VMOVUPS.Z (R12), K1, Z3
+	VMOVUPS.Z 64(R12), K2, Z4
+	VMOVAPS Z3, Z5
+	VPERMT2PS Z4, Z31, Z3
+	VPERMT2PS Z4, Z30, Z5
+	VADDPS Z2, Z0, Z0
+	VADDPS Z3, Z0, Z0
+	VADDPS Z5, Z0, Z0
+	VMULPS Z29, Z0, Z0
+	VMOVUPS Z0, K3, (R13)
+	LEAQ (SI)(R8*2), SI
+	LEAQ (DI)(BX*4), DI
+	DECQ R9
+	JNZ  avgrow
+	VZEROUPPER
+	RET
+
+// func avgPool2BackAVX512(gx *float32, gy *float32, w, oh, ow int, inv float32)
+//
+// The gradient of avgPool2AVX512: v = gy[i*ow+j] * inv is written to the
+// window's four elements of gx (rows w apart), t[2j], t[2j+1], b[2j],
+// b[2j+1]; nothing else of gx is written.
+TEXT ·avgPool2BackAVX512(SB), NOSPLIT, $0-44
+	MOVQ gx+0(FP), DI
+	MOVQ gy+8(FP), SI
+	MOVQ w+16(FP), R8
+	SHLQ $2, R8
+	MOVQ oh+24(FP), R9
+	MOVQ ow+32(FP), BX
+	VBROADCASTSS inv+40(FP), Z29
+	VMOVDQU32 dupLo<>(SB), Z31
+	VMOVDQU32 dupHi<>(SB), Z30
+	POOL2MASKS(BX)
+backrow:
+	MOVQ DI, R11
+	LEAQ (DI)(R8*1), R12
+	MOVQ SI, R13
+	MOVQ R10, R14
+	TESTQ R14, R14
+	JZ   backlast
+backblock:
+	VMULPS (R13), Z29, Z0
+	VPERMPS Z0, Z31, Z1
+	VPERMPS Z0, Z30, Z2
+	VMOVUPS Z1, (R11)
+	VMOVUPS Z2, 64(R11)
+	VMOVUPS Z1, (R12)
+	VMOVUPS Z2, 64(R12)
+	ADDQ $128, R11
+	ADDQ $128, R12
+	ADDQ $64, R13
+	DECQ R14
+	JNZ  backblock
+backlast:
+	VMOVUPS.Z (R13), K3, Z0
+	VMULPS Z29, Z0, Z0
+	VPERMPS Z0, Z31, Z1
+	VPERMPS Z0, Z30, Z2
+	VMOVUPS Z1, K1, (R11)
+	VMOVUPS Z2, K2, 64(R11)
+	VMOVUPS Z1, K1, (R12)
+	VMOVUPS Z2, K2, 64(R12)
+	LEAQ (DI)(R8*2), DI
+	LEAQ (SI)(BX*4), SI
+	DECQ R9
+	JNZ  backrow
+	VZEROUPPER
+	RET
+
+// func sumLanes8x4AVX(s *float32, stride, nblk int, out *[32]float32)
+//
+// The eight chains of sumLanes8 for four planes at once: plane q starts at
+// s[q*stride]; lane i of plane q's chain adds element b+i of each block b
+// of 8 in order, for nblk >= 1 blocks; out[8q+i] is the chain's sum.
+TEXT ·sumLanes8x4AVX(SB), NOSPLIT, $0-32
+	MOVQ s+0(FP), SI
+	MOVQ stride+8(FP), R8
+	SHLQ $2, R8
+	MOVQ nblk+16(FP), CX
+	MOVQ out+24(FP), DI
+	LEAQ (SI)(R8*1), R9
+	LEAQ (SI)(R8*2), R10
+	LEAQ (R9)(R8*2), R11
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+sum8loop:
+	VADDPS (SI), Y0, Y0
+	VADDPS (R9), Y1, Y1
+	VADDPS (R10), Y2, Y2
+	VADDPS (R11), Y3, Y3
+	ADDQ $32, SI
+	ADDQ $32, R9
+	ADDQ $32, R10
+	ADDQ $32, R11
+	DECQ CX
+	JNZ  sum8loop
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VZEROUPPER
+	RET

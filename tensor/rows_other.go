@@ -22,3 +22,14 @@ func copyEven[T float](dst, src []T) { copyEvenGo(dst, src) }
 func maxPool3s2Vec(yr []float32, ar []int32, xp []float32, w, start, n int) (nan uint16, ok bool) {
 	return 0, false
 }
+
+// avgPool2Plane: no vector kernel in this build.
+func avgPool2Plane[T float](y, x []T, w, oh, ow int, inv T, back bool) bool { return false }
+
+// sumPlanes adds sumLanes8 of each of the planes of hw elements of g (one
+// after the other) to dst[i].
+func sumPlanes[T float](dst, g []T, hw int) {
+	for q := range dst {
+		dst[q] += sumLanes8(g[q*hw : (q+1)*hw])
+	}
+}

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -119,6 +120,31 @@ func TestCol2imStride1MatchesRows(t *testing.T) {
 					if x[i] != want[i] {
 						t.Fatalf("C=%d H=%d W=%d K=%d p=%d: element %d is %v, want %v", C, H, W, K, p, i, x[i], want[i])
 					}
+				}
+			}
+		}
+	}
+}
+
+// sumPlanes gives, plane by plane, the bits of sumLanes8 added to dst.
+func TestSumPlanesMatchesSumLanes8(t *testing.T) {
+	rng := NewRNG(11)
+	for _, hw := range []int{1, 7, 8, 9, 15, 16, 17, 36, 100, 784} {
+		for planes := 1; planes <= 9; planes++ {
+			g := make([]float32, planes*hw)
+			for i := range g {
+				g[i] = (rng.Float32() - 0.5) * float32(1+rng.IntN(1000))
+			}
+			got, want := make([]float32, planes), make([]float32, planes)
+			for i := range got {
+				got[i] = float32(i) * 0.1
+				want[i] = got[i]
+			}
+			sumPlanes(got, g, hw)
+			for q := range want {
+				want[q] += sumLanes8(g[q*hw : (q+1)*hw])
+				if math.Float32bits(got[q]) != math.Float32bits(want[q]) {
+					t.Fatalf("hw %d, %d planes: plane %d sums to %v, want %v", hw, planes, q, got[q], want[q])
 				}
 			}
 		}

@@ -9,7 +9,7 @@ func Reshape(t *Tensor, shape ...int) *Tensor {
 	shape = inferShape("Reshape", t, shape)
 	out := &Tensor{shape: shape, dtype: t.dtype, f32: t.f32, f64: t.f64, device: t.device, dev: t.dev}
 	return record(out, "Reshape", func(g *Tensor) {
-		accum(t, &Tensor{shape: t.shape, dtype: g.dtype, f32: g.f32, f64: g.f64, device: g.device, dev: g.dev}, false)
+		passOn(t, g)
 	}, t)
 }
 
