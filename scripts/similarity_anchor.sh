@@ -4,8 +4,8 @@
 # `check similar` (issue 16). Dolos is installed under $DOLOS_DIR
 # (default /tmp/nnkit-dolos), never in the repository; the npm registry
 # is the only thing fetched. Every corpus file of a task is one
-# submission, and the task's stub (exercises/<task>/<task>.go) is
-# Dolos's ignored (template) file, as the kit's base code is ours.
+# submission, and the task's stub (the one Go file of exercises/<task>/)
+# is Dolos's ignored (template) file, as the kit's base code is ours.
 #
 # It writes one CSV, task,a,b,similarity (Dolos's pair similarity, file
 # base names), to $1 (default /tmp/nnkit-dolos/anchor.csv), then prints
@@ -37,13 +37,15 @@ for (const task of tasks) {
   const dir = join(corpus, task);
   const files = readdirSync(dir).filter(f => f.endsWith(".go")).sort().map(f => join(dir, f));
   const dolos = new Dolos({ language: "go" });
-  const report = await dolos.analyzePaths(files, join(kit, "exercises", task, task + ".go"));
+  const stubs = readdirSync(join(kit, "exercises", task)).filter(f => f.endsWith(".go"));
+  if (stubs.length !== 1) throw new Error(`exercises/${task}: ${stubs.length} Go files, expected the one stub`);
+  const report = await dolos.analyzePaths(files, join(kit, "exercises", task, stubs[0]));
   for (const p of report.allPairs()) {
     console.log([task, basename(p.leftFile.path), basename(p.rightFile.path), p.similarity.toFixed(4)].join(","));
   }
 }
 EOF
-node run.mjs "$root/checker/similar/testdata/corpus" "$root" task1 task2 >"$out"
+node run.mjs "$root/checker/similar/testdata/corpus" "$root" task1 task2 task4 >"$out"
 echo "similarity_anchor: Dolos $version's pairs in $out" >&2
 cd "$root"
 go test ./checker/similar -run 'TestCorpusRobustness$' -count=1 -v -args -corpus-markdown -corpus-anchor "$out"

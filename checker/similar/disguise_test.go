@@ -46,7 +46,7 @@ var update = flag.Bool("corpus-update", false, "rewrite the generated disguises 
 const corpusDir = "testdata/corpus"
 
 // corpusTasks are the tasks the corpus covers.
-var corpusTasks = []string{"task1", "task2"}
+var corpusTasks = []string{"task1", "task2", "task4"}
 
 // disguise rewrites one submission file; kit tells the task's given
 // helpers (kept as they are) from the code the student wrote.
@@ -73,15 +73,31 @@ func disguiseNames() []string {
 	return append(names, "splitmerge", "all")
 }
 
-// kitFuncs are the function names of a task's stub: graded (the stub's
-// body says YOUR IMPLEMENTATION HERE) and given (everything else).
+// kitFuncs are the functions and methods of a task's stub, by funcKey:
+// graded (the stub's body says YOUR IMPLEMENTATION HERE) and given
+// (everything else).
 type kitFuncs struct {
 	graded, given map[string]bool
 }
 
 // student reports whether a function of a submission is the student's
 // work: graded, or not in the stub at all.
-func (k kitFuncs) student(name string) bool { return !k.given[name] }
+func (k kitFuncs) student(fd *ast.FuncDecl) bool { return !k.given[funcKey(fd)] }
+
+// funcKey names a function F or a method T.M.
+func funcKey(fd *ast.FuncDecl) string {
+	if fd.Recv == nil || len(fd.Recv.List) == 0 {
+		return fd.Name.Name
+	}
+	t := fd.Recv.List[0].Type
+	if st, ok := t.(*ast.StarExpr); ok {
+		t = st.X
+	}
+	if id, ok := t.(*ast.Ident); ok {
+		return id.Name + "." + fd.Name.Name
+	}
+	return fd.Name.Name
+}
 
 func readKitFuncs(t testing.TB, task string) kitFuncs {
 	t.Helper()
@@ -102,14 +118,14 @@ func readKitFuncs(t testing.TB, task string) kitFuncs {
 		}
 		for _, d := range f.Decls {
 			fd, ok := d.(*ast.FuncDecl)
-			if !ok || fd.Recv != nil {
+			if !ok {
 				continue
 			}
 			body := string(src[fset.Position(fd.Pos()).Offset:fset.Position(fd.End()).Offset])
 			if strings.Contains(body, "YOUR IMPLEMENTATION HERE") {
-				k.graded[fd.Name.Name] = true
+				k.graded[funcKey(fd)] = true
 			} else {
-				k.given[fd.Name.Name] = true
+				k.given[funcKey(fd)] = true
 			}
 		}
 	}
@@ -259,7 +275,7 @@ var (
 
 // corpusImports are the packages corpus files import (with their
 // dependencies, listed by go list -deps).
-var corpusImports = []string{"fmt", "math", "math/rand/v2", "slices", "gonum.org/v1/gonum/mat", "gonum.org/v1/gonum/floats", "nnkit/data", "nnkit/nn", "nnkit/optim", "nnkit/tensor"}
+var corpusImports = []string{"fmt", "math", "math/rand/v2", "slices", "gonum.org/v1/gonum/mat", "gonum.org/v1/gonum/floats", "nnkit/data", "nnkit/nn", "nnkit/optim", "nnkit/spec", "nnkit/tensor"}
 
 func newExportImporter() (types.Importer, error) {
 	out, err := exec.Command("go", append([]string{"list", "-export", "-deps", "-f", "{{.ImportPath}}={{.Export}}"}, corpusImports...)...).Output()
@@ -284,6 +300,9 @@ func newExportImporter() (types.Importer, error) {
 	}), nil
 }
 
+// submissionPath prefixes the import path a corpus file is checked as.
+const submissionPath = "submission/"
+
 // typeCheck parses src and type-checks it as its own package against the
 // module's packages.
 func typeCheck(src []byte) (*ast.File, *types.Info, error) {
@@ -301,7 +320,7 @@ func typeCheck(src []byte) (*ast.File, *types.Info, error) {
 	}
 	info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}, Defs: map[*ast.Ident]types.Object{}, Uses: map[*ast.Ident]types.Object{}}
 	conf := types.Config{Importer: exportImp}
-	_, err = conf.Check(f.Name.Name, sourceFset, []*ast.File{f}, info)
+	_, err = conf.Check(submissionPath+f.Name.Name, sourceFset, []*ast.File{f}, info)
 	return f, info, err
 }
 
@@ -327,11 +346,11 @@ func applyEdits(src []byte, edits []edit) ([]byte, error) {
 	return format.Source(out)
 }
 
-// studentFuncs are the top-level functions the student wrote.
+// studentFuncs are the functions and methods the student wrote.
 func studentFuncs(f *ast.File, kit kitFuncs) []*ast.FuncDecl {
 	var out []*ast.FuncDecl
 	for _, d := range f.Decls {
-		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && kit.student(fd.Name.Name) {
+		if fd, ok := d.(*ast.FuncDecl); ok && kit.student(fd) {
 			out = append(out, fd)
 		}
 	}
@@ -586,6 +605,9 @@ func effects(s ast.Stmt, info *types.Info) *stmtEffects {
 				if sel, ok := x.Fun.(*ast.SelectorExpr); ok && isIdent(sel.X, "fmt") {
 					movable = false
 				}
+				if touchesGlobals(x, info) {
+					e.reads[globalState], e.writes[globalState] = true, true
+				}
 				args := slices.Clone(x.Args)
 				if sel, ok := x.Fun.(*ast.SelectorExpr); ok {
 					args = append(args, sel.X)
@@ -612,6 +634,35 @@ func effects(s ast.Stmt, info *types.Info) *stmtEffects {
 	return e
 }
 
+// globalState stands for what calls change without naming it: nn's
+// default generator, which every layer constructor draws from, so two
+// layers built in the other order get each other's weights.
+const globalState = "<global state>"
+
+// touchesGlobals reports whether call may read or change global state:
+// it calls a function of the submission itself (which may build layers),
+// of nnkit/nn, or of math/rand.
+func touchesGlobals(call *ast.CallExpr, info *types.Info) bool {
+	var id *ast.Ident
+	switch f := call.Fun.(type) {
+	case *ast.Ident:
+		id = f
+	case *ast.SelectorExpr:
+		id = f.Sel
+	default:
+		return false
+	}
+	fn, ok := info.Uses[id].(*types.Func)
+	if !ok || fn.Pkg() == nil {
+		return false // a builtin, a conversion or a func value
+	}
+	if sig, _ := fn.Type().(*types.Signature); sig != nil && sig.Recv() != nil {
+		return false // a method: its receiver counts as written
+	}
+	path := fn.Pkg().Path()
+	return strings.HasPrefix(path, submissionPath) || path == "nnkit/nn" || strings.HasPrefix(path, "math/rand")
+}
+
 // mutable reports whether a call given a value of type t can change what
 // the caller sees through it.
 func mutable(t types.Type) bool {
@@ -625,10 +676,10 @@ func mutable(t types.Type) bool {
 	return false
 }
 
-// renameAll gives every name the student chose a new one: the locals and
-// parameters of the student's functions, and the functions the student
-// added (graded and given functions keep their names: the checker binds
-// to them).
+// renameAll gives every name the student chose a new one: the locals,
+// parameters and receivers of the student's functions and methods, and
+// the functions and methods the student added (graded and given ones keep
+// their names: the checker binds to them).
 func renameAll(src []byte, kit kitFuncs) ([]byte, error) {
 	f, info, err := typeCheck(src)
 	if err != nil {
@@ -657,7 +708,7 @@ func renameAll(src []byte, kit kitFuncs) ([]byte, error) {
 	}
 	funcs := studentFuncs(f, kit)
 	for _, fd := range funcs {
-		if !kit.graded[fd.Name.Name] {
+		if !kit.graded[funcKey(fd)] {
 			fresh(info.Defs[fd.Name])
 		}
 		ast.Inspect(fd, func(n ast.Node) bool {

@@ -55,8 +55,8 @@ func TrainTorch(tmp0 *nn.Sequential, acc0 *mat.Dense, buf0 []float64, cur0 int, 
     }
     tmp1 := tmp0.Layers[2].(*nn.Linear).Weight
     acc1 := tmp0.Layers[0].(*nn.Linear).Weight
-    item0 = append(item0, ToDense(tmp1).RawRowView(0))
     res0 = append(res0, ToDense(acc1))
+    item0 = append(item0, ToDense(tmp1).RawRowView(0))
   }
   return
 }

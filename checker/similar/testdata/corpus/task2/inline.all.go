@@ -99,17 +99,17 @@ func TrainTorch(item0 *nn.Sequential, elem0 *mat.Dense, data00 []float64, num0 i
   val1 := nn.NewMSELoss(tensor.ReduceSum)
   tmp1 := optim.NewSGD(item0.Parameters(), cnt0, 0, 0)
   acc1, _ := elem0.Dims()
-  buf1 := tmp0(data00)
-  cur1 := ToTensor(elem0)
-  arr1 := (acc1 + ptr0 - 1) / ptr0
+  buf1 := ToTensor(elem0)
+  cur1 := (acc1 + ptr0 - 1) / ptr0
+  arr1 := tmp0(data00)
   for range num0 {
 
-    for mat01 := range arr1 {
+    for mat01 := range cur1 {
 
       res1 := min((mat01+1)*ptr0, acc1)
       item1 := mat01 * ptr0
-      elem1 := tensor.Slice(buf1, item1, res1)
-      data01 := tensor.Slice(cur1, item1, res1)
+      elem1 := tensor.Slice(arr1, item1, res1)
+      data01 := tensor.Slice(buf1, item1, res1)
       tmp1.ZeroGrad()
       num1 := item0.Forward(data01)
       cnt1 := val1.Forward(num1, elem1)

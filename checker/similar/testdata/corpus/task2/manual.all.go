@@ -64,10 +64,10 @@ func InitWeights(net *nn.Sequential) {
 // GetDNN: my implementation, see the task sheet.
 func GetDNN() *nn.Sequential {
 
-  val0 := nn.NewReLU()
-  tmp0 := nn.NewLinear(3, 2, false)
+  val0 := nn.NewLinear(3, 2, false)
+  tmp0 := nn.NewReLU()
   acc0 := nn.NewLinear(2, 1, false)
-  return nn.NewSequential(tmp0, val0, acc0)
+  return nn.NewSequential(val0, tmp0, acc0)
 }
 
 // mat00: my implementation, see the task sheet.

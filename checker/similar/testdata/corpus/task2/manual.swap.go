@@ -34,8 +34,8 @@ const InitSeed = 449
 
 // GetDNN returns Linear(3, 2) -> ReLU -> Linear(2, 1), no biases.
 func GetDNN() *nn.Sequential {
-	act := nn.NewReLU()
 	hidden := nn.NewLinear(3, 2, false)
+	act := nn.NewReLU()
 	out := nn.NewLinear(2, 1, false)
 	return nn.NewSequential(hidden, act, out)
 }

@@ -85,8 +85,8 @@ func TrainTorch(res0 *nn.Sequential, item0 *mat.Dense, elem0 []float64, data00 i
         arr1 = arr1[:0]
       }
     }
-    vec0 = append(vec0, tmp0(res0.Layers[2].(*nn.Linear)).RawRowView(0))
     ptr0 = append(ptr0, tmp0(res0.Layers[0].(*nn.Linear)))
+    vec0 = append(vec0, tmp0(res0.Layers[2].(*nn.Linear)).RawRowView(0))
   }
   return ptr0, vec0
 }
