@@ -36,7 +36,7 @@
 //
 // The peak. The float32 FMA peak is measured at the start, not assumed: a
 // loop of independent vector FMA chains (AVX-512 where the CPU has it,
-// else AVX2; package nnkit/cmd/bench/peak) on one core and on GOMAXPROCS
+// else AVX2; package nnkit/tensor/peak) on one core and on GOMAXPROCS
 // cores at once, each thread's rate taken per second of its own CPU time
 // so that other processes disturb it little (-peak-window sets the
 // length). The sgemm cells carry their percentage of that peak: of the

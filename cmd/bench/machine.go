@@ -6,7 +6,7 @@ import (
 	"runtime"
 	"strings"
 
-	"nnkit/cmd/bench/peak"
+	"nnkit/tensor/peak"
 )
 
 // machine is what a figure was measured on.

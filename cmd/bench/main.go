@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"nnkit/cmd/bench/peak"
+	"nnkit/tensor/peak"
 )
 
 func main() {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"nnkit/cmd/bench/peak"
+	"nnkit/tensor/peak"
 )
 
 func TestMedianAndNum(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"nnkit/cmd/bench/peak"
+	"nnkit/tensor/peak"
 )
 
 // A table is rendered as aligned text or as a markdown table.

@@ -5,7 +5,11 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"nnkit/tensor/peak"
 )
 
 // benchShape is one GEMM the engine runs, named after where it comes from.
@@ -157,13 +161,17 @@ var convShapes = []struct {
 	{"resnet s4 F3 product wgrad (32 images) NT", false, true, 512, 512, 32},
 }
 
-// peakPerCore is the measured float32 peak of one core of the reference
-// machine (docs/gemm-notes.md: 32 FLOP/cycle x 3.53 GHz).
-const peakPerCore = 113.0
+// measuredPeak is this machine's float32 FMA peak, measured once per test
+// binary (a peak hard-coded from one CPU is wrong on the next: Zen 4 runs
+// one 512-bit FMA per cycle, Zen 5 two); zero where it cannot be measured.
+var measuredPeak = sync.OnceValue(func() peak.Peak {
+	p, _ := peak.Measure(runtime.GOMAXPROCS(0), 300*time.Millisecond)
+	return p
+})
 
 // BenchmarkSgemmConv reports the GFLOP/s of SgemmSerial (one core) and of
 // Sgemm (GOMAXPROCS goroutines) on the convolution shapes, with the
-// percentage of the reference machine's peak (%peak: of one core for
+// percentage of this machine's measured FMA peak (%peak: of one core for
 // serial, of GOMAXPROCS cores for parallel):
 //
 //	go test ./tensor/internal/gemm -run x -bench SgemmConv -count 5
@@ -174,19 +182,19 @@ func BenchmarkSgemmConv(b *testing.B) {
 		name := strings.ReplaceAll(fmt.Sprintf("%s_m%d_n%d_k%d", s.name, s.m, s.n, s.k), " ", "_")
 		b.Run(name+"/serial", func(b *testing.B) {
 			benchGemm(b, bs, SgemmSerial)
-			reportPeak(b, bs, peakPerCore)
+			reportPeak(b, bs, measuredPeak().PerCore)
 		})
 		b.Run(name+"/parallel", func(b *testing.B) {
 			benchGemm(b, bs, Sgemm)
-			reportPeak(b, bs, peakPerCore*float64(procs))
+			reportPeak(b, bs, measuredPeak().For(procs))
 		})
 	}
 }
 
 // reportPeak adds the wall-clock rate as a percentage of peak GFLOP/s.
-func reportPeak(b *testing.B, s benchShape, peak float64) {
-	if sec := b.Elapsed().Seconds(); sec > 0 {
+func reportPeak(b *testing.B, s benchShape, peakGFLOPS float64) {
+	if sec := b.Elapsed().Seconds(); sec > 0 && peakGFLOPS > 0 {
 		flops := 2 * float64(s.m) * float64(s.n) * float64(s.k) * float64(b.N)
-		b.ReportMetric(100*flops/sec/1e9/peak, "%peak")
+		b.ReportMetric(100*flops/sec/1e9/peakGFLOPS, "%peak")
 	}
 }
