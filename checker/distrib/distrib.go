@@ -108,6 +108,9 @@ var withheld = []string{
 	// a solution (its "base: solutions/taskN"), so most hold every
 	// graded body of their task.
 	"checker/testdata/hostile",
+	// The similarity corpus: correct solutions of tasks 1, 2 and 4 and
+	// their disguised copies.
+	"checker/similar/testdata/corpus",
 }
 
 // generated lists the files Write writes itself: a file of the kit at
@@ -143,7 +146,7 @@ func withheldRoot(rel string) bool {
 
 // testNeedsWithheld matches a test file that imports or reads something
 // the distribution leaves out.
-var testNeedsWithheld = regexp.MustCompile(`nnkit/solutions|"nnkit/conceptual"|nnkit/conceptual/reference|"(?:[^"\n]*/)?solutions(?:/[^"\n]*)?"|testdata/broken|testdata/hostile|"hostile"|docs/conceptual`)
+var testNeedsWithheld = regexp.MustCompile(`nnkit/solutions|"nnkit/conceptual"|nnkit/conceptual/reference|"(?:[^"\n]*/)?solutions(?:/[^"\n]*)?"|testdata/broken|testdata/hostile|testdata/corpus|"hostile"|docs/conceptual`)
 
 // Excluded reports whether the file rel (slash path relative to the
 // module root) stays out of the distribution, and why.
