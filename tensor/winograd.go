@@ -49,7 +49,8 @@ import "slices"
 // Larger tiles multiply less but round more. Against float64, on
 // ResNet-18's layers (post-ReLU inputs, Kaiming weights), the relative
 // norm error of a float32 output is about 2.4e-7 for F(2x2), 0.8-1.0e-6
-// for F(3x3) and 0.7-1.5e-6 for F(4x4), the gradients alike; PyTorch's
+// for F(3x3) and 0.7-1.5e-6 for F(4x4) (1.4-1.9e-6 with the channel sums
+// in one chain, as SetWinogradFast runs them), the gradients alike; PyTorch's
 // float32 (oneDNN's direct convolution) is 1.6e-7 for the output and
 // 2.1e-7 for the input gradient, and im2col here 1.8-1.9e-7
 // (winograd_test.go pins ours; `go run ./cmd/bench -work accuracy`
@@ -63,13 +64,13 @@ import "slices"
 // sum over channels is the other part, and the cheap one to fix: a single
 // FMA chain over 256 or 512 channels loses as much again, so the channel
 // sums run in blocks of at most 64 (winoKBlock), which makes F(2x2) as
-// accurate on 512 channels as on 64. So winoTile uses F(2x2), within 1.5
-// times PyTorch's error on every layer and faster than im2col on each
-// (forward and backward, batch 32: 64 channels at 24 x 24 25 ms against
-// 30, 512 at 3 x 3 39 against 50, CPU time); SetWinogradFast picks the
-// tile with the fewest products instead (F(4x4) 20 and 16 ms on the 24 x
-// 24 and 12 x 12 planes where F(2x2) takes 25 and 22, F(3x3) 17 and 23
-// on the 6 x 6 and 3 x 3 ones against 20 and 39).
+// accurate on 512 channels as on 64. So winoTile uses F(2x2), within 1.6
+// times PyTorch's error on every layer, and faster than im2col on each:
+// forward and backward of batch 32, CPU time on one core, 27, 18, 19 and
+// 34 ms for the 24 x 24 to 3 x 3 layers against im2col's 30, 30, 36 and
+// 50. SetWinogradFast picks the tile with the fewest products instead,
+// with one chain per channel sum, as before: 21, 14, 14 and 26 ms (F(4x4),
+// F(4x4), F(3x3), F(3x3)), a quarter less, for 8-12 times PyTorch's error.
 //
 // Every sum runs in a fixed order that depends only on the shapes and
 // GOMAXPROCS (the weight gradient's per-worker partial sums are added in
@@ -108,7 +109,8 @@ const winoChunkTiles = 512
 // accumulated alone and then added to the running total, which rounds
 // like a two-level pairwise sum. In float32 that halves F(2x2)'s error on
 // 256 and 512 channels (a single FMA chain of 256 products loses about
-// as much as the transforms do) and costs a few percent.
+// as much as the transforms do). SetWinogradFast turns it off: on 512
+// channels of 3 x 3 planes the short GEMMs cost F(3x3) a fifth more.
 var winoKBlock = 64
 
 // useWinograd says whether Conv2d computes g by Winograd for a tensor of
@@ -155,9 +157,10 @@ var winoFast = false
 // with the fewest multiplications (F(4x4, 3x3) on ResNet-18's 24 x 24 and
 // 12 x 12 planes, F(3x3, 3x3) on 6 x 6 and 3 x 3) instead of F(2x2, 3x3),
 // and returns the previous setting. The larger tiles make those layers
-// 10-40 % faster, but their float32 error is 3-6 times PyTorch's (F(2x2):
-// 1.0-1.5 times); training does not notice either. Not safe to call
-// while convolutions run.
+// about a quarter faster (forward and backward), and the channel sums run
+// as one chain, but their float32 error is 8-12 times PyTorch's (F(2x2):
+// 1.2-1.6 times); training does not notice either. Not safe to call while
+// convolutions run.
 func SetWinogradFast(on bool) (was bool) {
 	was, winoFast = winoFast, on
 	return was
@@ -363,6 +366,9 @@ func winoConv[T float](par bool, q winoGrid, ch *winoChunk, oc int, u, x, v, m, 
 		// M_ξ = U_ξ V_ξ in blocks of channels as equal as they come
 		// (winoKBlock), the first written, the others added.
 		blocks := (q.c + winoKBlock - 1) / winoKBlock
+		if winoFast {
+			blocks = 1 // one chain: as fast as it comes
+		}
 		step := (q.c + blocks - 1) / blocks
 		for k0 := 0; k0 < q.c; k0 += step {
 			kb, beta := min(step, q.c-k0), T(1)

@@ -85,14 +85,17 @@ func TestWinogradGradcheck(t *testing.T) {
 // channel sums, measures 2.3-2.5e-7, 2.7-2.8e-7 and 1.5-3.3e-7 (bounds
 // 3.2e-7, twice PyTorch's output error, 4e-7 and 5e-7); F(3x3)
 // 0.8-1.0e-6, 1.0-1.2e-6, 0.5-1.1e-6; F(4x4) 0.7-1.5e-6, 0.8-1.8e-6,
-// 0.3-1.5e-6. Forced, so that builds without the vector transforms check
-// the Go loops; "default" is the engine's own choice.
+// 0.3-1.5e-6; SetWinogradFast's tiles with one chain per channel sum
+// (F(4x4) or F(3x3) by size) 1.4-1.9e-6, 1.8-2.4e-6, 0.5-1.5e-6. Forced,
+// so that builds without the vector transforms check the Go loops;
+// "default" is the engine's own choice.
 func TestWinogradFloat32Accuracy(t *testing.T) {
 	bounds := map[string][3]float64{
 		"default": {3.2e-7, 4e-7, 5e-7},
 		"F2":      {3.2e-7, 4e-7, 5e-7},
 		"F3":      {1.4e-6, 1.7e-6, 2e-6},
 		"F4":      {2e-6, 2.5e-6, 2.8e-6},
+		"fast":    {3e-6, 3.5e-6, 3e-6},
 	}
 	for _, tc := range []struct{ n, c, hw int }{{2, 64, 24}, {2, 128, 12}, {4, 256, 6}, {8, 512, 3}} {
 		rng := tensor.NewRNG(uint64(tc.c))
@@ -106,9 +109,14 @@ func TestWinogradFloat32Accuracy(t *testing.T) {
 			return [3][]float64{y.Float64s(), xx.Grad().Float64s(), ww.Grad().Float64s()}
 		}
 		want := run(tensor.Float64) // float64: im2col
-		for _, path := range []string{"default", "F2", "F3", "F4"} {
+		for _, path := range []string{"default", "F2", "F3", "F4", "fast"} {
 			restore := func() {}
-			if path != "default" {
+			switch path {
+			case "fast":
+				was := tensor.SetWinogradFast(true)
+				force := tensor.ForceWinograd()
+				restore = func() { force(); tensor.SetWinogradFast(was) }
+			case "F2", "F3", "F4":
 				tile := map[string]int{"F2": 2, "F3": 3, "F4": 4}[path]
 				restoreTile, force := tensor.ForceWinogradTile(tile), tensor.ForceWinograd()
 				restore = func() { force(); restoreTile() }
