@@ -6,7 +6,7 @@ import "slices"
 
 // Winograd's minimal filtering F(m x m, 3 x 3) for 3 x 3, stride-1
 // convolutions (Lavin and Gray, "Fast Algorithms for Convolutional Neural
-// Networks", 2015), with m = 2, 3 or 4. An m x m block of outputs of one
+// Networks", 2015), with m = 2 (the default, for accuracy), 3 or 4. An m x m block of outputs of one
 // input channel is
 //
 //	Y = A^T [ (G g G^T) ⊙ (B^T d B) ] A
@@ -46,13 +46,31 @@ import "slices"
 // channel axes swapped, so it runs through the same forward code and
 // needs no col2im.
 //
-// Larger tiles multiply less but their transforms have larger
-// coefficients, so they round more: in float32 about 5e-7 of the largest
-// output for F(2x2), 3-6e-6 for F(3x3) and up to 1e-5 for F(4x4)
-// (winograd_test.go), far below what training notices. winoTile picks,
-// per layer, the tile with the fewest products over its output: for
-// ResNet-18 at 96 x 96, 4 x 4 for the 24 x 24 and 12 x 12 planes, 3 x 3
-// for the 6 x 6 and 3 x 3 ones.
+// Larger tiles multiply less but round more. Against float64, on
+// ResNet-18's layers (post-ReLU inputs, Kaiming weights), the relative
+// norm error of a float32 output is about 2.4e-7 for F(2x2), 0.8-1.0e-6
+// for F(3x3) and 0.7-1.5e-6 for F(4x4) (1.4-1.9e-6 with the channel sums
+// in one chain, as SetWinogradFast runs them), the gradients alike; PyTorch's
+// float32 (oneDNN's direct convolution) is 1.6e-7 for the output and
+// 2.1e-7 for the input gradient, and im2col here 1.8-1.9e-7
+// (winograd_test.go pins ours; `go run ./cmd/bench -work accuracy`
+// measures both libraries on the same values). Most of the larger tiles'
+// error is not in the transforms' own rounding but in how A^T amplifies
+// the rounding of the products M: with U and V rounded to float32 and M
+// summed exactly, F(4x4) would still be 3-4 times PyTorch's error and
+// F(3x3) twice, whatever the interpolation points (0, +-1, +-1/2 instead
+// of +-2 changes it by a few percent here; Barabasz et al. report up to
+// a third) or the scaling of the rows (powers of two round nothing). The
+// sum over channels is the other part, and the cheap one to fix: a single
+// FMA chain over 256 or 512 channels loses as much again, so the channel
+// sums run in blocks of at most 64 (winoKBlock), which makes F(2x2) as
+// accurate on 512 channels as on 64. So winoTile uses F(2x2), within 1.6
+// times PyTorch's error on every layer, and faster than im2col on each:
+// forward and backward of batch 32, CPU time on one core, 27, 18, 19 and
+// 34 ms for the 24 x 24 to 3 x 3 layers against im2col's 30, 30, 36 and
+// 50. SetWinogradFast picks the tile with the fewest products instead,
+// with one chain per channel sum, as before: 21, 14, 14 and 26 ms (F(4x4),
+// F(4x4), F(3x3), F(3x3)), a quarter less, for 8-12 times PyTorch's error.
 //
 // Every sum runs in a fixed order that depends only on the shapes and
 // GOMAXPROCS (the weight gradient's per-worker partial sums are added in
@@ -86,6 +104,15 @@ var winoForceTile = 0
 // as convChunkCols is for im2col.
 const winoChunkTiles = 512
 
+// winoKBlock is the most input channels one GEMM of the products sums:
+// the sum over C channels runs as blocks of at most 64 channels, each
+// accumulated alone and then added to the running total, which rounds
+// like a two-level pairwise sum. In float32 that halves F(2x2)'s error on
+// 256 and 512 channels (a single FMA chain of 256 products loses about
+// as much as the transforms do). SetWinogradFast turns it off: on 512
+// channels of 3 x 3 planes the short GEMMs cost F(3x3) a fifth more.
+var winoKBlock = 64
+
 // useWinograd says whether Conv2d computes g by Winograd for a tensor of
 // this dtype: 3 x 3 kernels, stride 1, padding 0 to 2 (the input
 // gradient's convolution then has padding 2 - p >= 0), enough channels,
@@ -102,12 +129,16 @@ func (g convGeom) useWinograd(dtype DType) bool {
 }
 
 // winoTile is the output block size m (2, 3 or 4) of the F(m x m, 3 x 3)
-// used for an output of oh x ow: the one with the fewest products,
-// (m+2)^2 per tile times tiles, the smaller m on a tie (smaller
-// transforms, less rounding).
+// used for an output of oh x ow: F(2x2), the only one whose float32
+// error stays within twice PyTorch's (see the top of this file), unless
+// SetWinogradFast asked for the one with the fewest products, (m+2)^2 per
+// tile times tiles, the smaller m on a tie.
 func winoTile(oh, ow int) int {
 	if winoForceTile != 0 {
 		return winoForceTile
+	}
+	if !winoFast {
+		return 2
 	}
 	best, cost := 0, 0
 	for m := 2; m <= 4; m++ {
@@ -117,6 +148,22 @@ func winoTile(oh, ow int) int {
 		}
 	}
 	return best
+}
+
+// winoFast is SetWinogradFast's setting.
+var winoFast = false
+
+// SetWinogradFast makes float32 3 x 3 convolutions use the Winograd tile
+// with the fewest multiplications (F(4x4, 3x3) on ResNet-18's 24 x 24 and
+// 12 x 12 planes, F(3x3, 3x3) on 6 x 6 and 3 x 3) instead of F(2x2, 3x3),
+// and returns the previous setting. The larger tiles make those layers
+// about a quarter faster (forward and backward), and the channel sums run
+// as one chain, but their float32 error is 8-12 times PyTorch's (F(2x2):
+// 1.2-1.6 times); training does not notice either. Not safe to call while
+// convolutions run.
+func SetWinogradFast(on bool) (was bool) {
+	was, winoFast = winoFast, on
+	return was
 }
 
 // winoGrid is a convolution's tile grid over an output of oh x ow: th x tw
@@ -316,7 +363,20 @@ func winoConv[T float](par bool, q winoGrid, ch *winoChunk, oc int, u, x, v, m, 
 	m = m[:np*oc*ch.ntp]
 	winoInput(par, q, ch, v, x)
 	perImage(par, np, 2*oc*q.c*ch.nt, func(xi int) {
-		gemmT(true, false, false, oc, ch.nt, q.c, u[xi*oc*q.c:], q.c, v[xi*q.c*ch.ntp:], ch.ntp, 0, m[xi*oc*ch.ntp:], ch.ntp)
+		// M_ξ = U_ξ V_ξ in blocks of channels as equal as they come
+		// (winoKBlock), the first written, the others added.
+		blocks := (q.c + winoKBlock - 1) / winoKBlock
+		if winoFast {
+			blocks = 1 // one chain: as fast as it comes
+		}
+		step := (q.c + blocks - 1) / blocks
+		for k0 := 0; k0 < q.c; k0 += step {
+			kb, beta := min(step, q.c-k0), T(1)
+			if k0 == 0 {
+				beta = 0
+			}
+			gemmT(true, false, false, oc, ch.nt, kb, u[xi*oc*q.c+k0:], q.c, v[(xi*q.c+k0)*ch.ntp:], ch.ntp, beta, m[xi*oc*ch.ntp:], ch.ntp)
+		}
 	})
 	winoOutput(par, q, ch, oc, y, m, b)
 }
