@@ -67,7 +67,7 @@ type accRow struct {
 
 // runAccuracy measures, runs the PyTorch side with python (unless it is
 // empty) and prints the table.
-func runAccuracy(w io.Writer, python, script string) error {
+func runAccuracy(w io.Writer, python, script string, env []string) error {
 	dir, err := os.MkdirTemp("", "nnkit-accuracy")
 	if err != nil {
 		return err
@@ -81,7 +81,7 @@ func runAccuracy(w io.Writer, python, script string) error {
 	}
 	torchNote := "PyTorch: not measured (-torch=false)"
 	if python != "" {
-		res, version, err := runTorchAccuracy(python, script, dir)
+		res, version, err := runTorchAccuracy(python, script, dir, env)
 		if err != nil {
 			torchNote = fmt.Sprintf("PyTorch: not measured (%v)", err)
 		} else {
@@ -378,8 +378,9 @@ type accTorchResult struct {
 
 // runTorchAccuracy runs scripts/conv_accuracy.py on dir and returns its
 // results by item, and the PyTorch version.
-func runTorchAccuracy(python, script, dir string) (map[string]accTorchResult, string, error) {
+func runTorchAccuracy(python, script, dir string, env []string) (map[string]accTorchResult, string, error) {
 	cmd := exec.Command(python, script, dir)
+	cmd.Env = env // the BLAS environment the bench chose for PyTorch
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

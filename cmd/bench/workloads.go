@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -40,6 +41,13 @@ type sectionEnv struct {
 // sections registers the sections by name, one line each.
 var sections = map[string]section{
 	"lenet-epoch": func(w io.Writer, _ sectionEnv) error { return lenetEpochChild(w) },
+	"accuracy": func(w io.Writer, env sectionEnv) error {
+		python := env.python
+		if env.torchEnv == nil { // -torch=false, or no PyTorch: nnkit's errors alone
+			python = ""
+		}
+		return runAccuracy(w, python, filepath.Join(filepath.Dir(env.script), "conv_accuracy.py"), env.torchEnv)
+	},
 }
 
 // allWork is every workload -work accepts.
