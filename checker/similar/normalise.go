@@ -856,9 +856,10 @@ func (n *norm) stmt(s ast.Stmt) {
 		n.forStmt(x)
 	case *ast.RangeStmt:
 		n.emit("for", x.For)
-		if x.Key != nil {
-			n.emit("V", x.Key.Pos())
-		}
+		// The key is V even when there is none: for range n is what an
+		// index loop whose index goes unused must become (Go rejects an
+		// unused range variable), and forStmt emits V for that index.
+		n.emit("V", x.For)
 		if x.Value != nil {
 			n.emit("V", x.Value.Pos())
 		}

@@ -610,3 +610,25 @@ func TestKitBase(t *testing.T) {
 		t.Errorf("KitBase of an empty folder: error %v, expected one naming where the stubs should be", err)
 	}
 }
+
+// TestNormaliseUnusedIndex: an index loop whose index goes unused can
+// only become a range loop without a variable (Go rejects an unused one),
+// and the two normalise alike; so do a range over a slice with and
+// without its key.
+func TestNormaliseUnusedIndex(t *testing.T) {
+	cases := []struct{ name, a, b string }{
+		{"index loop and range n", "for i := 0; i < n; i++ { step() }", "for range n { step() }"},
+		{"range with and without its key", "for _ = range xs { step() }", "for range xs { step() }"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := func(loop string) string {
+				return "package p\n\nfunc step() {}\n\nfunc run(n int, xs []int) {\n\t" + loop + "\n}\n"
+			}
+			a, b := hashesOf(t, src(c.a)), hashesOf(t, src(c.b))
+			if !reflect.DeepEqual(a, b) {
+				t.Errorf("%q and %q normalise differently: %d and %d units, lengths %v and %v", c.a, c.b, len(a), len(b), lens(a), lens(b))
+			}
+		})
+	}
+}
