@@ -469,3 +469,18 @@ func findSource(t *testing.T, name string) string {
 	t.Fatalf("no answer %s", name)
 	return ""
 }
+
+// TestPredeclared: the answer scan's list of predeclared identifiers is
+// go/types' Universe, no more and no less.
+func TestPredeclared(t *testing.T) {
+	for _, name := range types.Universe.Names() {
+		if !predeclared[name] {
+			t.Errorf("%s is predeclared (types.Universe) but missing from predeclared", name)
+		}
+	}
+	for name := range predeclared {
+		if types.Universe.Lookup(name) == nil {
+			t.Errorf("%s is in predeclared but not in types.Universe", name)
+		}
+	}
+}

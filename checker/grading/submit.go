@@ -21,7 +21,6 @@ import (
 
 	"nnkit/checker"
 	conceptual "nnkit/conceptual/grade"
-	"nnkit/conceptual/render"
 )
 
 // SubmitOptions configure Submit.
@@ -32,6 +31,9 @@ type SubmitOptions struct {
 	Go string
 	// Date is the date on the PDF's title page; zero means now.
 	Date time.Time
+	// Kit is the nnkit module the PDF's typesetter is built from; empty
+	// means root.
+	Kit string
 }
 
 // Submitted is what Submit wrote.
@@ -64,6 +66,9 @@ func Submit(ctx context.Context, root, id string, opt SubmitOptions) (Submitted,
 	}
 	if opt.Go == "" {
 		opt.Go = "go"
+	}
+	if opt.Kit == "" {
+		opt.Kit = root
 	}
 	files := map[string][]byte{}
 	var missing []string
@@ -151,11 +156,9 @@ func Submit(ctx context.Context, root, id string, opt SubmitOptions) (Submitted,
 		return Submitted{}, err
 	}
 	if own == "" {
-		var buf bytes.Buffer
-		if err := render.Render(&buf, render.AnswerSections(answers), render.Options{ID: id, Date: opt.Date}); err != nil {
+		if pdf, err = typeset(ctx, opt.Kit, opt.Go, tmp, answers, id, opt.Date); err != nil {
 			return Submitted{}, fmt.Errorf("cannot render %s: %v", PDFName(id), err)
 		}
-		pdf = buf.Bytes()
 	}
 	files[PDFName(id)] = pdf
 	zb, names, err := packZip(files)
@@ -197,6 +200,33 @@ func buildAll(ctx context.Context, root, gocmd, tmp string, overlay map[string]s
 		return fmt.Errorf("cannot submit: your code does not compile (fix it, or stub the function out, and submit again):\n%s", strings.TrimSpace(string(out)))
 	}
 	return nil
+}
+
+// typesetter is the program that renders the answers' PDF
+// (nnkit/conceptual/render): built and run here rather than linked into
+// check, whose first build every student waits for.
+const typesetter = "./conceptual/render/typeset"
+
+// typeset renders the answer files of the folder answers as the PDF
+// conceptual_ID.pdf, dated date (zero: now), with the typesetter built
+// from the kit at kit into tmp.
+func typeset(ctx context.Context, kit, gocmd, tmp, answers, id string, date time.Time) ([]byte, error) {
+	bin := filepath.Join(tmp, "typeset")
+	build := exec.CommandContext(ctx, gocmd, "build", "-o", bin, typesetter)
+	build.Dir = kit
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("building the typesetter %s: %v\n%s", typesetter, err, strings.TrimSpace(string(out)))
+	}
+	pdf := filepath.Join(tmp, "answers.pdf")
+	args := []string{"-answers", answers, "-id", id, "-o", pdf}
+	if !date.IsZero() {
+		args = append(args, "-date", date.Format(time.RFC3339Nano))
+	}
+	run := exec.CommandContext(ctx, bin, args...)
+	if out, err := run.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("%v: %s", err, strings.TrimSpace(string(out)))
+	}
+	return os.ReadFile(pdf)
 }
 
 // ownPDF returns the student's own PDF in dir (conceptual/answers) and

@@ -105,7 +105,7 @@ func TestSubmitLayout(t *testing.T) {
 				}
 			}
 			out := t.TempDir()
-			got, err := Submit(context.Background(), root, id, SubmitOptions{Out: out, Date: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)})
+			got, err := Submit(context.Background(), root, id, SubmitOptions{Out: out, Date: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC), Kit: kitRoot(t)})
 			if c.err != "" {
 				if err == nil || !strings.Contains(err.Error(), c.err) {
 					t.Fatalf("err = %v, want %q", err, c.err)
@@ -325,7 +325,7 @@ func TestSubmitAttacks(t *testing.T) {
 			var err error
 			go func() {
 				defer close(done)
-				got, err = Submit(context.Background(), root, id, SubmitOptions{Out: out})
+				got, err = Submit(context.Background(), root, id, SubmitOptions{Out: out, Kit: kitRoot(t)})
 			}()
 			select {
 			case <-done:

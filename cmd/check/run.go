@@ -13,10 +13,8 @@ import (
 	"slices"
 	"strings"
 
-	"nnkit/charts"
 	"nnkit/checker"
 	"nnkit/cmd/check/internal/notebook"
-	"nnkit/conceptual"
 	"nnkit/spec"
 )
 
@@ -88,9 +86,12 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	if strings.EqualFold(arg, "p6") || arg == "conceptual" {
 		dir := *out
 		if dir == "" {
-			dir = filepath.Join(root, "runs", "p6")
+			dir = filepath.Join(root, "runs", notebook.P6)
 		}
-		return plotP6(dir, stdout)
+		if opt.Out, err = filepath.Abs(dir); err != nil {
+			return 1, err
+		}
+		return runResult(ctx, notebook.Launch{Root: root, Task: notebook.P6, Options: opt, Stdout: stdout, Stderr: stderr}, arg, *ref, nil, stderr)
 	}
 
 	// The task and its folder.
@@ -139,18 +140,25 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	if task == "task4" && !*ref {
 		fmt.Fprintf(stderr, "task 4 trains with %s's TrainCNN (task 3)\n", dirs["task3"])
 	}
-	l := notebook.Launch{Root: root, Task: task, Dirs: dirs, Options: opt, Stdout: stdout, Stderr: stderr}
-	err = l.Run(ctx)
+	return runResult(ctx, notebook.Launch{Root: root, Task: task, Dirs: dirs, Options: opt, Stdout: stdout, Stderr: stderr}, arg, *ref, dirs, stderr)
+}
+
+// runResult runs l and turns its outcome into check run's exit status
+// and words; arg is the task as typed, dirs the folders of the task's
+// packages.
+func runResult(ctx context.Context, l notebook.Launch, arg string, ref bool, dirs map[string]string, stderr io.Writer) (int, error) {
+	task, stdout := l.Task, l.Stdout
+	err := l.Run(ctx)
 	switch {
 	case err == nil:
-		fmt.Fprintf(stdout, "\ncheck run %s: done; plots in %s\n", task, runShort(opt.Out))
+		fmt.Fprintf(stdout, "\ncheck run %s: done; plots in %s\n", task, runShort(l.Options.Out))
 		return 0, nil
 	case ctx.Err() != nil:
 		fmt.Fprintf(stderr, "check run %s: interrupted\n", task)
 		return 130, nil
 	case errors.Is(err, notebook.ErrLong):
 		again := "check run"
-		if *ref {
+		if ref {
 			again += " -ref"
 		}
 		again += " " + arg
@@ -230,56 +238,4 @@ func runShort(p string) string {
 		return rel
 	}
 	return abs
-}
-
-// P6 settings: the radii and lags of docs/conceptual/p6-rnn-gradients.md,
-// every lag from 1 to 50.
-var p6Radii = []float64{0.5, 1, 2, 4, 8, 16}
-
-const p6Seed, p6MaxLag = 6, 50
-
-// plotP6 plots conceptual problem 6: the norm of dh_T/dh_{T-lag} against
-// the lag, for W^h of several spectral radii, along a run with random
-// inputs and with every sigma' at its largest (1/4).
-func plotP6(dir string, w io.Writer) (int, error) {
-	var lags []int
-	for l := 1; l <= p6MaxLag; l++ {
-		lags = append(lags, l)
-	}
-	rows := conceptual.RNNNormTable(p6Seed, p6Radii, lags)
-	x := make([]float64, len(lags))
-	for i, l := range lags {
-		x[i] = float64(l)
-	}
-	pos := func(v []float64) []float64 { // a log axis needs positive values
-		out := make([]float64, len(v))
-		for i, f := range v {
-			out[i] = math.Max(f, 1e-300)
-		}
-		return out
-	}
-	var traj, lin []charts.Series
-	for _, r := range rows {
-		name := fmt.Sprintf("ρ = %g", r.Rho)
-		traj = append(traj, charts.Series{Name: name, X: x, Y: pos(r.Trajectory)})
-		lin = append(lin, charts.Series{Name: name, X: x, Y: pos(r.Linear)})
-	}
-	fmt.Fprintln(w, "conceptual problem 6: the gradient norm of h_T with respect to h_(T-k), of a sigmoid RNN (16 units), against the lag k")
-	for _, f := range []struct {
-		name, title string
-		s           []charts.Series
-	}{
-		{"p6-gradient-norms", "‖∂h(T) / ∂h(T−k)‖ along a run of a sigmoid RNN", traj},
-		{"p6-gradient-norms-steepest", "‖(W_h / 4)^k‖: every σ′ at its largest, 1/4", lin},
-	} {
-		for _, ext := range []string{".png", ".svg"} {
-			path := filepath.Join(dir, f.name+ext)
-			if err := charts.Lines(path, f.title, "lag k (steps back from T)", "norm", true, f.s...); err != nil {
-				return 1, err
-			}
-			fmt.Fprintf(w, "wrote %s\n", runShort(path))
-		}
-	}
-	fmt.Fprintln(w, "the norms fall (vanish) or grow (explode) geometrically in the lag: docs/conceptual/p6-rnn-gradients.md says why")
-	return 0, nil
 }

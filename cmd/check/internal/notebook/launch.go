@@ -33,7 +33,7 @@ var bindings = map[string][]struct{ Field, Pkg, Func string }{
 	"task4": {{"GetResNet", "", "GetResNet"}, {"TrainCNN", "task3", "TrainCNN"}},
 }
 
-// Tasks lists the tasks Launch can run.
+// Tasks lists the tasks Launch can run (and P6, which is no task).
 func Tasks() []string {
 	var ts []string
 	for t := range bindings {
@@ -54,6 +54,11 @@ func Needs(task string) []string {
 	}
 	return out
 }
+
+// P6 is the run that plots conceptual problem 6's gradient norms: Launch
+// builds it from the kit alone (Dirs is not used), as the plotting is
+// linked into the run's program and not into check.
+const P6 = "p6"
 
 // NeedsCUDA reports whether a run on device (Options.Device) is built
 // with -tags cuda.
@@ -86,18 +91,18 @@ package main
 import (
 	"os"
 
-	"nnkit/cmd/check/internal/notebook"
+	"nnkit/cmd/check/internal/notebook/program"
 {{- range .Imports}}
 	{{.Name}} "{{.Path}}"
 {{- end}}
 )
 
 func main() {
-	os.Exit(notebook.Main("{{.Task}}", &notebook.{{.Type}}{
+	os.Exit(program.Main("{{.Task}}", {{if .Type}}&program.{{.Type}}{
 {{- range .Fields}}
 		{{.Field}}: {{.Pkg}}.{{.Func}},
 {{- end}}
-	}))
+	}{{else}}nil{{end}}))
 }
 `))
 
@@ -107,7 +112,7 @@ func main() {
 // context's error when it was cancelled (Ctrl-C).
 func (l Launch) Run(ctx context.Context) error {
 	binds, ok := bindings[l.Task]
-	if !ok {
+	if !ok && l.Task != P6 {
 		return fmt.Errorf("%w: no run for %q (expected one of %s)", ErrSetup, l.Task, strings.Join(Tasks(), ", "))
 	}
 	goCmd := l.Go
@@ -128,7 +133,10 @@ func (l Launch) Run(ctx context.Context) error {
 	real := map[string]string{}  // package -> the student's folder
 	type imp struct{ Name, Path string }
 	var imports []imp
-	pkgs := append([]string{l.Task}, Needs(l.Task)...)
+	var pkgs []string // P6 builds from the kit alone
+	if l.Task != P6 {
+		pkgs = append([]string{l.Task}, Needs(l.Task)...)
+	}
 	for _, p := range pkgs {
 		dir, ok := l.Dirs[p]
 		if !ok {
@@ -165,7 +173,10 @@ func (l Launch) Run(ctx context.Context) error {
 		fields = append(fields, field{b.Field, "pkg" + pkg, b.Func})
 	}
 	var src bytes.Buffer
-	typ := "Task" + strings.TrimPrefix(l.Task, "task") + "Funcs"
+	typ := "" // P6 binds no functions
+	if l.Task != P6 {
+		typ = "Task" + strings.TrimPrefix(l.Task, "task") + "Funcs"
+	}
 	if err := mainTmpl.Execute(&src, map[string]any{"Imports": imports, "Task": l.Task, "Type": typ, "Fields": fields}); err != nil {
 		return err
 	}
@@ -175,7 +186,11 @@ func (l Launch) Run(ctx context.Context) error {
 	if runtime.GOOS == "windows" {
 		bin += ".exe"
 	}
-	fmt.Fprintf(l.Stderr, "building %s from %s ...\n", l.Task, l.describeDirs(pkgs))
+	if len(pkgs) > 0 {
+		fmt.Fprintf(l.Stderr, "building %s from %s ...\n", l.Task, l.describeDirs(pkgs))
+	} else {
+		fmt.Fprintf(l.Stderr, "building the %s plots ...\n", l.Task)
+	}
 	out, err := prog.Build(ctx, bin)
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -200,7 +215,7 @@ func (l Launch) Run(ctx context.Context) error {
 	optJSON, _ := json.Marshal(opt)
 	cmd := exec.CommandContext(ctx, bin)
 	cmd.Dir = l.Root
-	cmd.Env = append(os.Environ(), envOptions+"="+string(optJSON))
+	cmd.Env = append(os.Environ(), EnvOptions+"="+string(optJSON))
 	// An *os.File (the terminal) is handed to the child as is, so that the
 	// progress bar sees a terminal and redraws in place; anything else
 	// gets the output through a pipe, and the bar prints plain lines.
@@ -216,11 +231,11 @@ func (l Launch) Run(ctx context.Context) error {
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		switch ee.ExitCode() {
-		case exitIncomplete:
+		case ExitIncomplete:
 			return ErrIncomplete
-		case exitSetup:
+		case ExitSetup:
 			return ErrSetup
-		case exitLong:
+		case ExitLong:
 			return ErrLong
 		}
 		if m := panicRE.FindString(crash.String()); m != "" {

@@ -1,23 +1,25 @@
 // Package notebook runs a task end to end as the course's Jupyter notebook
 // did, on a student's package or the reference: `check run task1` ..
-// `check run task4`.
+// `check run task4`, and `check run p6`.
 //
-// The package has two halves, because the check command must never import
-// a student's package when it is built (a task 4 that does not compile
-// must not stop anything else):
+// It has two halves, in two packages, because the check command must
+// never import a student's package when it is built (a task 4 that does
+// not compile must not stop anything else), and should not link the
+// plotting libraries either (a student's first `check` compiles check
+// itself, and every package it links is compile time):
 //
-//   - Launch (the parent, in the check command) places the student's
-//     files, through `go build -overlay`, at a virtual package inside the
-//     module beside a generated main that binds the task's functions into
-//     a TaskNFuncs struct and calls Main; it builds that program, runs it
-//     with the parent's standard output (a terminal stays a terminal, so
-//     the progress bar redraws in place) and reports a build failure or a
-//     crash in words.
-//   - Main (the child) reads the Options from the environment and runs the
-//     task's driver (Task1 .. Task4): each step prints what it does, a
-//     function that returns nil is reported as not implemented yet, a
-//     panic in the student's code is caught and located in the student's
-//     file, and the plots are written under Options.Out.
+//   - Launch, here (the parent, in the check command), places the
+//     student's files, through `go build -overlay`, at a virtual package
+//     inside the module beside a generated main that binds the task's
+//     functions into a TaskNFuncs struct and calls program.Main; it
+//     builds that program, runs it with the parent's standard output (a
+//     terminal stays a terminal, so the progress bar redraws in place)
+//     and reports a build failure or a crash in words.
+//   - nnkit/cmd/check/internal/notebook/program (the child) reads the
+//     Options from the environment and runs the task's driver: each step
+//     prints what it does, a function that returns nil is reported as not
+//     implemented yet, a panic in the student's code is caught and located
+//     in the student's file, and the plots are written under Options.Out.
 //
 // The drivers hold no solution code: they call the student's functions
 // and the given helpers' equivalents (data generation, numerical
@@ -25,15 +27,12 @@
 package notebook
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
-	"os"
 	"path/filepath"
-	"regexp"
-	"runtime/debug"
 	"strings"
+	"time"
+
+	"nnkit/spec"
 )
 
 // Options are the settings of a run. A zero field means the task's
@@ -73,61 +72,19 @@ type Options struct {
 	Paths map[string]string `json:"paths,omitempty"`
 }
 
-// Environment of the child program.
+// EnvOptions is the environment variable that hands the child program
+// its Options.
 const (
-	envOptions = "NNKIT_RUN_OPTIONS" // Options as JSON
+	EnvOptions = "NNKIT_RUN_OPTIONS" // Options as JSON
 )
 
-// Exit statuses of the child program.
+// The child program's exit statuses.
 const (
-	exitOK         = 0
-	exitIncomplete = 3 // a step could not run: not implemented, a panic, bad results
-	exitSetup      = 4 // bad options, data not found, plots not written
-	exitLong       = 5 // the run would take longer than LongRun and AllowLong is not set
+	ExitOK         = 0
+	ExitIncomplete = 3 // a step could not run: not implemented, a panic, bad results
+	ExitSetup      = 4 // bad options, data not found, plots not written
+	ExitLong       = 5 // the run would take longer than LongRun and AllowLong is not set
 )
-
-// Main is the child program's entry: it runs task's driver on funcs (a
-// *TaskNFuncs) with the Options in the environment and returns the exit
-// status.
-func Main(task string, funcs any) int {
-	var opt Options
-	if s := os.Getenv(envOptions); s != "" {
-		if err := json.Unmarshal([]byte(s), &opt); err != nil {
-			fmt.Fprintf(os.Stderr, "check run: bad %s: %v\n", envOptions, err)
-			return exitSetup
-		}
-	}
-	if opt.Out == "" {
-		opt.Out = filepath.Join("runs", task)
-	}
-	nb := &Notebook{W: os.Stdout, Err: os.Stderr, Opt: opt}
-	var err error
-	switch f := funcs.(type) {
-	case *Task1Funcs:
-		err = Task1(nb, f)
-	case *Task2Funcs:
-		err = Task2(nb, f)
-	case *Task3Funcs:
-		err = Task3(nb, f)
-	case *Task4Funcs:
-		err = Task4(nb, f)
-	default:
-		err = fmt.Errorf("%w: no driver for %s (%T)", ErrSetup, task, funcs)
-	}
-	nb.summary()
-	switch {
-	case errors.Is(err, ErrLong):
-		return exitLong
-	case err == nil && nb.incomplete == 0:
-		return exitOK
-	case errors.Is(err, ErrSetup):
-		fmt.Fprintf(os.Stderr, "check run: %v\n", err)
-		return exitSetup
-	case err != nil:
-		fmt.Fprintf(os.Stderr, "check run: %v\n", err)
-	}
-	return exitIncomplete
-}
 
 // ErrLong is returned when a run would take longer than LongRun and
 // Options.AllowLong is not set: nothing was trained.
@@ -136,43 +93,6 @@ var ErrLong = errors.New("the run would take longer than check run starts withou
 // ErrSetup marks an error of the run's setting (options, data, output
 // folder) rather than of the student's code.
 var ErrSetup = errors.New("setup")
-
-// Notebook is the state of one run: where it prints, its options, the
-// files it wrote and the steps that could not run.
-type Notebook struct {
-	W, Err     io.Writer
-	Opt        Options
-	wrote      []string
-	incomplete int
-	step       int
-}
-
-// Section starts a numbered step, as a notebook cell.
-func (nb *Notebook) Section(title string) {
-	nb.step++
-	fmt.Fprintf(nb.W, "\n== %d. %s ==\n", nb.step, title)
-}
-
-// Printf prints to the notebook's output.
-func (nb *Notebook) Printf(format string, args ...any) { fmt.Fprintf(nb.W, format, args...) }
-
-// Skip reports a step that could not run; the run ends with a non-zero
-// status.
-func (nb *Notebook) Skip(format string, args ...any) {
-	nb.incomplete++
-	fmt.Fprintf(nb.W, "!! "+format+"\n", args...)
-}
-
-// NotDone reports a function that returned its zero value.
-func (nb *Notebook) NotDone(fn, what string) { nb.notDoneIn(fn, what, nb.Opt.Dir) }
-
-func (nb *Notebook) notDoneIn(fn, what, dir string) {
-	where := ""
-	if dir != "" {
-		where = fmt.Sprintf(": write it in %s, then `check %s`", dir, DotSlash(dir))
-	}
-	nb.Skip("%s is not implemented yet (%s)%s", fn, what, where)
-}
 
 // DotSlash writes a folder as a `check` argument: relative ones start
 // with "./".
@@ -183,75 +103,25 @@ func DotSlash(dir string) string {
 	return "./" + filepath.ToSlash(dir)
 }
 
-// Wrote records a file the run wrote.
-func (nb *Notebook) Wrote(path string) {
-	nb.wrote = append(nb.wrote, path)
-	fmt.Fprintf(nb.W, "wrote %s\n", path)
-}
-
-// Path returns the path of an output file called name.
-func (nb *Notebook) Path(name string) string { return filepath.Join(nb.Opt.Out, name) }
-
-func (nb *Notebook) summary() {
-	if len(nb.wrote) > 0 {
-		fmt.Fprintf(nb.W, "\nplots in %s/: ", nb.Opt.Out)
-		var names []string
-		for _, p := range nb.wrote {
-			names = append(names, filepath.Base(p))
+// MinResize is the smallest image side ResNet-18 takes (-resize): the
+// smallest side for which every layer of spec.ResNetShapes keeps an
+// output of at least 1 x 1. The network halves the side five times (its
+// first convolution, the max-pool and the first block of stages 3 to 5),
+// so that is 32.
+func MinResize() int {
+	for side := 1; ; side++ {
+		ok := true
+		for _, l := range spec.ResNetShapes(side) {
+			for _, d := range l.OutputShape {
+				ok = ok && d >= 1
+			}
 		}
-		fmt.Fprintln(nb.W, strings.Join(names, ", "))
-	}
-	if nb.incomplete > 0 {
-		fmt.Fprintf(nb.W, "\n%d step(s) could not run: see the lines marked !! above.\n", nb.incomplete)
-	}
-}
-
-// Call runs a student's function, turning a panic into an error that
-// names the function and the student's file and line.
-func (nb *Notebook) Call(name string, f func()) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			loc := nb.studentFrame(string(debug.Stack()))
-			if loc != "" {
-				loc = " at " + loc
-			}
-			err = fmt.Errorf("%s panicked: %v%s", name, v, loc)
-		}
-	}()
-	f()
-	return nil
-}
-
-// Try calls a student's function as Call does and reports a panic as a
-// step that could not run; it reports whether the call returned.
-func (nb *Notebook) Try(name string, f func()) bool {
-	if err := nb.Call(name, f); err != nil {
-		nb.Skip("%v", err)
-		return false
-	}
-	return true
-}
-
-var frameRE = regexp.MustCompile(`(?m)^(\S+)\(.*\)\n\t(\S+\.go):(\d+)`)
-
-// studentFrame finds the first frame in the student's files after the
-// panic, as "exercises/task1/task1.go:42 (in Train)".
-func (nb *Notebook) studentFrame(stack string) string {
-	if i := strings.Index(stack, "panic("); i >= 0 {
-		stack = stack[i:]
-	}
-	for _, m := range frameRE.FindAllStringSubmatch(stack, -1) {
-		fn, file, line := m[1], m[2], m[3]
-		for vdir, real := range nb.Opt.Paths {
-			if !strings.HasPrefix(file, vdir+string(filepath.Separator)) {
-				continue
-			}
-			short := fn[strings.LastIndex(fn, "/")+1:]
-			if _, after, ok := strings.Cut(short, "."); ok {
-				short = after
-			}
-			return fmt.Sprintf("%s:%s (in %s)", filepath.Join(real, filepath.Base(file)), line, short)
+		if ok {
+			return side
 		}
 	}
-	return ""
 }
+
+// LongRun is the longest run check run starts without Options.AllowLong:
+// a multi-hour run should be asked for, not started on a warning.
+const LongRun = 15 * time.Minute

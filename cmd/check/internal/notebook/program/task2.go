@@ -1,8 +1,9 @@
-package notebook
+package program
 
 import (
 	"fmt"
 	"math"
+	"nnkit/cmd/check/internal/notebook"
 	"nnkit/spec"
 
 	"gonum.org/v1/gonum/mat"
@@ -61,7 +62,7 @@ func Task2(nb *Notebook, f *Task2Funcs) error {
 	nb.Section("Data")
 	cubes, err := data.NewTwoCubes(data.TwoCubesSamples, seed)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrSetup, err)
+		return fmt.Errorf("%w: %v", notebook.ErrSetup, err)
 	}
 	X, _, _ := data.Standardize(cubes.X)
 	y := cubes.Y

@@ -1,9 +1,10 @@
-package notebook
+package program
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"nnkit/cmd/check/internal/notebook"
 	"nnkit/spec"
 	"slices"
 
@@ -41,7 +42,7 @@ func Task1(nb *Notebook, f *Task1Funcs) error {
 	nb.Section("Data")
 	cubes, err := data.NewTwoCubes(data.TwoCubesSamples, seed)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrSetup, err)
+		return fmt.Errorf("%w: %v", notebook.ErrSetup, err)
 	}
 	X, mean, std := data.Standardize(cubes.X)
 	y := cubes.Y
@@ -308,7 +309,7 @@ func task1Plot(nb *Notebook, name, title string, X *mat.Dense, y []float64, f fu
 	}
 	path := nb.Path(name)
 	if err := charts.RegionsRow(path, title, panels...); err != nil {
-		return fmt.Errorf("%w: %v", ErrSetup, err)
+		return fmt.Errorf("%w: %v", notebook.ErrSetup, err)
 	}
 	nb.Wrote(path)
 	return nil
@@ -320,7 +321,7 @@ func (nb *Notebook) curves(name, title string, losses, accuracies []charts.Serie
 	for _, ext := range []string{".png", ".svg"} {
 		path := nb.Path(name + ext)
 		if err := charts.Curves(path, title, losses, accuracies); err != nil {
-			return fmt.Errorf("%w: %v", ErrSetup, err)
+			return fmt.Errorf("%w: %v", notebook.ErrSetup, err)
 		}
 		nb.Wrote(path)
 	}

@@ -1,9 +1,10 @@
-package notebook
+package program
 
 import (
 	"testing"
 	"time"
 
+	"nnkit/cmd/check/internal/notebook"
 	"nnkit/spec"
 )
 
@@ -35,29 +36,11 @@ func TestRunEstimate(t *testing.T) {
 	}
 	// The estimate that asks for -yes: task 4's reference run at the pace
 	// above is over LongRun, a quick one is not.
-	if _, total := runEstimate(1900*time.Millisecond, 235, 40, spec.Task4NumEpochs); total <= LongRun {
-		t.Errorf("a %v run is not over LongRun (%v)", total, LongRun)
+	if _, total := runEstimate(1900*time.Millisecond, 235, 40, spec.Task4NumEpochs); total <= notebook.LongRun {
+		t.Errorf("a %v run is not over LongRun (%v)", total, notebook.LongRun)
 	}
-	if _, total := runEstimate(150*time.Millisecond, 63, 40, 1); total > LongRun {
+	if _, total := runEstimate(150*time.Millisecond, 63, 40, 1); total > notebook.LongRun {
 		t.Errorf("a quick run (%v) is over LongRun", total)
-	}
-}
-
-// TestMinResize: the smallest side whose shape table has no empty layer,
-// and the table's last stage really is empty just below it.
-func TestMinResize(t *testing.T) {
-	m := MinResize()
-	if m != 32 {
-		t.Errorf("MinResize() = %d, want 32 (ResNet-18 halves the side five times)", m)
-	}
-	empty := false
-	for _, l := range spec.ResNetShapes(m - 1) {
-		for _, d := range l.OutputShape {
-			empty = empty || d < 1
-		}
-	}
-	if !empty {
-		t.Errorf("spec.ResNetShapes(%d) has no empty layer, so %d is not the minimum", m-1, m)
 	}
 }
 

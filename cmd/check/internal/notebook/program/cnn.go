@@ -1,8 +1,9 @@
-package notebook
+package program
 
 import (
 	"fmt"
 	"math"
+	"nnkit/cmd/check/internal/notebook"
 	"nnkit/spec"
 	"slices"
 	"text/tabwriter"
@@ -50,29 +51,6 @@ func Task4(nb *Notebook, f *Task4Funcs) error {
 	})
 }
 
-// MinResize is the smallest image side ResNet-18 takes (-resize): the
-// smallest side for which every layer of spec.ResNetShapes keeps an
-// output of at least 1 x 1. The network halves the side five times (its
-// first convolution, the max-pool and the first block of stages 3 to 5),
-// so that is 32.
-func MinResize() int {
-	for side := 1; ; side++ {
-		ok := true
-		for _, l := range spec.ResNetShapes(side) {
-			for _, d := range l.OutputShape {
-				ok = ok && d >= 1
-			}
-		}
-		if ok {
-			return side
-		}
-	}
-}
-
-// LongRun is the longest run check run starts without Options.AllowLong:
-// a multi-hour run should be asked for, not started on a warning.
-const LongRun = 15 * time.Minute
-
 type cnnRun struct {
 	task, netName, getName string
 	get                    func() *nn.Sequential
@@ -110,12 +88,12 @@ func cnnNotebook(nb *Notebook, r cnnRun) error {
 	nb.Section("Fashion-MNIST")
 	ds, err := data.LoadFashionMNIST(o.Data)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrSetup, err)
+		return fmt.Errorf("%w: %v", notebook.ErrSetup, err)
 	}
 	cfg := data.LoaderConfig{BatchSize: batch, Limit: o.Limit, Height: r.resize, Width: r.resize}
 	trainIter, testIter, err := data.NewFashionMNISTLoaders(ds, cfg)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrSetup, err)
+		return fmt.Errorf("%w: %v", notebook.ErrSetup, err)
 	}
 	h, w := trainIter.ImageSize()
 	nb.Printf("from %s: %d training and %d test images of %dx%d", ds.Source, trainIter.Len(), testIter.Len(), h, w)
@@ -126,7 +104,7 @@ func cnnNotebook(nb *Notebook, r cnnRun) error {
 
 	dev, err := runDevice(o.Device)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrSetup, err)
+		return fmt.Errorf("%w: %v", notebook.ErrSetup, err)
 	}
 	nb.Section(fmt.Sprintf("Training on %s: %d epochs, batches of %d, learning rate %g", dev.Name(), epochs, batch, lr))
 	step, measured := nb.measureStep(r, trainIter, lr, dev)
@@ -136,9 +114,9 @@ func cnnNotebook(nb *Notebook, r cnnRun) error {
 			"  (%d epochs of %d batches at that pace: %s, what the progress bar's \"left\" shows at its start; and a test pass each epoch)\n",
 			min(batch, trainIter.Len()), step.Round(time.Millisecond), where(dev), fmtDuration(total),
 			epochs, trainIter.NumBatches(), fmtDuration(train))
-		if total > LongRun && !o.AllowLong {
-			nb.Printf("that is over the %s check run starts without being asked.\n", fmtDuration(LongRun))
-			return ErrLong
+		if total > notebook.LongRun && !o.AllowLong {
+			nb.Printf("that is over the %s check run starts without being asked.\n", fmtDuration(notebook.LongRun))
+			return notebook.ErrLong
 		}
 	}
 	var history []progress.EpochStats
