@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"nnkit/tensor"
 	"nnkit/tensor/peak"
 )
 
@@ -27,6 +28,7 @@ func main() {
 		log.Print(err)
 		os.Exit(2)
 	}
+	tensor.SetWinogradFast(o.winogradFast)
 	if o.child {
 		if err := runChild(o.works[0]); err != nil {
 			log.Fatal(err)
@@ -51,6 +53,7 @@ type options struct {
 	markdown       bool
 	peakWindow     time.Duration
 	child          bool
+	winogradFast   bool      // tensor.SetWinogradFast: the old, faster and less accurate tiles
 	environ        []string  // bench's environment, from which PyTorch's are made
 	progress       io.Writer // "round n done" lines; nil for none
 }
@@ -72,6 +75,7 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	threads := fs.String("torch-threads", "1,2", "PyTorch thread counts")
 	format := fs.String("format", "text", "tables as text or md (markdown)")
 	fs.DurationVar(&o.peakWindow, "peak-window", 300*time.Millisecond, "length of each FMA peak measurement (one core, then all)")
+	fs.BoolVar(&o.winogradFast, "winograd-fast", false, "run nnkit's 3x3 convolutions with the fewest-products Winograd tiles (tensor.SetWinogradFast), faster and 8-12 times less accurate than the default F(2x2)")
 	fs.BoolVar(&o.child, "child", false, "internal: run one workload alone and print its figures")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: go run ./cmd/bench [flags]\n\nflags:")
@@ -126,6 +130,11 @@ func run(w io.Writer, o options) error {
 	fmt.Fprintf(w, "nnkit bench: %s, %d rounds of %v windows at least\n", time.Now().UTC().Format("2006-01-02 15:04 MST"), o.rounds, o.duration)
 	fmt.Fprintln(w, thisMachine())
 	fmt.Fprintf(w, "load average at start: %s\n", loadAvg())
+	if o.winogradFast {
+		fmt.Fprintln(w, "nnkit's 3x3 stride-1 convolutions: Winograd's fewest-products tiles (-winograd-fast)")
+	} else {
+		fmt.Fprintln(w, "nnkit's 3x3 stride-1 convolutions: Winograd F(2x2, 3x3), channel sums in blocks of 64 (the default)")
+	}
 
 	var pk *peak.Peak
 	if p, err := peak.Measure(procs, o.peakWindow); err != nil {
