@@ -361,7 +361,7 @@ func (r *run) build(ctx context.Context) (string, error) {
 		r.logf("building %s from %s", r.task.Name, r.pkg.dir)
 		done := func() {}
 		if round == 0 {
-			done = r.sayIfSlow(fmt.Sprintf("check: building %s from %s (a first build also compiles the engine: a minute or two)...", r.task.Name, r.shown))
+			done = r.sayIfSlow(fmt.Sprintf("check: building %s from %s (a first build may compile the packages it imports: up to a minute)...", r.task.Name, r.shown))
 		}
 		out, err := prog.Build(ctx, bin)
 		done()
