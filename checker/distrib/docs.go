@@ -29,9 +29,10 @@ const readmeTemplate = "checker/distrib/README.student.md"
 // as slash paths relative to the module root: a folder or a file. The
 // kit's README.md is replaced by studentReadme (see generated).
 var instructorOnly = []string{
-	"docs/grading.md",     // check grade, sharding, the threat model
-	"docs/performance.md", // measurements and how to redo them
-	"docs/gemm-notes.md",  // the GEMM kernels' design notes
+	"docs/grading.md",             // check grade, sharding, the threat model
+	"docs/performance.md",         // measurements and how to redo them
+	"docs/performance-history.md", // the measurements of earlier rounds
+	"docs/gemm-notes.md",          // the GEMM kernels' design notes
 	// Benchmarks, the GPU check and the hostile corpus's comparison:
 	// they run the solutions or the withheld corpus.
 	"scripts",
