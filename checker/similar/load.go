@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"nnkit/checker/grading"
@@ -15,7 +16,10 @@ import (
 // entries no submission could be made of. A submission without Go code
 // (empty, or only the answers and the PDF) has nothing to compare and is
 // left out; so is, for that reason, check grade's results folder when it
-// lies among the submissions.
+// lies among the submissions. A submission's notes about what was
+// ignored (a second submission for its ID, two files for one part) are
+// warnings too, prefixed with its ID: the comparison leaves that code out
+// just as grading does, and the instructor should know.
 func Load(root string) ([]Student, []string, error) {
 	subs, warnings, err := grading.Discover(root, grading.DefaultLimits)
 	if err != nil {
@@ -23,6 +27,13 @@ func Load(root string) ([]Student, []string, error) {
 	}
 	var out []Student
 	for _, s := range subs {
+		if slices.Contains(s.Flags, "duplicate") {
+			for _, n := range s.Notes {
+				if strings.Contains(n, "ignored") {
+					warnings = append(warnings, s.ID+": "+n)
+				}
+			}
+		}
 		st := Student{ID: s.ID, Tasks: map[string][]File{}}
 		for _, p := range goParts() {
 			for _, f := range s.Files[p] {

@@ -564,6 +564,30 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// TestLoadWarnsOfIgnoredCode: a loose file for an ID that also has a
+// folder is a duplicate the comparison leaves out, as grading does, and
+// Load says so.
+func TestLoadWarnsOfIgnoredCode(t *testing.T) {
+	dir := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(dir, "3180100001"), 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "3180100001", "task2_3180100001.go"), []byte("package task2\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "task1_3180100001.go"), []byte("package task1\n"), 0o644))
+	students, warnings, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(students) != 1 {
+		t.Fatalf("Load read %d students, expected 1", len(students))
+	}
+	found := false
+	for _, w := range warnings {
+		found = found || (strings.HasPrefix(w, "3180100001: ") && strings.Contains(w, "ignored"))
+	}
+	if !found {
+		t.Errorf("warnings %q: expected one saying 3180100001's other submission was ignored", warnings)
+	}
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
