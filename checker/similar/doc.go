@@ -10,7 +10,8 @@
 //
 //   - comments and layout are gone;
 //   - names go by role: every name a function declares (receiver,
-//     parameters, results, variables, labels) is one token V, the same
+//     parameters, results, variables, labels; a function literal's in a
+//     top-level var too) is one token V, the same
 //     for all because splitting a helper out of a function turns its
 //     variables into parameters; a name the
 //     student declares at the top level is its kind (func, type, var);
@@ -41,7 +42,8 @@
 // and splitting or merging them, costs at most the k-grams at the seams.
 // Students submit broken code too. A file with syntax errors is cut at
 // the lines that start top-level declarations and each piece parsed on
-// its own (with the package clause and imports), so one missing brace
+// its own (with the package clause, and the file's imports), in time
+// linear in the file however many pieces it makes, so one missing brace
 // does not take the rest of the file with it: deleting any one line
 // that opens or closes a brace costs a copy of the task 1 or task 2
 // solution at most a third of its score, mostly under a tenth. What the

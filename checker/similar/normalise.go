@@ -1,6 +1,8 @@
 package similar
 
 import (
+	"cmp"
+	"container/heap"
 	"go/ast"
 	"go/parser"
 	"go/scanner"
@@ -79,21 +81,35 @@ func taskUnits(files []File) []unit {
 	}
 	var units []unit
 	for _, p := range pieces {
+		var us []unit
 		if p.ast == nil {
-			units = append(units, scanUnits(p.file, File{Name: files[p.file].Name, Text: p.text})...)
-			continue
+			us = scanUnits(p.file, File{Name: files[p.file].Name, Text: p.text})
+		} else {
+			us = fileUnits(p.file, fset, p.ast, p.imports, &d)
 		}
-		units = append(units, fileUnits(p.file, fset, p.ast, &d)...)
+		for _, u := range us {
+			for k := range u.toks {
+				if u.toks[k].line > 1 {
+					u.toks[k].line += p.shift
+				}
+			}
+		}
+		units = append(units, us...)
 	}
 	return units
 }
 
 // piece is what one file, or one top-level declaration of a file that
 // does not parse, gives: a syntax tree, or else text for the scanner.
+// A piece cut from a file holds the package clause (line 1) and its
+// declaration: its lines after the first are the file's less shift, and
+// imports are the whole file's.
 type piece struct {
-	file int
-	ast  *ast.File
-	text string
+	file    int
+	ast     *ast.File
+	text    string
+	shift   int32
+	imports map[string]string
 }
 
 // parseMode has AllErrors so that the parser does not give up, and give
@@ -104,11 +120,12 @@ const parseMode = parser.SkipObjectResolution | parser.AllErrors
 // go/parser's recovery from one missing brace can swallow the rest of
 // the file: so a file with syntax errors is cut at each line that starts
 // a top-level declaration (func, type, var, const at the start of a
-// line), and each piece is parsed with the package clause and imports,
-// every other line blanked so the lines stay where they were. A piece
-// that still does not parse gives what the parser recovers of it, or,
-// when that is nothing, goes to the scanner; so does a file whose
-// package clause and imports do not parse.
+// line), and each piece is parsed on its own: the first with the lines
+// before it (the package clause and imports), every other one after a
+// package clause of its own, so the work is linear in the file however
+// many pieces a student makes of it. A piece that still does not parse
+// gives what the parser recovers of it, or, when that is nothing, goes
+// to the scanner; so does a file whose package clause does not parse.
 func parsePieces(fset *token.FileSet, i int, f File) []piece {
 	af, err := parser.ParseFile(fset, f.Name, f.Text, parseMode)
 	if err == nil {
@@ -117,14 +134,15 @@ func parsePieces(fset *token.FileSet, i int, f File) []piece {
 	if af == nil || af.Name == nil || af.Name.Name == "" || af.Name.Name == "_" {
 		return []piece{{file: i, text: f.Text}}
 	}
-	header := fset.Position(af.Name.End()).Line // lines 1..header are kept in every piece
+	header := fset.PositionFor(af.Name.End(), false).Line // lines 1..header go in the first piece
 	for _, decl := range af.Decls {
 		if g, ok := decl.(*ast.GenDecl); ok && g.Tok == token.IMPORT {
-			header = max(header, fset.Position(g.End()).Line)
+			header = max(header, fset.PositionFor(g.End(), false).Line)
 		}
 	}
+	imps := imports(af)
 	lines := strings.SplitAfter(f.Text, "\n")
-	var starts []int
+	starts := []int{0}
 	for k := header; k < len(lines); k++ {
 		for _, kw := range []string{"func", "type", "var", "const"} {
 			if rest, ok := strings.CutPrefix(lines[k], kw); ok && rest != "" && (rest[0] == ' ' || rest[0] == '(') {
@@ -138,21 +156,15 @@ func parsePieces(fset *token.FileSet, i int, f File) []piece {
 		if s+1 < len(starts) {
 			to = starts[s+1]
 		}
-		var b strings.Builder
-		for k, l := range lines {
-			switch {
-			case k < header || k >= from && k < to:
-				b.WriteString(l)
-			case strings.HasSuffix(l, "\n"):
-				b.WriteString("\n")
-			}
+		text, shift := "package "+af.Name.Name+"\n"+strings.Join(lines[from:to], ""), from-1
+		if from == 0 {
+			text, shift = strings.Join(lines[:to], ""), 0
 		}
-		text := b.String()
 		pf, err := parser.ParseFile(fset, f.Name, text, parseMode)
 		if pf != nil && (err == nil || slices.ContainsFunc(pf.Decls, notImport)) {
-			out = append(out, piece{file: i, ast: pf})
+			out = append(out, piece{file: i, ast: pf, shift: int32(shift), imports: imps})
 		} else {
-			out = append(out, piece{file: i, text: text})
+			out = append(out, piece{file: i, text: text, shift: int32(shift)})
 		}
 	}
 	return out
@@ -214,9 +226,13 @@ func imports(f *ast.File) map[string]string {
 
 // fileUnits turns one parsed file into units: one per function and one
 // per other top-level declaration (imports are left out).
-func fileUnits(file int, fset *token.FileSet, f *ast.File, d *decls) []unit {
+// imports are f's own unless given (a piece of a file holds none).
+func fileUnits(file int, fset *token.FileSet, f *ast.File, imps map[string]string, d *decls) []unit {
+	if imps == nil {
+		imps = imports(f)
+	}
 	tf := fset.File(f.Pos())
-	n := &norm{tf: tf, d: d, imports: imports(f)}
+	n := &norm{tf: tf, d: d, imports: imps}
 	var units []unit
 	for _, decl := range f.Decls {
 		if g, ok := decl.(*ast.GenDecl); ok && g.Tok == token.IMPORT {
@@ -248,13 +264,25 @@ func locals(decl ast.Decl) map[string]bool {
 			}
 		}
 	}
-	fd, ok := decl.(*ast.FuncDecl)
-	if !ok {
-		return m
+	var roots []ast.Node
+	switch x := decl.(type) {
+	case *ast.FuncDecl:
+		addFields(x.Recv)
+		addFields(x.Type.TypeParams)
+		roots = append(roots, x)
+	case *ast.GenDecl:
+		// A top-level var's names are the student's top-level names, but
+		// a function literal in its value declares locals as a function
+		// does: var F = func(...) {...} must not keep its names.
+		for _, s := range x.Specs {
+			if v, ok := s.(*ast.ValueSpec); ok {
+				for _, e := range v.Values {
+					roots = append(roots, e)
+				}
+			}
+		}
 	}
-	addFields(fd.Recv)
-	addFields(fd.Type.TypeParams)
-	ast.Inspect(fd, func(nd ast.Node) bool {
+	visit := func(nd ast.Node) bool {
 		switch x := nd.(type) {
 		case *ast.FuncType:
 			addFields(x.Params)
@@ -285,7 +313,10 @@ func locals(decl ast.Decl) map[string]bool {
 			m[x.Label.Name] = true
 		}
 		return true
-	})
+	}
+	for _, r := range roots {
+		ast.Inspect(r, visit)
+	}
 	delete(m, "_")
 	return m
 }
@@ -302,7 +333,9 @@ type norm struct {
 func (n *norm) emit(s string, p token.Pos) {
 	line := int32(0)
 	if p.IsValid() {
-		line = int32(n.tf.Line(p))
+		// The line in the file as shown: a //line directive must not
+		// move it (the report refuses a span outside the file).
+		line = int32(n.tf.PositionFor(p, false).Line)
 	} else if len(n.toks) > 0 {
 		line = n.toks[len(n.toks)-1].line
 	}
@@ -707,57 +740,94 @@ func rootVar(e ast.Expr) *ast.Ident {
 	}
 }
 
-// conflict says whether two statements must keep their order: one
-// writes what the other reads or writes, or both are calls.
-func conflict(a, b effects) bool {
-	if a.call && b.call {
-		return true
-	}
-	for w := range a.writes {
-		if b.reads[w] || b.writes[w] {
-			return true
-		}
-	}
-	for w := range b.writes {
-		if a.reads[w] {
-			return true
-		}
-	}
-	return false
-}
-
 // reorder emits a run of simple statements in a canonical order: of the
 // statements every conflicting earlier one of which is out, the one
-// with the smallest tokens first. Swapping two adjacent statements that
-// do not conflict changes neither the conflicts nor so the order.
+// with the smallest tokens first. Two conflict, and must keep their
+// order, when one writes what the other reads or writes, or both are
+// calls. Swapping two adjacent statements that do not conflict changes
+// neither the conflicts nor so the order.
+//
+// A student controls the run's length (a 1 MiB file holds some 50,000
+// statements), so the order is found without testing every pair
+// (Kahn's algorithm over a heap): a statement waits only on the last
+// writer before it of each name it reads or writes, on the readers of
+// each name it writes since that name's last writer, and on the last
+// call before it when it is a call. Every other conflicting earlier
+// statement is before one of those in a chain of conflicts, so it is
+// out already when they are: the order is the same as waiting on all.
 func (n *norm) reorder(run []ast.Stmt) {
-	toks := make([][]tok, len(run))
-	effs := make([]effects, len(run))
+	h := readyHeap{toks: make([][]tok, len(run))}
+	waits := make([]int, len(run))  // conflicting earlier statements not out yet (with repeats)
+	next := make([][]int, len(run)) // the statements waiting on each
+	lastWrite := map[string]int{}   // name -> the last statement writing it
+	readers := map[string][]int{}   // name -> the statements reading it since lastWrite
+	lastCall := -1
+	after := func(j, i int) { next[j] = append(next[j], i); waits[i]++ }
 	for i, s := range run {
-		toks[i] = n.sub(func() { n.stmt(s) })
-		effs[i] = effectsOf(s)
-	}
-	done := make([]bool, len(run))
-	for range run {
-		best := -1
-		for i := range run {
-			if done[i] {
-				continue
-			}
-			ready := true
-			for j := range i {
-				if !done[j] && conflict(effs[j], effs[i]) {
-					ready = false
-					break
+		h.toks[i] = n.sub(func() { n.stmt(s) })
+		e := effectsOf(s)
+		for _, names := range []map[string]bool{e.reads, e.writes} {
+			for w := range names {
+				if j, ok := lastWrite[w]; ok {
+					after(j, i)
 				}
 			}
-			if ready && (best < 0 || compareToks(toks[i], toks[best]) < 0) {
-				best = i
+		}
+		for w := range e.writes {
+			for _, j := range readers[w] {
+				after(j, i)
 			}
 		}
-		done[best] = true
-		n.toks = append(n.toks, toks[best]...)
+		if e.call {
+			if lastCall >= 0 {
+				after(lastCall, i)
+			}
+			lastCall = i
+		}
+		for w := range e.writes {
+			lastWrite[w] = i
+			delete(readers, w)
+		}
+		for w := range e.reads {
+			if !e.writes[w] {
+				readers[w] = append(readers[w], i)
+			}
+		}
 	}
+	for i := range run {
+		if waits[i] == 0 {
+			heap.Push(&h, i)
+		}
+	}
+	for h.Len() > 0 {
+		best := heap.Pop(&h).(int)
+		n.toks = append(n.toks, h.toks[best]...)
+		for _, i := range next[best] {
+			if waits[i]--; waits[i] == 0 {
+				heap.Push(&h, i)
+			}
+		}
+	}
+}
+
+// readyHeap holds the statements ready to go out, the smallest tokens
+// (then the earliest) on top.
+type readyHeap struct {
+	toks  [][]tok
+	ready []int
+}
+
+func (h readyHeap) Len() int { return len(h.ready) }
+func (h readyHeap) Less(a, b int) bool {
+	x, y := h.ready[a], h.ready[b]
+	return cmp.Or(compareToks(h.toks[x], h.toks[y]), cmp.Compare(x, y)) < 0
+}
+func (h readyHeap) Swap(a, b int) { h.ready[a], h.ready[b] = h.ready[b], h.ready[a] }
+func (h *readyHeap) Push(x any)   { h.ready = append(h.ready, x.(int)) }
+func (h *readyHeap) Pop() any {
+	x := h.ready[len(h.ready)-1]
+	h.ready = h.ready[:len(h.ready)-1]
+	return x
 }
 
 // compareToks orders token sequences by their hashes.
@@ -1026,7 +1096,7 @@ func scanUnits(file int, f File) []unit {
 	}
 	for i := 0; i < len(lx); i++ {
 		l := lx[i]
-		line := int32(tf.Line(l.pos))
+		line := int32(tf.PositionFor(l.pos, false).Line) // not moved by //line
 		var text string
 		switch {
 		case l.tok == token.FUNC && depth == 0:
