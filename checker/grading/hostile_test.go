@@ -2,6 +2,7 @@ package grading
 
 import (
 	"context"
+	"fmt"
 	"go/parser"
 	"go/token"
 	"nnkit/checker/internal/hostile"
@@ -131,7 +132,13 @@ func TestGradeHostileCorpus(t *testing.T) {
 	if r := byID[honest]; r == nil {
 		t.Error("the honest student has no report")
 	} else if s, m := taskTotal(r, "task1"); s != 20 || m != 20 {
-		t.Errorf("the honest student's task 1 scores %v / %v beside the attacks, want 20 / 20", s, m)
+		var lost []string
+		for _, x := range r.Results {
+			if x.Task == "task1" && x.Score < x.Max {
+				lost = append(lost, fmt.Sprintf("%s %v/%v %s: %s", x.Item, x.Score, x.Max, x.Status, x.Reason))
+			}
+		}
+		t.Errorf("the honest student's task 1 scores %v / %v beside the attacks, want 20 / 20; lost:\n%s", s, m, strings.Join(lost, "\n"))
 	}
 	summary := string(read(t, out, SummaryFile))
 	if !strings.Contains(summary, "student code ran under") {
