@@ -35,7 +35,7 @@ const [corpus, kit, ...tasks] = process.argv.slice(2);
 console.log("task,a,b,similarity");
 for (const task of tasks) {
   const dir = join(corpus, task);
-  const files = readdirSync(dir).filter(f => f.endsWith(".go")).sort().map(f => join(dir, f));
+  const files = readdirSync(dir).filter(f => f.endsWith(".go.txt")).sort().map(f => join(dir, f));
   const dolos = new Dolos({ language: "go" });
   const stubs = readdirSync(join(kit, "exercises", task)).filter(f => f.endsWith(".go"));
   if (stubs.length !== 1) throw new Error(`exercises/${task}: ${stubs.length} Go files, expected the one stub`);

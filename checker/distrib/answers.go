@@ -159,13 +159,6 @@ func answerSources(root string) ([]source, map[string]bool, error) {
 		if !isMistake && (!strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, "_test.go")) {
 			return nil
 		}
-		// The similarity corpus is withheld, but is no source of answers
-		// for the scan: its solutions are rewrites of the reference ones
-		// (which are sources) in other styles, and its helpers repeat
-		// code the kit gives (nn's training loop in nn/train_test.go).
-		if strings.HasPrefix(rel, similarityCorpus+"/") {
-			return nil
-		}
 		solution := taskDir.MatchString(rel)
 		if !solution {
 			ex, why := Excluded(rel, nil)

@@ -110,12 +110,8 @@ var withheld = []string{
 	"checker/testdata/hostile",
 	// The similarity corpus: correct solutions of tasks 1, 2 and 4 and
 	// their disguised copies.
-	similarityCorpus,
+	"checker/similar/testdata/corpus",
 }
-
-// similarityCorpus is the similarity test's corpus of solutions and their
-// disguised copies.
-const similarityCorpus = "checker/similar/testdata/corpus"
 
 // generated lists the files Write writes itself: a file of the kit at
 // one of these paths (there is none in a clean checkout) is replaced.

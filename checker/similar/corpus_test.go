@@ -360,11 +360,11 @@ func TestCorpusStubs(t *testing.T) {
 		{"task1", "", "", "", false},
 		{"task2", "", "", "", false},
 		{"task4", "", "", "", false},
-		{"task1", "DNNBackward", "loops.go", "loops.rename.go", true},
-		{"task1", "Train", "loops.go", "loops.swap.go", true},
-		{"task2", "TrainTorch", "inline.go", "inline.rename.go", true},
-		{"task4", "GetResNet", "stages.go", "stages.rename.go", true},
-		{"task1", "DNNBackward", "loops.go", "", false},
+		{"task1", "DNNBackward", "loops.go.txt", "loops.rename.go.txt", true},
+		{"task1", "Train", "loops.go.txt", "loops.swap.go.txt", true},
+		{"task2", "TrainTorch", "inline.go.txt", "inline.rename.go.txt", true},
+		{"task4", "GetResNet", "stages.go.txt", "stages.rename.go.txt", true},
+		{"task1", "DNNBackward", "loops.go.txt", "", false},
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%s_%s_%s_%s", c.task, cmp.Or(c.fn, "stub"), c.a, c.b), func(t *testing.T) {

@@ -2,12 +2,13 @@ package similar_test
 
 // The disguise generator of the robustness corpus (testdata/corpus).
 //
-// testdata/corpus/<task>/<style>.go are independent correct solutions,
-// written by hand in different styles, each a whole file as a student
-// submits it (the stub with its graded functions filled in, the given
-// helpers untouched). <style>.splitmerge.go are hand-made copies with
+// testdata/corpus/<task>/<style>.go.txt (Go source, named so that the go
+// command and gofmt pass it by: some disguises are badly formatted on
+// purpose) are independent correct solutions, written by hand in
+// different styles, each a whole file as a student submits it (the stub with its graded functions filled in, the given
+// helpers untouched). <style>.splitmerge.go.txt are hand-made copies with
 // helper functions split out or merged in (not mechanical). Every other
-// <style>.<disguise>.go is generated from <style>.go by the disguises
+// <style>.<disguise>.go.txt is generated from <style>.go.txt by the disguises
 // below, with go/ast and go/types, and stored so that the corpus is
 // fixed and reviewable: TestCorpusDisguises regenerates them and fails
 // on any difference (-corpus-update rewrites them). "all" chains every
@@ -44,6 +45,12 @@ import (
 var update = flag.Bool("corpus-update", false, "rewrite the generated disguises in testdata/corpus")
 
 const corpusDir = "testdata/corpus"
+
+// corpusExt is the corpus files' suffix: Go source that is no package of
+// the module (the go command, gofmt and vet pass it by), as
+// checker/testdata/broken's; some disguises are badly formatted on
+// purpose.
+const corpusExt = ".go.txt"
 
 // corpusTasks are the tasks the corpus covers.
 var corpusTasks = []string{"task1", "task2", "task4"}
@@ -142,13 +149,13 @@ type corpusFile struct {
 // readCorpus lists the corpus of a task from disk.
 func readCorpus(t testing.TB, task string) []corpusFile {
 	t.Helper()
-	names, err := filepath.Glob(filepath.Join(corpusDir, task, "*.go"))
+	names, err := filepath.Glob(filepath.Join(corpusDir, task, "*"+corpusExt))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []corpusFile
 	for _, n := range names {
-		parts := strings.Split(strings.TrimSuffix(filepath.Base(n), ".go"), ".")
+		parts := strings.Split(strings.TrimSuffix(filepath.Base(n), corpusExt), ".")
 		c := corpusFile{Task: task, Style: parts[0], Path: n}
 		switch len(parts) {
 		case 1:
@@ -158,7 +165,7 @@ func readCorpus(t testing.TB, task string) []corpusFile {
 				t.Fatalf("%s: unknown disguise %q, expected one of %v", n, c.Disguise, disguiseNames())
 			}
 		default:
-			t.Fatalf("%s: expected <style>.go or <style>.<disguise>.go", n)
+			t.Fatalf("%s: expected <style>"+corpusExt+" or <style>.<disguise>"+corpusExt, n)
 		}
 		out = append(out, c)
 	}
@@ -170,7 +177,7 @@ func readCorpus(t testing.TB, task string) []corpusFile {
 // absent.
 func generate(t testing.TB, task, style string, kit kitFuncs) map[string][]byte {
 	t.Helper()
-	orig := mustRead(t, filepath.Join(corpusDir, task, style+".go"))
+	orig := mustRead(t, filepath.Join(corpusDir, task, style+corpusExt))
 	out := map[string][]byte{}
 	for _, d := range mechanical {
 		b, err := d.apply(orig, kit)
@@ -181,7 +188,7 @@ func generate(t testing.TB, task, style string, kit kitFuncs) map[string][]byte 
 			out[d.name] = b
 		}
 	}
-	all := mustRead(t, filepath.Join(corpusDir, task, style+".splitmerge.go"))
+	all := mustRead(t, filepath.Join(corpusDir, task, style+".splitmerge"+corpusExt))
 	for _, d := range mechanical {
 		var err error
 		if all, err = d.apply(all, kit); err != nil {
@@ -230,7 +237,7 @@ func TestCorpusDisguises(t *testing.T) {
 				if name == "splitmerge" {
 					continue
 				}
-				path := filepath.Join(corpusDir, task, style+"."+name+".go")
+				path := filepath.Join(corpusDir, task, style+"."+name+corpusExt)
 				want, ok := gen[name]
 				if *update {
 					if !ok {
