@@ -96,7 +96,9 @@ func gradeAllCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (
 		return 1, err
 	}
 	if *sim {
-		return 0, writeSimilarity(pos[0], *out, opt.Kit, similar.Options{Jobs: *jobs}, stdout)
+		if err := writeSimilarity(pos[0], *out, opt.Kit, similar.Options{Jobs: *jobs}, stdout); err != nil {
+			return 1, fmt.Errorf("the grades are written in %s, but the similarity step failed (check similar %s -out %s repeats it): %w", *out, pos[0], *out, err)
+		}
 	}
 	return 0, nil
 }
