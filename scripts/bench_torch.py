@@ -5,8 +5,12 @@ Prints one JSON object per line:
   {"work": "lenet-train", "threads": 1, "examples_per_s": 11600.0}
 With --serve it reads requests {"work": ..., "threads": ..., "seconds": ...}
 from stdin, one JSON object per line, and answers each with one timed
-window (no repeats) in the same form, so that cmd/bench can interleave
-PyTorch and nnkit measurements without starting Python again. A request
+slice (no repeats) in the same form plus the work done ("units": examples,
+or GFLOP for sgemm), its "seconds" and the process's "cpu_seconds", so that
+cmd/bench can interleave PyTorch and nnkit measurements, slice by slice,
+without starting Python again. The server keeps the last workload it built
+(model, inputs, optimizer) while the requests name the same work: a slice
+warms it up with one step (two when it is new) instead of rebuilding it. A request
 {"probe": true} is answered with this process's configuration (torch
 version, the OpenBLAS core that runs, thread settings, oneDNN's ISA) and a
 check of torch.mm and a convolution against float64 with a short sgemm
@@ -241,53 +245,85 @@ def main():
         # One timed window per request line, so that cmd/bench can
         # interleave these measurements with nnkit's.
         print(json.dumps({"ready": True, "torch": torch.__version__}), flush=True)
+        cache = {}
         for line in sys.stdin:
             if line.strip():
                 r = json.loads(line)
                 if r.get("probe"):
                     print(json.dumps(probe()), flush=True)
                     continue
-                run(a, r["threads"], r["work"], r.get("seconds", a.seconds), 1, dev, sync, extra)
+                try:
+                    serve_slice(a, r, dev, sync, extra, cache)
+                except Exception as e:  # answered, so that bench reports it and goes on
+                    print(json.dumps({"error": "%s: %s" % (type(e).__name__, e)}), flush=True)
         return 0
     for th in a.threads:
         for w in a.work:
             run(a, th, w, a.seconds, 3, dev, sync, extra)
 
 
-def run(a, th, w, seconds, repeats, dev, sync, extra):
-    """Times workload w on th threads and prints one JSON line (with
-    --serve, also the rate per CPU-second as "per_cpu_s")."""
-    set_threads(th)
-    stats = {}
+def build(a, w, dev):
+    """Builds workload w; returns (step, units of work per step, unit)."""
     if w.startswith("lenet"):
         net, b = lenet(), 256
         x, y = torch.rand(b, 1, 28, 28), torch.randint(0, 10, (b,))
     elif w.startswith("resnet"):
         net, b = resnet18(), a.resnet_batch
         x, y = torch.rand(b, 1, 96, 96), torch.randint(0, 10, (b,))
-    if w != "sgemm":
-        net, x, y = net.to(dev), x.to(dev), y.to(dev)
+    elif w == "sgemm":
+        n = 1024
+        A, B = torch.rand(n, n, device=dev), torch.rand(n, n, device=dev)
+        return (lambda: torch.mm(A, B)), 2 * n ** 3 / 1e9, "gflops"
+    else:
+        raise ValueError("no workload %r" % w)
+    net, x, y = net.to(dev), x.to(dev), y.to(dev)
     if w.endswith("train"):
         net.train()
-        v = timed(train_step(net, x, y, 0.05), b, seconds, repeats, sync=sync, stats=stats)
-        unit = "examples_per_s"
-    elif w.endswith("infer"):
+        return train_step(net, x, y, 0.05), b, "examples_per_s"
+    if w.endswith("infer"):
         net.eval()
 
         def infer():
             with torch.no_grad():
                 net(x)
-        v = timed(infer, b, seconds, repeats, sync=sync, stats=stats)
-        unit = "examples_per_s"
-    elif w == "sgemm":
-        n = 1024
-        A, B = torch.rand(n, n, device=dev), torch.rand(n, n, device=dev)
-        v = timed(lambda: torch.mm(A, B), 1, seconds, repeats, sync=sync, stats=stats) * 2 * n ** 3 / 1e9
-        stats["cpu_rate"] = stats.get("cpu_rate", 0) * 2 * n ** 3 / 1e9
-        unit = "gflops"
-    if a.serve and "cpu_rate" in stats:
-        extra = {**extra, "per_cpu_s": stats["cpu_rate"]}
+        return infer, b, "examples_per_s"
+    raise ValueError("no workload %r" % w)
+
+
+def run(a, th, w, seconds, repeats, dev, sync, extra):
+    """Times workload w on th threads and prints one JSON line."""
+    set_threads(th)
+    stats = {}
+    step, units, unit = build(a, w, dev)
+    v = timed(step, 1, seconds, repeats, sync=sync, stats=stats) * units
     print(json.dumps({"work": w, "threads": th, unit: v, **extra}), flush=True)
+
+
+def serve_slice(a, r, dev, sync, extra, cache):
+    """Answers one --serve request: one timed slice of r["work"]."""
+    w, th = r["work"], r["threads"]
+    set_threads(th)
+    warm = 1
+    if cache.get("work") != w:
+        cache.clear()
+        cache["built"] = build(a, w, dev)
+        cache["work"] = w
+        warm = 2
+    step, units, unit = cache["built"]
+    for _ in range(warm):
+        step()
+    sync()
+    n, t0, c0 = 0, time.perf_counter(), time.process_time()
+    while True:
+        step()
+        n += 1
+        sync()
+        dt = time.perf_counter() - t0
+        if dt >= r.get("seconds", a.seconds):
+            break
+    cpu = max(time.process_time() - c0, 1e-9)
+    print(json.dumps({"work": w, "threads": th, unit: n * units / dt, "per_cpu_s": n * units / cpu,
+                      "units": n * units, "seconds": dt, "cpu_seconds": cpu, **extra}), flush=True)
 
 
 if __name__ == "__main__":

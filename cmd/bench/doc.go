@@ -8,7 +8,7 @@
 // Usage:
 //
 //	go run ./cmd/bench [flags]
-//	go run ./cmd/bench -rounds 7 -spread 0.15 -format md   # for docs/performance.md
+//	go run ./cmd/bench -rounds 7 -spread 0.15 -max-rounds 12 -format md   # for docs/performance.md
 //
 // Workloads (-work, comma-separated; default the first five):
 //
@@ -66,10 +66,18 @@
 // no torch, or no configuration verifies, bench says so and prints nnkit's
 // figures alone; -torch=false skips it.
 //
-// Rounds and spread. Measurements are interleaved: each round times every
-// workload once for nnkit and once per PyTorch thread count, one window of
-// -duration each, so that a change in the machine's load affects both
-// sides alike. The tables give the median rate over the rounds; a row's
+// Rounds, slices and spread. Measurements are interleaved: each round
+// times every workload for nnkit and for each PyTorch thread count, a
+// window of -duration each (default 4s), and each window is cut into
+// -slices slices (default 4) that the sides take in turn: nnkit, PyTorch
+// at 1 thread, at 2, nnkit again, and so on. A side's rate is its work over
+// its time, summed over its slices. On a virtual machine whose speed swings
+// by 20-40 % over a few seconds, whole windows one after the other let a
+// swing reach one side and not the other; turns of a second each spread
+// every swing over all sides. Both sides build their model once per round
+// (PyTorch's server keeps it between slices) and warm it up before their
+// first slice (PyTorch also runs one untimed step before each later
+// slice, as its thread count has changed in between). The tables give the median rate over the rounds; a row's
 // ratio is the median over the rounds of nnkit's rate over the best
 // PyTorch thread count's in the same round, with the lowest and highest
 // round (range) and the spread, (highest - lowest) / median. Without

@@ -44,6 +44,7 @@ func main() {
 type options struct {
 	works          []string
 	duration       time.Duration
+	slices         int
 	rounds         int
 	spread         float64 // 0: no target
 	maxRounds      int
@@ -65,7 +66,8 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	fs.SetOutput(out)
 	var o options
 	work := fs.String("work", strings.Join(timedWork, ","), "comma-separated workloads: "+strings.Join(allWork(), ", "))
-	fs.DurationVar(&o.duration, "duration", 2*time.Second, "length of one timed window")
+	fs.DurationVar(&o.duration, "duration", 4*time.Second, "length of one timed window of each side")
+	fs.IntVar(&o.slices, "slices", 4, "slices per window: the sides take turns, one slice each, so that the machine's swings in speed reach them alike")
 	fs.IntVar(&o.rounds, "rounds", 3, "interleaved rounds (at least); the table gives medians")
 	fs.Float64Var(&o.spread, "spread", 0, "target for the ResNet rows' spread, (max-min)/median of the per-round ratios, e.g. 0.15; rounds are added until it is met or -max-rounds; 0: no target")
 	fs.IntVar(&o.maxRounds, "max-rounds", 15, "most rounds when -spread is set")
@@ -105,6 +107,8 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 		return o, fmt.Errorf("-rounds %d: want 1 or more", o.rounds)
 	case o.duration <= 0:
 		return o, fmt.Errorf("-duration %v: want a positive duration", o.duration)
+	case o.slices < 1:
+		return o, fmt.Errorf("-slices %d: want 1 or more", o.slices)
 	case o.peakWindow <= 0:
 		return o, fmt.Errorf("-peak-window %v: want a positive duration", o.peakWindow)
 	case o.spread < 0 || o.spread > 1:
@@ -127,7 +131,8 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 
 func run(w io.Writer, o options) error {
 	procs := runtime.GOMAXPROCS(0)
-	fmt.Fprintf(w, "nnkit bench: %s, %d rounds of %v windows at least\n", time.Now().UTC().Format("2006-01-02 15:04 MST"), o.rounds, o.duration)
+	fmt.Fprintf(w, "nnkit bench: %s, %d rounds at least; per round and workload, each side %v in %d slices, the sides taking turns\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), o.rounds, o.duration, o.slices)
 	fmt.Fprintln(w, thisMachine())
 	fmt.Fprintf(w, "load average at start: %s\n", loadAvg())
 	if o.winogradFast {
@@ -238,23 +243,52 @@ func run(w io.Writer, o options) error {
 }
 
 // measureRound times one window of nnkit and one per PyTorch thread count
-// for one workload; a PyTorch window that fails is reported and counts 0.
+// for one workload. The window is cut into o.slices slices and the sides
+// take turns (nnkit, PyTorch at each thread count, nnkit, ...), so that a
+// swing in the machine's speed lasting a few seconds reaches every side
+// of the round rather than one; each side's rate is its work over its
+// time summed over its slices. A PyTorch thread count that fails is
+// reported, counts 0 and is not asked again in this round.
 func measureRound(w io.Writer, s *series, name string, o options, torch *torchServer) error {
 	wl := newWorkload(name)
-	v, mem := wl.measure(o.duration)
+	defer wl.close()
+	wl.warm()
+	slice := o.duration / time.Duration(o.slices)
+	var nk tally
+	tt := make([]tally, len(o.threads))
+	failed := make([]error, len(o.threads))
+	for range o.slices {
+		wl.slice(slice, &nk)
+		if torch == nil {
+			continue
+		}
+		for i, th := range o.threads {
+			if failed[i] != nil {
+				continue
+			}
+			t, err := torch.measure(name, th, slice)
+			if err != nil {
+				failed[i] = err
+				continue
+			}
+			tt[i].add(t)
+		}
+	}
+	v, mem := wl.stats(nk)
 	s.nnkit = append(s.nnkit, v)
 	s.nnkitCPU = append(s.nnkitCPU, mem.perCPU)
 	if wl.isMem {
 		s.mem = mem
 	}
-	wl.close()
 	if torch == nil {
 		return nil
 	}
-	for _, th := range o.threads {
-		tv, tc, err := torch.measure(name, th, o.duration)
-		if err != nil {
-			fmt.Fprintf(w, "PyTorch %s at %d threads: %v\n", name, th, err)
+	for i, th := range o.threads {
+		var tv, tc float64
+		if failed[i] != nil {
+			fmt.Fprintf(w, "PyTorch %s at %d threads: %v\n", name, th, failed[i])
+		} else {
+			tv, tc = tt[i].rates()
 		}
 		s.torch[th] = append(s.torch[th], tv)
 		s.torchCPU[th] = append(s.torchCPU[th], tc)

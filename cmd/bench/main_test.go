@@ -13,7 +13,7 @@ import (
 
 // testOptions are quick options for run: short windows, no progress.
 func testOptions(works ...string) options {
-	return options{works: works, duration: 20 * time.Millisecond, rounds: 1, maxRounds: 1,
+	return options{works: works, duration: 20 * time.Millisecond, slices: 2, rounds: 1, maxRounds: 1,
 		useTorch: true, python: "/nonexistent/python3", script: "scripts/bench_torch.py",
 		threads: []int{1}, peakWindow: 10 * time.Millisecond, environ: os.Environ()}
 }
@@ -48,6 +48,8 @@ func TestParseFlags(t *testing.T) {
 		}},
 		{[]string{"-rounds", "0"}, "-rounds 0: want 1 or more", nil},
 		{[]string{"-duration", "0s"}, "-duration 0s: want a positive", nil},
+		{[]string{"-slices", "0"}, "-slices 0: want 1 or more", nil},
+		{[]string{"-slices", "2", "-duration", "3s"}, "", func(o options) bool { return o.slices == 2 && o.duration == 3*time.Second }},
 		{[]string{"-spread", "-0.1"}, "-spread -0.1: want a fraction", nil},
 		{[]string{"-spread", "15"}, "-spread 15: want a fraction", nil},
 		{[]string{"-spread", "0.15", "-rounds", "2"}, "want -rounds 3 or more", nil},
@@ -87,7 +89,10 @@ while read -r line; do
 	case "$line" in
 	*probe*)
 		if [ -n "$OPENBLAS_CORETYPE" ]; then echo '` + inherited + `'; else echo '` + unset + `'; fi ;;
-	*) echo '{"work": "x", "threads": 1, "examples_per_s": 100, "per_cpu_s": 100}' ;;
+	*'"threads":9'*) [ -n "$FAKE_TORCH_LOG" ] && echo "$line" >> "$FAKE_TORCH_LOG"
+		echo '{"error": "no such thread count"}' ;;
+	*) [ -n "$FAKE_TORCH_LOG" ] && echo "$line" >> "$FAKE_TORCH_LOG"
+		echo '{"work": "x", "threads": 1, "examples_per_s": 100, "per_cpu_s": 100, "units": 1, "seconds": 0.01, "cpu_seconds": 0.01}' ;;
 	esac
 done
 `
@@ -146,6 +151,40 @@ func TestStartBestTorch(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A window is cut into slices and the sides take turns: PyTorch gets one
+// request per thread count and slice, in turn, each for the slice's
+// length; a thread count that fails is reported once, counts 0 and is not
+// asked again in the round.
+func TestSlicesTakeTurns(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "requests")
+	t.Setenv("FAKE_TORCH_LOG", log)
+	o := testOptions("lenet-infer")
+	o.python, o.script = "/bin/sh", fakeTorch(t, haswellOK, cooperlakeOK)
+	o.environ = []string{"PATH=/usr/bin:/bin", "FAKE_TORCH_LOG=" + log}
+	o.duration, o.slices, o.threads = 30*time.Millisecond, 3, []int{1, 9, 2}
+	var b strings.Builder
+	if err := run(&b, o); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	turn := `{"seconds":0.01,"threads":1,"work":"lenet-infer"}` + "\n" + `{"seconds":0.01,"threads":2,"work":"lenet-infer"}` + "\n"
+	want := `{"seconds":0.01,"threads":1,"work":"lenet-infer"}` + "\n" + `{"seconds":0.01,"threads":9,"work":"lenet-infer"}` + "\n" +
+		`{"seconds":0.01,"threads":2,"work":"lenet-infer"}` + "\n" + turn + turn
+	if string(data) != want {
+		t.Errorf("requests to PyTorch:\n%s\nwant three turns of threads 1 and 2, 10ms each, and 9 once (it fails):\n%s", data, want)
+	}
+	out := b.String()
+	if n := strings.Count(out, "PyTorch lenet-infer at 9 threads: no such thread count"); n != 1 {
+		t.Errorf("the failing thread count is reported %d times, want once:\n%s", n, out)
+	}
+	if !strings.Contains(out, "each side 30ms in 3 slices, the sides taking turns") {
+		t.Errorf("the report does not say how the windows were cut:\n%s", out)
 	}
 }
 

@@ -113,30 +113,34 @@ func (t *torchServer) probe() (probeResult, error) {
 	return p, nil
 }
 
-// measure times one window of work at the given thread count and returns
-// its rate and its rate per CPU-second of the Python process.
-func (t *torchServer) measure(work string, threads int, d time.Duration) (rate, perCPU float64, err error) {
+// measure times one slice of work at the given thread count: the
+// server runs steps for at least d and answers with the work done, the
+// time it took and the CPU time of the Python process (all its threads).
+func (t *torchServer) measure(work string, threads int, d time.Duration) (tally, error) {
 	req, _ := json.Marshal(map[string]any{"work": work, "threads": threads, "seconds": d.Seconds()})
 	if _, err := fmt.Fprintf(t.in, "%s\n", req); err != nil {
-		return 0, 0, err
+		return tally{}, err
 	}
 	if !t.out.Scan() {
-		return 0, 0, fmt.Errorf("no answer from bench_torch.py")
+		return tally{}, fmt.Errorf("no answer from bench_torch.py")
 	}
 	var r struct {
-		Work         string
-		ExamplesPerS float64 `json:"examples_per_s"`
-		GFLOPS       float64 `json:"gflops"`
-		PerCPU       float64 `json:"per_cpu_s"`
-		Error        string
+		Units      float64
+		Seconds    float64
+		CPUSeconds float64 `json:"cpu_seconds"`
+		Error      string
 	}
 	if err := json.Unmarshal(t.out.Bytes(), &r); err != nil {
-		return 0, 0, fmt.Errorf("bad answer %q: %v", t.out.Text(), err)
+		return tally{}, fmt.Errorf("bad answer %q: %v", t.out.Text(), err)
 	}
 	if r.Error != "" {
-		return 0, 0, fmt.Errorf("%s", r.Error)
+		return tally{}, fmt.Errorf("%s", r.Error)
 	}
-	return r.ExamplesPerS + r.GFLOPS, r.PerCPU, nil
+	if r.Units <= 0 || r.Seconds <= 0 {
+		return tally{}, fmt.Errorf("answer without work done: %q", t.out.Text())
+	}
+	sec := func(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+	return tally{work: r.Units, wall: sec(r.Seconds), cpu: sec(r.CPUSeconds)}, nil
 }
 
 func (t *torchServer) close() {

@@ -134,12 +134,39 @@ func randSlice(rng interface{ Float32() float32 }, n int) []float32 {
 	return s
 }
 
-// measure runs two warm-up steps, then steps for at least d, and returns
-// the rate (per second) and, in the memory statistics, the rate per
-// CPU-second of the process.
-func (wl *workload) measure(d time.Duration) (float64, *memStats) {
+// A tally adds up the timed slices of one side of a window: the work done
+// (examples, or GFLOP for sgemm), the wall-clock and CPU time it took, and
+// for a workload that reports memory its steps, bytes and allocations.
+type tally struct {
+	work      float64
+	wall, cpu time.Duration
+	steps     int
+	bytes     uint64
+	allocs    uint64
+}
+
+func (t *tally) add(u tally) {
+	t.work += u.work
+	t.wall += u.wall
+	t.cpu += u.cpu
+	t.steps += u.steps
+	t.bytes += u.bytes
+	t.allocs += u.allocs
+}
+
+// rates returns the tally's work per second and per CPU-second.
+func (t tally) rates() (rate, perCPU float64) {
+	return t.work / max(t.wall.Seconds(), 1e-9), t.work / max(t.cpu.Seconds(), 1e-9)
+}
+
+// warm runs the two untimed steps that a window starts with.
+func (wl *workload) warm() {
 	wl.step()
 	wl.step()
+}
+
+// slice runs steps for at least d and adds them to t.
+func (wl *workload) slice(d time.Duration, t *tally) {
 	var m0, m1 runtime.MemStats
 	if wl.isMem {
 		runtime.ReadMemStats(&m0)
@@ -149,13 +176,25 @@ func (wl *workload) measure(d time.Duration) (float64, *memStats) {
 		wl.step()
 		n++
 	}
-	el, cpu := time.Since(start), cpuTime()-cpu0
-	ms := &memStats{perCPU: float64(n) * wl.per / max(cpu.Seconds(), 1e-9)}
+	t.work += float64(n) * wl.per
+	t.steps += n
+	t.wall += time.Since(start)
+	t.cpu += cpuTime() - cpu0
 	if wl.isMem {
 		runtime.ReadMemStats(&m1)
-		ms.bytesPerOp, ms.allocsPerOp = float64(m1.TotalAlloc-m0.TotalAlloc)/float64(n), (m1.Mallocs-m0.Mallocs)/uint64(n)
+		t.bytes += m1.TotalAlloc - m0.TotalAlloc
+		t.allocs += m1.Mallocs - m0.Mallocs
 	}
-	return float64(n) * wl.per / el.Seconds(), ms
+}
+
+// stats turns a tally into the rate and the memory statistics.
+func (wl *workload) stats(t tally) (float64, *memStats) {
+	rate, perCPU := t.rates()
+	ms := &memStats{perCPU: perCPU}
+	if wl.isMem && t.steps > 0 {
+		ms.bytesPerOp, ms.allocsPerOp = float64(t.bytes)/float64(t.steps), t.allocs/uint64(t.steps)
+	}
+	return rate, ms
 }
 
 func (wl *workload) close() { runtime.GC() }
