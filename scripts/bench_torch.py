@@ -190,6 +190,19 @@ def probe():
     }
 
 
+def window(step, seconds, sync):
+    """Runs step until at least seconds have passed; returns the steps,
+    the wall-clock seconds and the CPU seconds of this process."""
+    n, t0, c0 = 0, time.perf_counter(), time.process_time()
+    while True:
+        step()
+        n += 1
+        sync()
+        dt = time.perf_counter() - t0
+        if dt >= seconds:
+            return n, dt, max(time.process_time() - c0, 1e-9)
+
+
 def timed(step, batch, seconds, repeats=3, sync=lambda: None, stats=None):
     """Best rate over repeats; stats, if given, gets the best window's rate
     per CPU-second of this process (all threads) as "cpu_rate"."""
@@ -198,18 +211,11 @@ def timed(step, batch, seconds, repeats=3, sync=lambda: None, stats=None):
     sync()
     best = 0.0
     for _ in range(repeats):
-        n, t0, c0 = 0, time.perf_counter(), time.process_time()
-        while True:
-            step()
-            n += 1
-            sync()
-            dt = time.perf_counter() - t0
-            if dt >= seconds:
-                break
+        n, dt, cpu = window(step, seconds, sync)
         if n * batch / dt > best:
             best = n * batch / dt
             if stats is not None:
-                stats["cpu_rate"] = n * batch / max(time.process_time() - c0, 1e-9)
+                stats["cpu_rate"] = n * batch / cpu
     return best
 
 
@@ -313,15 +319,7 @@ def serve_slice(a, r, dev, sync, extra, cache):
     for _ in range(warm):
         step()
     sync()
-    n, t0, c0 = 0, time.perf_counter(), time.process_time()
-    while True:
-        step()
-        n += 1
-        sync()
-        dt = time.perf_counter() - t0
-        if dt >= r.get("seconds", a.seconds):
-            break
-    cpu = max(time.process_time() - c0, 1e-9)
+    n, dt, cpu = window(step, r.get("seconds", a.seconds), sync)
     print(json.dumps({"work": w, "threads": th, unit: n * units / dt, "per_cpu_s": n * units / cpu,
                       "units": n * units, "seconds": dt, "cpu_seconds": cpu, **extra}), flush=True)
 

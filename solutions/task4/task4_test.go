@@ -97,54 +97,48 @@ func TestResidual(t *testing.T) {
 //
 //	go test ./solutions/task4 -run '^$' -bench ResNet18 -benchmem -count 5
 func BenchmarkResNet18TrainStep(b *testing.B) {
-	for _, v := range []struct {
-		name    string
-		release bool
-	}{{"plain", false}, {"released", true}} {
-		b.Run(v.name, func(b *testing.B) {
-			const batch = 32
-			rng := tensor.NewRNG(1)
-			x := tensor.RandUniform(rng, tensor.Float32, 0, 1, batch, 1, task4.Resize, task4.Resize)
-			y := make([]int, batch)
-			for i := range y {
-				y[i] = rng.IntN(10)
-			}
-			net := task4.GetResNet()
-			if v.release {
-				releaseBlocks(net)
-			}
-			opt := optim.NewSGD(net.Parameters(), task4.LR, 0, 0)
-			loss := nn.NewCrossEntropyLoss(nn.ReduceMean)
-			for b.Loop() {
-				opt.ZeroGrad()
-				l := loss.Forward(net.Forward(x), y)
-				l.Backward()
-				opt.Step()
-			}
-			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "examples/s")
-		})
-	}
+	releaseVariants(b, func(b *testing.B, net *nn.Sequential) {
+		const batch = 32
+		rng := tensor.NewRNG(1)
+		x := tensor.RandUniform(rng, tensor.Float32, 0, 1, batch, 1, task4.Resize, task4.Resize)
+		y := make([]int, batch)
+		for i := range y {
+			y[i] = rng.IntN(10)
+		}
+		opt := optim.NewSGD(net.Parameters(), task4.LR, 0, 0)
+		loss := nn.NewCrossEntropyLoss(nn.ReduceMean)
+		for b.Loop() {
+			opt.ZeroGrad()
+			l := loss.Forward(net.Forward(x), y)
+			l.Backward()
+			opt.Step()
+		}
+		b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "examples/s")
+	})
 }
 
 func BenchmarkResNet18Inference(b *testing.B) {
-	for _, v := range []struct {
-		name    string
-		release bool
-	}{{"plain", false}, {"released", true}} {
-		b.Run(v.name, func(b *testing.B) {
-			const batch = 32
-			x := tensor.RandUniform(tensor.NewRNG(1), tensor.Float32, 0, 1, batch, 1, task4.Resize, task4.Resize)
-			net := task4.GetResNet()
-			if v.release {
-				releaseBlocks(net)
-			}
-			net.SetTraining(false)
-			for b.Loop() {
-				tensor.NoGrad(func() { net.Forward(x).Release() })
-			}
-			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "examples/s")
-		})
-	}
+	releaseVariants(b, func(b *testing.B, net *nn.Sequential) {
+		const batch = 32
+		x := tensor.RandUniform(tensor.NewRNG(1), tensor.Float32, 0, 1, batch, 1, task4.Resize, task4.Resize)
+		net.SetTraining(false)
+		for b.Loop() {
+			tensor.NoGrad(func() { net.Forward(x).Release() })
+		}
+		b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "examples/s")
+	})
+}
+
+// releaseVariants runs bench as the sub-benchmarks "plain", on
+// task4.GetResNet(), and "released", on the same network with its blocks
+// made releasingResiduals.
+func releaseVariants(b *testing.B, bench func(b *testing.B, net *nn.Sequential)) {
+	b.Run("plain", func(b *testing.B) { bench(b, task4.GetResNet()) })
+	b.Run("released", func(b *testing.B) {
+		net := task4.GetResNet()
+		releaseBlocks(net)
+		bench(b, net)
+	})
 }
 
 // releasingResidual computes task4.Residual's forward pass and gives each
