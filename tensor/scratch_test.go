@@ -85,7 +85,7 @@ func TestFreeListTrim(t *testing.T) {
 func TestPoolsTrimmedAtGC(t *testing.T) {
 	const n = 98_765
 	_, class := sizeClass(n)
-	putScratch(make([]float64, n, n)) // not a class size: left to the GC
+	putScratch(make([]float64, n)) // not a class size: left to the GC
 	putScratch(getScratch[float64](n))
 	if got := len(pool64[class].bufs); got != 1 {
 		t.Fatalf("the pool holds %d buffers of class %d, want 1", got, class)
