@@ -9,11 +9,13 @@ import (
 // that no operation of the other tests asks for), so that the tests of the
 // package can share the pools.
 
-// Buffers given back are handed out again after a garbage collection: the
+// Buffers given back are handed out again after garbage collections: the
 // pool does not lose what a training step gave back when the collector
-// runs, as a sync.Pool would. (Eight buffers, because the trims run after
-// the collections, asynchronously: one trim may still be pending from an
-// earlier collection, and two trims leave four of eight unused buffers.)
+// runs, as a sync.Pool would (it keeps its items through one collection,
+// in its victim cache, and loses them at the second). Eight buffers,
+// because the trims run after the collections, asynchronously: besides
+// the two awaited, one may still be pending from an earlier collection,
+// and three trims leave two of eight unused buffers.
 func TestScratchSurvivesGC(t *testing.T) {
 	const n = 123_457
 	given := map[*float64]bool{}
@@ -29,21 +31,31 @@ func TestScratchSurvivesGC(t *testing.T) {
 	for _, b := range bufs {
 		putScratch(b)
 	}
-	waitForTrim()
+	waitForTrims(t, 2)
 	c := getScratch[float64](n - 3) // same class
 	if !given[&c[0]] {
-		t.Fatalf("after a garbage collection none of the 8 buffers given back was reused")
+		t.Fatalf("after two garbage collections none of the 8 buffers given back was reused")
 	}
 	putScratch(c)
 }
 
-// waitForTrim runs a garbage collection and waits until the trim it
-// triggers has run.
-func waitForTrim() {
-	before := gcTrims.Load()
-	runtime.GC()
-	for gcTrims.Load() == before {
-		runtime.Gosched()
+// waitForTrims runs garbage collections until n more trims have run. It
+// fails after 1,000 collections without them: the cleanup that trims the
+// pools has stopped re-arming itself.
+func waitForTrims(t *testing.T, n int64) {
+	t.Helper()
+	want := gcTrims.Load() + n
+	for gcs := 0; gcTrims.Load() < want; gcs++ {
+		if gcs == 1000 {
+			t.Fatalf("%d garbage collections ran %d of the %d trims awaited: the pools are no longer trimmed", gcs, n-(want-gcTrims.Load()), n)
+		}
+		runtime.GC()
+		for range 1000 {
+			if gcTrims.Load() >= want {
+				break
+			}
+			runtime.Gosched()
+		}
 	}
 }
 
@@ -87,23 +99,20 @@ func TestPoolsTrimmedAtGC(t *testing.T) {
 	_, class := sizeClass(n)
 	putScratch(make([]float64, n)) // not a class size: left to the GC
 	putScratch(getScratch[float64](n))
-	if got := len(pool64[class].bufs); got != 1 {
+	held := func() int {
+		pool64[class].mu.Lock()
+		defer pool64[class].mu.Unlock()
+		return len(pool64[class].bufs)
+	}
+	if got := held(); got != 1 {
 		t.Fatalf("the pool holds %d buffers of class %d, want 1", got, class)
 	}
 	// The trims run in the runtime's cleanup goroutine after each
 	// collection; the one buffer is dropped by the second trim after it
-	// arrived at the latest. Collections are counted, not time.
-	for i := 0; ; i++ {
-		runtime.GC()
-		runtime.Gosched()
-		pool64[class].mu.Lock()
-		left := len(pool64[class].bufs)
-		pool64[class].mu.Unlock()
-		if left == 0 {
-			break
-		}
-		if i == 1000 {
-			t.Fatalf("after %d garbage collections the unused buffer is still pooled", i+1)
-		}
+	// arrived at the latest (a third may be needed if a trim was pending
+	// from an earlier collection). Trims are counted, not time.
+	waitForTrims(t, 3)
+	if got := held(); got != 0 {
+		t.Fatalf("after three trims the unused buffer is still pooled (%d held)", got)
 	}
 }
