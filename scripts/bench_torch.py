@@ -9,8 +9,10 @@ slice (no repeats) in the same form plus the work done ("units": examples,
 or GFLOP for sgemm), its "seconds" and the process's "cpu_seconds", so that
 cmd/bench can interleave PyTorch and nnkit measurements, slice by slice,
 without starting Python again. The server keeps the last workload it built
-(model, inputs, optimizer) while the requests name the same work: a slice
-warms it up with one step (two when it is new) instead of rebuilding it. A request
+(model, inputs, optimizer) while the requests name the same work and do
+not say "fresh": true (cmd/bench says it at a round's first slice): a
+slice warms it up with one step (two when it is new) instead of
+rebuilding it. A request
 {"probe": true} is answered with this process's configuration (torch
 version, the OpenBLAS core that runs, thread settings, oneDNN's ISA) and a
 check of torch.mm and a convolution against float64 with a short sgemm
@@ -310,7 +312,7 @@ def serve_slice(a, r, dev, sync, extra, cache):
     w, th = r["work"], r["threads"]
     set_threads(th)
     warm = 1
-    if cache.get("work") != w:
+    if r.get("fresh") or cache.get("work") != w:
         cache.clear()
         cache["built"] = build(a, w, dev)
         cache["work"] = w

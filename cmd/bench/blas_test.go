@@ -144,7 +144,7 @@ func TestRealTorchProbe(t *testing.T) {
 	// A workload slice answers in the units bench reads, twice in a row
 	// (the second from the server's cached workload).
 	for i := range 2 {
-		tl, err := s.measure("sgemm", 1, 50*time.Millisecond)
+		tl, err := s.measure("sgemm", 1, 50*time.Millisecond, i == 0)
 		if r, c := tl.rates(); err != nil || r <= 0 || c <= 0 || tl.wall < 50*time.Millisecond {
 			t.Errorf("measure sgemm, slice %d: %+v (%v, %v per CPU-second), %v; want positive rates over at least 50ms", i+1, tl, r, c, err)
 		}

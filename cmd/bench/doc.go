@@ -75,9 +75,10 @@
 // by 20-40 % over a few seconds, whole windows one after the other let a
 // swing reach one side and not the other; turns of a second each spread
 // every swing over all sides. Both sides build their model once per round
-// (PyTorch's server keeps it between slices) and warm it up before their
-// first slice (PyTorch also runs one untimed step before each later
-// slice, as its thread count has changed in between). The tables give the median rate over the rounds; a row's
+// (PyTorch's server at the round's first slice, then kept for the other
+// slices and both thread counts) and warm it up: two untimed steps
+// before a side's first slice, one before each later slice, as the other
+// side has run in between. The tables give the median rate over the rounds; a row's
 // ratio is the median over the rounds of nnkit's rate over the best
 // PyTorch thread count's in the same round, with the lowest and highest
 // round (range) and the spread, (highest - lowest) / median. Without

@@ -247,8 +247,12 @@ func run(w io.Writer, o options) error {
 // take turns (nnkit, PyTorch at each thread count, nnkit, ...), so that a
 // swing in the machine's speed lasting a few seconds reaches every side
 // of the round rather than one; each side's rate is its work over its
-// time summed over its slices. A PyTorch thread count that fails is
-// reported, counts 0 and is not asked again in this round.
+// time summed over its slices. Each side builds its model for the round
+// (PyTorch at its first slice, "fresh", then keeps it for the others and
+// both thread counts) and warms it up: two steps before its first slice,
+// one before each later slice, as the other side has run in between. A
+// PyTorch thread count that fails is reported, counts 0 and is not asked
+// again in this round.
 func measureRound(w io.Writer, s *series, name string, o options, torch *torchServer) error {
 	wl := newWorkload(name)
 	defer wl.close()
@@ -257,7 +261,11 @@ func measureRound(w io.Writer, s *series, name string, o options, torch *torchSe
 	var nk tally
 	tt := make([]tally, len(o.threads))
 	failed := make([]error, len(o.threads))
-	for range o.slices {
+	fresh := true
+	for k := range o.slices {
+		if k > 0 && torch != nil {
+			wl.step()
+		}
 		wl.slice(slice, &nk)
 		if torch == nil {
 			continue
@@ -266,7 +274,8 @@ func measureRound(w io.Writer, s *series, name string, o options, torch *torchSe
 			if failed[i] != nil {
 				continue
 			}
-			t, err := torch.measure(name, th, slice)
+			t, err := torch.measure(name, th, slice, fresh)
+			fresh = false
 			if err != nil {
 				failed[i] = err
 				continue

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,6 +86,7 @@ func fakeTorch(t *testing.T, inherited, unset string) string {
 		t.Skip("no /bin/sh to run the fake PyTorch server")
 	}
 	script := `echo '{"ready": true, "torch": "9.9-fake"}'
+n=0
 while read -r line; do
 	case "$line" in
 	*probe*)
@@ -92,6 +94,11 @@ while read -r line; do
 	*'"threads":9'*) [ -n "$FAKE_TORCH_LOG" ] && echo "$line" >> "$FAKE_TORCH_LOG"
 		echo '{"error": "no such thread count"}' ;;
 	*) [ -n "$FAKE_TORCH_LOG" ] && echo "$line" >> "$FAKE_TORCH_LOG"
+		n=$((n+1))
+		if [ -n "$FAKE_TORCH_VARY" ]; then
+			echo '{"work": "x", "threads": 1, "units": 1, "seconds": '$n', "cpu_seconds": '$((2*n))'}'
+			continue
+		fi
 		echo '{"work": "x", "threads": 1, "examples_per_s": 100, "per_cpu_s": 100, "units": 1, "seconds": 0.01, "cpu_seconds": 0.01}' ;;
 	esac
 done
@@ -174,10 +181,10 @@ func TestSlicesTakeTurns(t *testing.T) {
 		t.Fatal(err)
 	}
 	turn := `{"seconds":0.01,"threads":1,"work":"lenet-infer"}` + "\n" + `{"seconds":0.01,"threads":2,"work":"lenet-infer"}` + "\n"
-	want := `{"seconds":0.01,"threads":1,"work":"lenet-infer"}` + "\n" + `{"seconds":0.01,"threads":9,"work":"lenet-infer"}` + "\n" +
+	want := `{"fresh":true,"seconds":0.01,"threads":1,"work":"lenet-infer"}` + "\n" + `{"seconds":0.01,"threads":9,"work":"lenet-infer"}` + "\n" +
 		`{"seconds":0.01,"threads":2,"work":"lenet-infer"}` + "\n" + turn + turn
 	if string(data) != want {
-		t.Errorf("requests to PyTorch:\n%s\nwant three turns of threads 1 and 2, 10ms each, and 9 once (it fails):\n%s", data, want)
+		t.Errorf("requests to PyTorch:\n%s\nwant three turns of threads 1 and 2, 10ms each, the first fresh, and 9 once (it fails):\n%s", data, want)
 	}
 	out := b.String()
 	if n := strings.Count(out, "PyTorch lenet-infer at 9 threads: no such thread count"); n != 1 {
@@ -185,6 +192,31 @@ func TestSlicesTakeTurns(t *testing.T) {
 	}
 	if !strings.Contains(out, "each side 30ms in 3 slices, the sides taking turns") {
 		t.Errorf("the report does not say how the windows were cut:\n%s", out)
+	}
+}
+
+// A side's rate is its work over its time, each summed over the slices:
+// three slices of 1 example in 1, 2 and 3 seconds (2, 4 and 6 CPU-seconds)
+// make 0.5 examples/s and 0.25 per CPU-second, not the mean of the
+// slices' rates (0.61) nor the last slice's (0.33).
+func TestSlicesSumWorkOverTime(t *testing.T) {
+	environ := []string{"PATH=/usr/bin:/bin", "FAKE_TORCH_VARY=1"}
+	srv, _, err := startBestTorch(io.Discard, "/bin/sh", fakeTorch(t, haswellOK, cooperlakeOK), environ, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.close()
+	o := testOptions("lenet-infer")
+	o.slices = 3
+	s := &series{torch: map[int][]float64{}, torchCPU: map[int][]float64{}}
+	if err := measureRound(io.Discard, s, "lenet-infer", o, srv); err != nil {
+		t.Fatal(err)
+	}
+	if r, c := s.torch[1], s.torchCPU[1]; len(r) != 1 || math.Abs(r[0]-0.5) > 1e-12 || len(c) != 1 || math.Abs(c[0]-0.25) > 1e-12 {
+		t.Errorf("PyTorch rate %v, per CPU-second %v; want [0.5], [0.25]", r, c)
+	}
+	if len(s.nnkit) != 1 || s.nnkit[0] <= 0 || len(s.nnkitCPU) != 1 || s.nnkitCPU[0] <= 0 {
+		t.Errorf("nnkit rate %v, per CPU-second %v; want one positive figure each", s.nnkit, s.nnkitCPU)
 	}
 }
 

@@ -116,8 +116,14 @@ func (t *torchServer) probe() (probeResult, error) {
 // measure times one slice of work at the given thread count: the
 // server runs steps for at least d and answers with the work done, the
 // time it took and the CPU time of the Python process (all its threads).
-func (t *torchServer) measure(work string, threads int, d time.Duration) (tally, error) {
-	req, _ := json.Marshal(map[string]any{"work": work, "threads": threads, "seconds": d.Seconds()})
+// With fresh, the server builds the workload anew (a round's first
+// slice); otherwise it keeps the one it has for the same work.
+func (t *torchServer) measure(work string, threads int, d time.Duration, fresh bool) (tally, error) {
+	q := map[string]any{"work": work, "threads": threads, "seconds": d.Seconds()}
+	if fresh {
+		q["fresh"] = true
+	}
+	req, _ := json.Marshal(q)
 	if _, err := fmt.Fprintf(t.in, "%s\n", req); err != nil {
 		return tally{}, err
 	}
