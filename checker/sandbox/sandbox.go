@@ -147,8 +147,10 @@ type Spec struct {
 	ReadOnly []string
 	// Hidden paths are covered by an empty read-only tmpfs (a folder) or by
 	// an empty file (a file), with namespaces only, so that for example the
-	// results of other students are invisible. They must exist and must
-	// contain neither Dir nor Path.
+	// results of other students are invisible. They must contain neither
+	// Dir nor Path. One that does not exist when the process starts (such
+	// as another run's temporary folder, removed since the caller listed
+	// it) is skipped: there is nothing there to hide.
 	Hidden []string
 }
 
@@ -343,17 +345,26 @@ func clean(spec Spec) (*Spec, error) {
 			return nil, fmt.Errorf("sandbox: ReadOnly path %s contains the work folder %s: expected the work folder to stay writable", s.ReadOnly[i], s.Dir)
 		}
 	}
-	s.Hidden = make([]string, len(spec.Hidden))
-	for i, p := range spec.Hidden {
-		if s.Hidden[i], err = resolve(p); err != nil {
-			return nil, fmt.Errorf("sandbox: Hidden path: %w (expected an existing file or folder)", err)
+	s.Hidden = nil
+	for _, p := range spec.Hidden {
+		h, err := resolve(p)
+		if errors.Is(err, os.ErrNotExist) {
+			// Gone since the caller listed it (another run's temporary
+			// folder, removed meanwhile): nothing there to hide. Failing
+			// would make one student's grading depend on when another's
+			// ends.
+			continue
 		}
-		if within(s.Dir, s.Hidden[i]) {
-			return nil, fmt.Errorf("sandbox: Hidden path %s contains the work folder %s: the process could not reach its own folder", s.Hidden[i], s.Dir)
+		if err != nil {
+			return nil, fmt.Errorf("sandbox: Hidden path: %w (expected a file or folder, or none)", err)
 		}
-		if within(s.Path, s.Hidden[i]) {
-			return nil, fmt.Errorf("sandbox: Hidden path %s contains the student binary %s: it could not be started", s.Hidden[i], s.Path)
+		if within(s.Dir, h) {
+			return nil, fmt.Errorf("sandbox: Hidden path %s contains the work folder %s: the process could not reach its own folder", h, s.Dir)
 		}
+		if within(s.Path, h) {
+			return nil, fmt.Errorf("sandbox: Hidden path %s contains the student binary %s: it could not be started", h, s.Path)
+		}
+		s.Hidden = append(s.Hidden, h)
 	}
 	s.Env = nil
 	for _, kv := range spec.Env {

@@ -768,6 +768,28 @@ func testFilesystem(t *testing.T) {
 			t.Errorf("expected no file x in %s on the host, found one", d)
 		}
 	}
+	// A grading run hides the other runs' temporary folders, listed just
+	// before Start; one may be removed in between (its run ended). Start
+	// skips it, the other Hidden paths stay hidden, and the student's
+	// item runs: it used to fail with "checker error: ... Hidden path:
+	// lstat ...: no such file or directory", a lost item that depended on
+	// when another student's grading ended.
+	t.Run("a Hidden path removed before Start is skipped", func(t *testing.T) {
+		gone := filepath.Join(t.TempDir(), "nnkit-check-ended")
+		if err := os.Mkdir(gone, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Remove(gone); err != nil {
+			t.Fatal(err)
+		}
+		r := runProbe(t, edit(func(s *Spec) {
+			s.Hidden = append([]string{gone}, s.Hidden...)
+			s.Args = []string{"read", secret}
+		}))
+		if !strings.Contains(r.out, "no such file") {
+			t.Errorf("probe read %s beside a vanished Hidden path: expected it hidden (no such file), found %q (stderr %q)", secret, r.out, r.errOut)
+		}
+	})
 	t.Run("Dir is the caller's folder", func(t *testing.T) {
 		var dir string
 		r := runProbe(t, edit(func(s *Spec) { dir = s.Dir; s.Args = []string{"write", filepath.Join(s.Dir, "out.txt")} }))
@@ -986,7 +1008,6 @@ func TestStartErrors(t *testing.T) {
 		{"no Dir", Spec{Path: bin}, "Spec.Dir is empty"},
 		{"Dir is a file", Spec{Path: bin, Dir: file}, "expected a folder"},
 		{"missing ReadOnly", Spec{Path: bin, Dir: dir, ReadOnly: []string{filepath.Join(dir, "nope")}}, "ReadOnly path"},
-		{"missing Hidden", Spec{Path: bin, Dir: dir, Hidden: []string{filepath.Join(dir, "nope")}}, "Hidden path"},
 		{"Hidden contains Dir", Spec{Path: bin, Dir: dir, Hidden: []string{filepath.Dir(dir)}}, "contains the work folder"},
 		{"Hidden contains the binary", Spec{Path: bin, Dir: dir, Hidden: []string{filepath.Dir(bin)}}, "contains the student binary"},
 		{"ReadOnly contains Dir", Spec{Path: bin, Dir: dir, ReadOnly: []string{dir}}, "expected the work folder to stay writable"},
