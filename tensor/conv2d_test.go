@@ -286,7 +286,7 @@ func TestIm2colInputGradFloat32Accuracy(t *testing.T) {
 			tensor.Conv2d(xx, w.To(dt), nil, 2, 1).BackwardWith(gy.To(dt))
 			return xx.Grad().Float64s()
 		}
-		e := relNormErr(grad(tensor.Float32), grad(tensor.Float64))
+		e := gradcheck.RelErr(grad(tensor.Float32), grad(tensor.Float64))
 		t.Logf("%d -> %d channels, %dx%d, stride 2: input gradient off by %.3g", tc.c, tc.oc, tc.hw, tc.hw, e)
 		if e > 2.2e-7 {
 			t.Errorf("%d -> %d channels, %dx%d, stride 2: float32 input gradient differs from float64 by %.3g relative (norm), want at most 2.2e-7",

@@ -124,7 +124,7 @@ func TestWinogradFloat32Accuracy(t *testing.T) {
 			got := run(tensor.Float32)
 			restore()
 			for i, what := range []string{"output", "input gradient", "weight gradient"} {
-				e := relNormErr(got[i], want[i])
+				e := gradcheck.RelErr(got[i], want[i])
 				t.Logf("%s, %d channels, %dx%d: %s off by %.3g", path, tc.c, tc.hw, tc.hw, what, e)
 				if b := bounds[path][i]; e > b {
 					t.Errorf("%s, %d channels, %dx%d: float32 %s differs from float64 by %.3g relative (norm), want at most %.3g", path, tc.c, tc.hw, tc.hw, what, e, b)
@@ -132,16 +132,6 @@ func TestWinogradFloat32Accuracy(t *testing.T) {
 			}
 		}
 	}
-}
-
-// relNormErr is ||got - want|| / ||want||.
-func relNormErr(got, want []float64) float64 {
-	var d, n float64
-	for i := range want {
-		d += (got[i] - want[i]) * (got[i] - want[i])
-		n += want[i] * want[i]
-	}
-	return math.Sqrt(d / n)
 }
 
 // The vector transforms (AVX-512 where present) give the same bits as the

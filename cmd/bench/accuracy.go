@@ -17,6 +17,7 @@ import (
 	"nnkit/nn"
 	"nnkit/solutions/task4"
 	"nnkit/tensor"
+	"nnkit/tensor/gradcheck"
 )
 
 // The "accuracy" workload measures how far float32 results are from
@@ -158,16 +159,6 @@ func printAccuracy(w io.Writer, rows []accRow) {
 	}
 }
 
-// relErr is ||got - want|| / ||want||.
-func relErr(got, want []float64) float64 {
-	var d, n float64
-	for i := range want {
-		d += (got[i] - want[i]) * (got[i] - want[i])
-		n += want[i] * want[i]
-	}
-	return math.Sqrt(d / n)
-}
-
 // accLayerErrors measures every layer of accLayers in float32 against
 // float64 and records its inputs and float64 output for PyTorch.
 func accLayerErrors(ex *accExport) []accRow {
@@ -203,7 +194,7 @@ func accLayerErrors(ex *accExport) []accRow {
 		}
 		ex.add(id+".y64", []int{len(want[0])}, want[0])
 		for j, what := range []string{"output", "input grad", "weight grad"} {
-			rows = append(rows, accRow{item: l.name + " " + what, nnkit: relErr(got[j], want[j]), torch: -1, agree64: -1})
+			rows = append(rows, accRow{item: l.name + " " + what, nnkit: gradcheck.RelErr(got[j], want[j]), torch: -1, agree64: -1})
 			ex.items = append(ex.items, accSpecItem{Item: l.name + " " + what, Layer: id, Result: j})
 		}
 	}
@@ -306,9 +297,9 @@ func accModelErrors(ex *accExport) []accRow {
 		for k, what := range []string{"eval logits", "gradients"} {
 			item := fmt.Sprintf("model %s, batch %d", what, b)
 			ex.items = append(ex.items, accSpecItem{Item: item, Layer: "model", Result: 2*b + k})
-			e := relErr(gotL[b], wantL[b])
+			e := gradcheck.RelErr(gotL[b], wantL[b])
 			if k == 1 {
-				e = relErr(gotG[b], wantG[b])
+				e = gradcheck.RelErr(gotG[b], wantG[b])
 			}
 			rows = append(rows, accRow{item: item, nnkit: e, torch: -1, agree64: -1})
 		}

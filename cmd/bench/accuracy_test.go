@@ -2,25 +2,9 @@ package main
 
 import (
 	"bytes"
-	"math"
 	"strings"
 	"testing"
 )
-
-func TestRelErr(t *testing.T) {
-	for _, tc := range []struct {
-		got, want []float64
-		rel       float64
-	}{
-		{[]float64{1, 2, 2}, []float64{1, 2, 2}, 0},
-		{[]float64{3, 0}, []float64{3, 4}, 0.8},
-		{[]float64{0, 0, 1}, []float64{0, 0, 2}, 0.5},
-	} {
-		if got := relErr(tc.got, tc.want); math.Abs(got-tc.rel) > 1e-15 {
-			t.Errorf("relErr(%v, %v) = %v, want %v", tc.got, tc.want, got, tc.rel)
-		}
-	}
-}
 
 // The table: a ratio within 2x meets the target, above it does not, the
 // model's single batches are left to their medians, and a row PyTorch did

@@ -14,6 +14,7 @@ import (
 	"nnkit/solutions/task3"
 	"nnkit/tensor"
 	"nnkit/tensor/cudatest"
+	"nnkit/tensor/gradcheck"
 )
 
 // Training steps of the course's networks on the GPU against the CPU:
@@ -57,16 +58,6 @@ func needGPU(t testing.TB) tensor.Device {
 		t.Skipf("no usable CUDA device: %s", gpuReason)
 	}
 	return gpu
-}
-
-// relErr is ||got - want|| / max(||want||, tiny).
-func relErr(got, want []float64) float64 {
-	var d, n float64
-	for i := range want {
-		d += (got[i] - want[i]) * (got[i] - want[i])
-		n += want[i] * want[i]
-	}
-	return math.Sqrt(d) / math.Max(math.Sqrt(n), 1e-30)
 }
 
 func batch(seed uint64, n, side int) (*tensor.Tensor, []int) {
@@ -193,7 +184,7 @@ func TestCUDAResNet18TrainStep(t *testing.T) {
 		yc = cpu.Forward(x)
 		yg = gpuNet.Forward(x.ToDevice(dev))
 	})
-	if e := relErr(yg.Float64s(), yc.Float64s()); e > 2e-3 {
+	if e := gradcheck.RelErr(yg.Float64s(), yc.Float64s()); e > 2e-3 {
 		t.Errorf("evaluation: relative error %.3g", e)
 	}
 }

@@ -85,3 +85,19 @@ func Check(f func(in []*tensor.Tensor) *tensor.Tensor, inputs []*tensor.Tensor, 
 	}
 	return nil
 }
+
+// RelErr is the relative norm error ||got - want|| / ||want|| (want's
+// norm floored at 1e-30), the measure the float32-against-float64
+// accuracy tests and cmd/bench's accuracy table use. It panics when the
+// lengths differ.
+func RelErr(got, want []float64) float64 {
+	if len(got) != len(want) {
+		panic(fmt.Sprintf("gradcheck.RelErr: %d values against %d", len(got), len(want)))
+	}
+	var d, n float64
+	for i := range want {
+		d += (got[i] - want[i]) * (got[i] - want[i])
+		n += want[i] * want[i]
+	}
+	return math.Sqrt(d) / math.Max(math.Sqrt(n), 1e-30)
+}
