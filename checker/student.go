@@ -120,12 +120,15 @@ func hiddenPaths(opt Options, own string) []string {
 // this machine (a grading run checks several students at once), which
 // hold their student programs and work folders. A folder made after an
 // item starts is not covered; without a forbidden import the student's
-// code cannot open a file anyway.
+// code cannot open a file anyway. Only real folders count: a symbolic
+// link named like one (planted by a process that could write to the
+// temporary folder) would otherwise make the sandbox hide where it points,
+// "/" or another run's work folder, and fail every later student's items.
 func otherRuns(own string) []string {
 	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "nnkit-check-*"))
 	var out []string
 	for _, d := range dirs {
-		if d != own {
+		if fi, err := os.Lstat(d); d != own && err == nil && fi.IsDir() {
 			out = append(out, d)
 		}
 	}
