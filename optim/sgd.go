@@ -61,44 +61,49 @@ func (o *SGD) Step() {
 		o.buf = append(o.buf, make([]*tensor.Tensor, max(0, len(o.Params)-len(o.buf)))...)[:len(o.Params)]
 	}
 	for i, p := range o.Params {
-		g := p.Grad()
-		if g == nil {
-			continue
-		}
-		if g.DType() != p.DType() {
-			g = g.To(p.DType())
-		}
-		if !p.OnCPU() {
-			// On a device: one kernel per parameter (tensor.SGDUpdate),
-			// the momentum buffer on the parameter's device.
-			var b *tensor.Tensor
-			first := false
-			if o.Momentum != 0 {
-				if b = o.buffer(i, p); b == nil {
-					b = tensor.ZerosLike(p)
-					o.buf[i] = b
-					first = true
-				}
-			}
-			tensor.SGDUpdate(p, g, b, o.LR, o.Momentum, o.WeightDecay, first)
-			continue
-		}
-		d := g
-		if o.WeightDecay != 0 {
-			d = g.Clone()
-			d.AddScaledInPlace(o.WeightDecay, p)
-		}
-		if o.Momentum != 0 {
-			if b := o.buffer(i, p); b == nil {
-				o.buf[i] = d.Clone()
-			} else {
-				b.ScaleInPlace(o.Momentum)
-				b.AddScaledInPlace(1, d)
-			}
-			d = o.buf[i]
-		}
-		p.AddScaledInPlace(-o.LR, d)
+		p.LendGrad(func(g *tensor.Tensor) { o.update(i, p, g) })
 	}
+}
+
+// update takes one step on parameter i, p, with its gradient g (nil: no
+// step); it keeps neither g nor anything sharing its storage.
+func (o *SGD) update(i int, p, g *tensor.Tensor) {
+	if g == nil {
+		return
+	}
+	if g.DType() != p.DType() {
+		g = g.To(p.DType())
+	}
+	if !p.OnCPU() {
+		// On a device: one kernel per parameter (tensor.SGDUpdate),
+		// the momentum buffer on the parameter's device.
+		var b *tensor.Tensor
+		first := false
+		if o.Momentum != 0 {
+			if b = o.buffer(i, p); b == nil {
+				b = tensor.ZerosLike(p)
+				o.buf[i] = b
+				first = true
+			}
+		}
+		tensor.SGDUpdate(p, g, b, o.LR, o.Momentum, o.WeightDecay, first)
+		return
+	}
+	d := g
+	if o.WeightDecay != 0 {
+		d = g.Clone()
+		d.AddScaledInPlace(o.WeightDecay, p)
+	}
+	if o.Momentum != 0 {
+		if b := o.buffer(i, p); b == nil {
+			o.buf[i] = d.Clone()
+		} else {
+			b.ScaleInPlace(o.Momentum)
+			b.AddScaledInPlace(1, d)
+		}
+		d = o.buf[i]
+	}
+	p.AddScaledInPlace(-o.LR, d)
 }
 
 // buffer returns parameter i's momentum buffer in p's dtype and on p's

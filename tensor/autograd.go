@@ -40,15 +40,38 @@ func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
 // RequiresGrad reports whether a gradient flows to or through t.
 func (t *Tensor) RequiresGrad() bool { return t.requiresGrad }
 
-// Grad returns the accumulated gradient of a leaf (nil before any Backward).
-func (t *Tensor) Grad() *Tensor { return t.grad }
+// Grad returns the accumulated gradient of a leaf (nil before any
+// Backward). The caller may keep it: ZeroGrad then leaves its storage to
+// the garbage collector.
+func (t *Tensor) Grad() *Tensor {
+	if t.grad != nil {
+		t.grad.shared.Store(true)
+	}
+	return t.grad
+}
 
-// ZeroGrad drops the accumulated gradient.
-func (t *Tensor) ZeroGrad() { t.grad = nil }
+// LendGrad calls f with t's gradient (nil when there is none) without
+// handing it out as Grad does: f must not keep g, or anything sharing its
+// storage, after it returns. An optimiser's step reads the gradients this
+// way, so that the next ZeroGrad can give their storage back to the
+// engine's buffer pool instead of leaving it to the garbage collector.
+func (t *Tensor) LendGrad(f func(g *Tensor)) { f(t.grad) }
+
+// ZeroGrad drops the accumulated gradient (PyTorch's set_to_none). Its
+// storage goes back to the engine's buffer pool unless the gradient was
+// handed out (Grad) or its storage shared.
+func (t *Tensor) ZeroGrad() {
+	if t.grad != nil && !t.grad.shared.Load() {
+		release(t.grad)
+	}
+	t.grad = nil
+}
 
 // Detach returns a tensor sharing t's data with no history.
 func (t *Tensor) Detach() *Tensor {
-	return &Tensor{shape: t.shape, dtype: t.dtype, f32: t.f32, f64: t.f64, device: t.device, dev: t.dev}
+	t.failIfEnded("Detach")
+	t.shared.Store(true)
+	return markShared(&Tensor{shape: t.shape, dtype: t.dtype, f32: t.f32, f64: t.f64, device: t.device, dev: t.dev})
 }
 
 // IsLeaf reports whether t was created by the user rather than an operation.
@@ -179,9 +202,33 @@ func (t *Tensor) Backward() {
 	t.BackwardWith(onesLike(t))
 }
 
+// BackwardAndRelease is Backward for a training loop that keeps none of
+// the step's intermediate results: after the backward pass it gives the
+// storage of every tensor the graph computed, except t itself, back to the
+// engine's buffer pool, so that the next step reuses it while it is still
+// in the cache instead of leaving it to the garbage collector (in Python,
+// reference counting does this for PyTorch). Those tensors end: any later
+// use of one (an operation, Item, Data32, ...) panics, naming the
+// operation that made it, so a value needed after the step (the logits
+// for an accuracy count) is read before this call. A result whose storage
+// is shared (a Reshape or Detach view of it or by it, a slice from Data32)
+// ends too, but its storage is left to the garbage collector, so the
+// views and slices keep their values. Leaves (parameters, inputs) and
+// their gradients are untouched.
+func (t *Tensor) BackwardAndRelease() {
+	if t.Numel() != 1 {
+		panic(fmt.Sprintf("tensor: BackwardAndRelease needs a scalar, found shape %v (reduce with Sum or Mean first)", t.shape))
+	}
+	t.backwardFrom(onesLike(t), true)
+}
+
 // BackwardWith starts backpropagation from a non-scalar t with the given
 // upstream gradient (the vector in a vector-Jacobian product).
-func (t *Tensor) BackwardWith(grad *Tensor) {
+func (t *Tensor) BackwardWith(grad *Tensor) { t.backwardFrom(grad, false) }
+
+// backwardFrom runs the backward pass from t; endResults ends every
+// non-leaf of the graph but t afterwards (BackwardAndRelease).
+func (t *Tensor) backwardFrom(grad *Tensor, endResults bool) {
 	if !t.requiresGrad {
 		panic("tensor: Backward on a tensor that does not require a gradient (no input had SetRequiresGrad(true), or it was computed under NoGrad)")
 	}
@@ -193,12 +240,25 @@ func (t *Tensor) BackwardWith(grad *Tensor) {
 	}
 	order := topoOrder(t)
 	accum(t, grad.To(t.dtype), false)
+	var results []*Tensor // the non-leaves to end afterwards
 	for i := len(order) - 1; i >= 0; i-- {
 		n := order[i]
 		if n.backward == nil {
 			continue
 		}
+		if endResults && n != t {
+			results = append(results, n)
+		}
 		if n.grad != nil {
+			// A closure reads its inputs and its result, which an earlier
+			// BackwardAndRelease through a shared part of the graph may
+			// have given back.
+			n.failIfEnded("Backward through " + n.op)
+			for _, p := range n.parents {
+				if p != nil {
+					p.failIfEnded("Backward through " + n.op)
+				}
+			}
 			n.backward(n.grad)
 			// The intermediate gradient's storage belongs to n alone
 			// (see scratch.go): back to the pool.
@@ -214,9 +274,11 @@ func (t *Tensor) BackwardWith(grad *Tensor) {
 	for _, n := range order {
 		if n.releaseAfterBackward && n.dev == nil {
 			n.releaseAfterBackward = false
-			release(n)
-			n.shape = []int{0}
+			end(n, "ReleaseAfterBackward")
 		}
+	}
+	for _, n := range results {
+		end(n, "BackwardAndRelease")
 	}
 }
 

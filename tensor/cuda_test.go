@@ -176,3 +176,41 @@ func panicOf(f func()) (msg string) {
 	f()
 	return ""
 }
+
+// On a device BackwardAndRelease frees every intermediate result at the end
+// of the backward pass: the gradients equal Backward's, step after step,
+// and a freed result panics on use.
+func TestCUDABackwardAndRelease(t *testing.T) {
+	dev := needGPU(t)
+	plain, releasing := newResidualStep(tensor.Float32), newResidualStep(tensor.Float32)
+	for _, s := range []*residualStep{plain, releasing} {
+		for _, p := range s.params() {
+			p.MoveTo(dev)
+		}
+		s.x = s.x.ToDevice(dev)
+	}
+	for step := range 2 {
+		l, _ := plain.forward()
+		l.Backward()
+		lr, inter := releasing.forward()
+		lr.BackwardAndRelease()
+		for i, p := range releasing.params() {
+			if !slices.Equal(p.Grad().Float64s(), plain.params()[i].Grad().Float64s()) {
+				t.Fatalf("step %d: gradient of parameter %d differs", step, i)
+			}
+			p.ZeroGrad()
+			plain.params()[i].ZeroGrad()
+		}
+		for i, r := range inter {
+			if !r.Released() {
+				t.Fatalf("step %d: intermediate %d (%s) not released", step, i, r.Op())
+			}
+		}
+		if msg := panicOf(func() { tensor.Relu(inter[2]) }); !strings.Contains(msg, "BackwardAndRelease gave back") {
+			t.Fatalf("use of a released device result: panic %q", msg)
+		}
+	}
+	if err := tensor.Synchronize(dev); err != nil {
+		t.Fatal(err)
+	}
+}

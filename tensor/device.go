@@ -163,6 +163,7 @@ func devOf(op string, ts ...*Tensor) Backend {
 		if t == nil {
 			continue
 		}
+		t.failIfEnded(op)
 		if t.dev == nil {
 			if d != nil {
 				mixedDevices(op, d, CPU)
@@ -188,10 +189,14 @@ func mixedDevices(op string, a, b Device) {
 }
 
 // backendOf returns the backend of a tensor known to be on a device.
-func (t *Tensor) backendOf() Backend { return t.device.(Backend) }
+func (t *Tensor) backendOf() Backend {
+	t.failIfEnded("a use")
+	return t.device.(Backend)
+}
 
 // hostOnly panics for an accessor that needs the data in host memory.
 func (t *Tensor) hostOnly(what string) {
+	t.failIfEnded(what)
 	if t.dev != nil {
 		panic(fmt.Sprintf("tensor: %s of a tensor on %s: call ToDevice(tensor.CPU) first", what, t.device.Name()))
 	}

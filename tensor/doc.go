@@ -15,6 +15,15 @@
 //   - Gradients accumulate in Grad() of leaf tensors that require a gradient,
 //     as in PyTorch; call ZeroGrad between steps. Gradients of intermediate
 //     results are released once they have been propagated.
+//   - Memory: Go cannot tell when nothing refers to a result, as Python's
+//     reference counting tells PyTorch, so results are left to the garbage
+//     collector unless the caller says it keeps them no longer. A training
+//     loop says so with BackwardAndRelease, which gives the storage of
+//     every intermediate result of the step back to the engine's buffer
+//     pool, where the next step finds it still in the cache; nn.Sequential
+//     does it for the results passed between its built-in layers. A
+//     tensor given back panics on any later use (Released reports it), and
+//     storage shared with a view or a Data32 slice is never reused.
 //   - Misuse (shape mismatch, mixed dtypes, a non-scalar Backward) panics with
 //     a message naming the operation, what was expected and what was found,
 //     like gonum's mat package. Boundaries that read user files return errors.

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math/bits"
 	"runtime"
 	"sync"
@@ -23,9 +24,14 @@ import (
 // every non-leaf gradient itself: accum either adopts a buffer that a
 // backward closure has just made and handed over (owned = true; closures
 // never keep the buffers they hand over or the gradient they receive) or
-// copies it. Leaf gradients (Grad() of parameters) are never given back:
-// the user may hold them. Forward results are never given back either:
-// the user may hold any of them, and views (Reshape, Detach) share storage.
+// copies it. A leaf's gradient goes back at ZeroGrad only if it was never
+// handed out (Grad marks it shared; optimisers read it with LendGrad).
+// Forward results go back only when the caller says it keeps none of them
+// (Release, ReleaseAfterBackward, BackwardAndRelease), and then through
+// end, which makes the tensor panic on any later use and gives the storage
+// back only if nothing shares it: Reshape, Detach, Data32, Data64 and
+// FromFloat32 mark storage shared (Tensor.shared), so that a view or a
+// slice the caller holds keeps its values.
 //
 // Buffers come back with arbitrary contents. Sizes are rounded up to a
 // class (at most 1/8 more), so that buffers of nearby sizes are shared.
@@ -199,7 +205,10 @@ func clearPar[T float](s []T) {
 	parallelFor(len(s), 16, func(lo, hi int) { clear(s[lo:hi]) })
 }
 
-// release gives t's storage back to the pool; t must not be used after.
+// release gives t's storage back to the pool (a device's memory back to
+// the device) and empties t. It is for buffers only the engine has seen:
+// intermediate gradients, scratch tensors. A result the user may hold is
+// ended instead (end), which checks that nothing else shares the storage.
 func release(t *Tensor) {
 	if t.dev != nil {
 		t.dev.free()
@@ -215,6 +224,66 @@ func release(t *Tensor) {
 	t.f32, t.f64 = nil, nil
 }
 
+// markShared records that t's storage may be referenced from outside t
+// (a view, a slice handed out or wrapped), and returns t.
+func markShared(t *Tensor) *Tensor {
+	t.shared.Store(true)
+	return t
+}
+
+// end makes t unusable, so that any later use panics (ended.fail) instead
+// of reading memory another result may be using, and gives its storage
+// back to the pool unless something else may refer to it (t.shared): a
+// view, or a slice from Data32, keeps its values and stays with the
+// garbage collector. why names the call that ended t, for the panic.
+func end(t *Tensor, why string) {
+	if t.dev != nil {
+		if _, done := t.dev.(ended); done {
+			return
+		}
+	}
+	if !t.shared.Load() {
+		release(t)
+	}
+	e := ended{op: t.op, why: why}
+	t.f32, t.f64, t.dev, t.device = nil, nil, e, e
+}
+
+// ended stands in for the storage and device of a tensor whose storage was
+// given back: every path that reads data either checks for a device (and
+// so reaches fail, through devOf, backendOf or hostOnly) or finds no
+// storage.
+type ended struct{ op, why string }
+
+func (ended) free() {}
+
+// Name is what Device() reports for an ended tensor.
+func (e ended) Name() string { return "released storage" }
+
+// fail panics for a use of the ended tensor in what.
+func (e ended) fail(what string) {
+	made := "an input"
+	if e.op != "" {
+		made = "the result of " + e.op
+	}
+	panic(fmt.Sprintf("tensor: %s of a tensor whose storage %s gave back (%s): keep what you need before that call, or copy it with Clone", what, e.why, made))
+}
+
+// Released reports whether t's storage was given back (Release,
+// ReleaseAfterBackward, BackwardAndRelease), so that using t panics. Its
+// shape and operation stay readable.
+func (t *Tensor) Released() bool {
+	_, ok := t.dev.(ended)
+	return ok
+}
+
+// failIfEnded panics when t was ended.
+func (t *Tensor) failIfEnded(what string) {
+	if e, ok := t.dev.(ended); ok {
+		e.fail(what)
+	}
+}
+
 // Release gives t's storage to the engine's buffer pool, to be reused by a
 // later operation, and empties t. It is for code that knows it holds the
 // only reference to an intermediate result: nn.Sequential releases the
@@ -226,8 +295,7 @@ func (t *Tensor) Release() {
 	if t.backward != nil || t.requiresGrad {
 		panic("tensor: Release of a tensor with autograd history or requiring a gradient")
 	}
-	release(t)
-	t.shape = []int{0}
+	end(t, "Release")
 }
 
 // ReleaseAfterBackward marks t, an operation's result, as an intermediate

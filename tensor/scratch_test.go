@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"runtime"
+	"slices"
 	"testing"
 )
 
@@ -114,5 +115,102 @@ func TestPoolsTrimmedAtGC(t *testing.T) {
 	waitForTrims(t, 3)
 	if got := held(); got != 0 {
 		t.Fatalf("after three trims the unused buffer is still pooled (%d held)", got)
+	}
+}
+
+// BackwardAndRelease gives each intermediate result's storage to the pool
+// once, even one also marked with ReleaseAfterBackward, and never the
+// storage of one that a view shares, nor of the loss or the leaves.
+func TestBackwardAndReleaseRecycles(t *testing.T) {
+	const n = 98_767 // float64: a class no other test uses
+	base := func(s []float64) *float64 { return &s[:1][0] }
+	drain := func() map[*float64]int {
+		seen := map[*float64]int{}
+		f := poolFor[float64](classOf(n))
+		for b := f.get(); b != nil; b = f.get() {
+			seen[base(b)]++
+		}
+		return seen
+	}
+	drain()
+
+	x := Full(Float64, 0.5, n).SetRequiresGrad(true)
+	h := Sigmoid(x)
+	h.ReleaseAfterBackward() // ended twice: given back once
+	m := Mul(h, h)
+	l := Sum(m)
+	hBuf, mBuf, xBuf := base(h.f64), base(m.f64), base(x.f64)
+	l.BackwardAndRelease()
+	got := drain()
+	if got[hBuf] != 1 || got[mBuf] != 1 || got[xBuf] != 0 {
+		t.Fatalf("pool holds h's buffer %d times, m's %d, the leaf's %d; want 1, 1, 0", got[hBuf], got[mBuf], got[xBuf])
+	}
+	if !h.Released() || !m.Released() || l.Released() || x.Released() {
+		t.Fatalf("ended: h %v, m %v, loss %v, leaf %v; want true, true, false, false", h.Released(), m.Released(), l.Released(), x.Released())
+	}
+
+	// A view of h outside the loss: h ends, its storage stays with the
+	// view.
+	h = Sigmoid(x)
+	v := Reshape(h, 1, n)
+	hBuf = base(h.f64)
+	Sum(Mul(h, h)).BackwardAndRelease()
+	if got := drain(); got[hBuf] != 0 || !h.Released() || v.Released() {
+		t.Fatalf("shared storage: pool holds it %d times, h ended %v, view ended %v; want 0, true, false", got[hBuf], h.Released(), v.Released())
+	}
+}
+
+// classOf is the size class of n elements.
+func classOf(n int) int {
+	_, c := sizeClass(n)
+	return c
+}
+
+// ZeroGrad gives a gradient's storage to the pool when nobody was handed
+// the gradient (LendGrad lends it without handing it out), and leaves it
+// to the garbage collector, values intact, when Grad handed it out.
+func TestZeroGradRecycles(t *testing.T) {
+	const n = 98_771 // float64: a class no other test uses
+	f := poolFor[float64](classOf(n))
+	holds := func(p *float64) (k int) {
+		var all [][]float64
+		for b := f.get(); b != nil; b = f.get() {
+			if &b[:1][0] == p {
+				k++
+			}
+			all = append(all, b)
+		}
+		for _, b := range all {
+			f.put(b)
+		}
+		return k
+	}
+	x := Full(Float64, 0.5, n).SetRequiresGrad(true)
+	step := func() *float64 {
+		Sum(Mul(x, x)).Backward()
+		var buf *float64
+		x.LendGrad(func(g *Tensor) { buf = &g.f64[:1][0] })
+		return buf
+	}
+
+	lent := step()
+	x.ZeroGrad()
+	if k := holds(lent); k != 1 {
+		t.Fatalf("a lent gradient: the pool holds its storage %d times, want 1", k)
+	}
+
+	handed := step()
+	g := x.Grad()
+	want := g.Float64s()
+	x.ZeroGrad()
+	if k := holds(handed); k != 0 {
+		t.Fatalf("a gradient handed out by Grad: the pool holds its storage %d times, want 0", k)
+	}
+	for range 3 {
+		step()
+		x.ZeroGrad()
+	}
+	if !slices.Equal(g.Float64s(), want) {
+		t.Fatal("a gradient handed out by Grad changed after ZeroGrad: its storage was reused")
 	}
 }

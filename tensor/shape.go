@@ -6,8 +6,10 @@ import "fmt"
 // may be -1 and is inferred. Data is shared (every tensor is contiguous), so
 // Reshape is also PyTorch's view.
 func Reshape(t *Tensor, shape ...int) *Tensor {
+	t.failIfEnded("Reshape")
 	shape = inferShape("Reshape", t, shape)
-	out := &Tensor{shape: shape, dtype: t.dtype, f32: t.f32, f64: t.f64, device: t.device, dev: t.dev}
+	t.shared.Store(true)
+	out := markShared(&Tensor{shape: shape, dtype: t.dtype, f32: t.f32, f64: t.f64, device: t.device, dev: t.dev})
 	return record(out, "Reshape", func(g *Tensor) {
 		passOn(t, g)
 	}, t)

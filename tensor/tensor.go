@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync/atomic"
 )
 
 // DType is a tensor's element type.
@@ -46,6 +47,12 @@ type Tensor struct {
 	// releaseAfterBackward: the storage goes back to the pool when a
 	// backward pass through t has finished (ReleaseAfterBackward).
 	releaseAfterBackward bool
+
+	// shared: the storage may be referenced from outside this tensor (a
+	// view made by Reshape or Detach, a slice handed out by Data32 or
+	// Data64, or a slice the caller wrapped with FromFloat32): releasing
+	// t then ends t but leaves the storage to the garbage collector.
+	shared atomic.Bool
 }
 
 // Shape returns a copy of the tensor's dimensions.
@@ -81,6 +88,7 @@ func (t *Tensor) Data32() []float32 {
 	if t.dtype != Float32 {
 		panic(fmt.Sprintf("tensor: Data32 on a %v tensor", t.dtype))
 	}
+	t.shared.Store(true)
 	return t.f32
 }
 
@@ -91,6 +99,7 @@ func (t *Tensor) Data64() []float64 {
 	if t.dtype != Float64 {
 		panic(fmt.Sprintf("tensor: Data64 on a %v tensor", t.dtype))
 	}
+	t.shared.Store(true)
 	return t.f64
 }
 
@@ -229,7 +238,7 @@ func FromFloat32(data []float32, shape ...int) *Tensor {
 	if numel(shape) != len(data) {
 		panic(fmt.Sprintf("tensor: FromFloat32: shape %v needs %d elements, found %d", shape, numel(shape), len(data)))
 	}
-	return &Tensor{shape: append([]int(nil), shape...), dtype: Float32, f32: data}
+	return markShared(&Tensor{shape: append([]int(nil), shape...), dtype: Float32, f32: data})
 }
 
 // FromFloat64 wraps data (without copying) as a float64 tensor.
@@ -238,7 +247,7 @@ func FromFloat64(data []float64, shape ...int) *Tensor {
 	if numel(shape) != len(data) {
 		panic(fmt.Sprintf("tensor: FromFloat64: shape %v needs %d elements, found %d", shape, numel(shape), len(data)))
 	}
-	return &Tensor{shape: append([]int(nil), shape...), dtype: Float64, f64: data}
+	return markShared(&Tensor{shape: append([]int(nil), shape...), dtype: Float64, f64: data})
 }
 
 // FromValues copies float64 values into a new tensor of the given dtype.
@@ -284,6 +293,8 @@ func fill[T float](s []T, v T) {
 // CopyFrom copies src's values into t in place (outside autograd), converting
 // dtype if needed. The shapes must match.
 func (t *Tensor) CopyFrom(src *Tensor) {
+	t.failIfEnded("CopyFrom")
+	src.failIfEnded("CopyFrom")
 	if !slices.Equal(t.shape, src.shape) {
 		panic(fmt.Sprintf("tensor: CopyFrom: shape %v into %v", src.shape, t.shape))
 	}

@@ -106,7 +106,7 @@ func newWorkload(name string) *workload {
 		return &workload{per: float64(batch), isMem: name == "lenet-train", step: func() {
 			opt.ZeroGrad()
 			l := loss.Forward(net.Forward(x), y)
-			l.Backward()
+			l.BackwardAndRelease() // as task3.TrainCNN does
 			opt.Step()
 		}}
 	case "sgemm":

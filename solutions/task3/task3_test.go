@@ -278,21 +278,28 @@ func lenetBatch(b *testing.B) (*tensor.Tensor, []int) {
 }
 
 // One training step of LeNet (zero grads, forward, loss, backward, SGD
-// step) on a batch of 256, as TrainCNN takes it.
+// step) on a batch of 256: with Backward, and with BackwardAndRelease as
+// TrainCNN takes it.
 func BenchmarkLeNetTrainStep(b *testing.B) {
-	x, y := lenetBatch(b)
-	net := task3.GetLeNet()
-	task3.InitWeights(net)
-	opt := optim.NewSGD(net.Parameters(), task3.LR, 0, 0)
-	loss := nn.NewCrossEntropyLoss(nn.ReduceMean)
-	b.ResetTimer()
-	for b.Loop() {
-		opt.ZeroGrad()
-		l := loss.Forward(net.Forward(x), y)
-		l.Backward()
-		opt.Step()
+	for _, v := range []struct {
+		name     string
+		backward func(*tensor.Tensor)
+	}{{"backward", (*tensor.Tensor).Backward}, {"backward-and-release", (*tensor.Tensor).BackwardAndRelease}} {
+		b.Run(v.name, func(b *testing.B) {
+			x, y := lenetBatch(b)
+			net := task3.GetLeNet()
+			task3.InitWeights(net)
+			opt := optim.NewSGD(net.Parameters(), task3.LR, 0, 0)
+			loss := nn.NewCrossEntropyLoss(nn.ReduceMean)
+			b.ResetTimer()
+			for b.Loop() {
+				opt.ZeroGrad()
+				v.backward(loss.Forward(net.Forward(x), y))
+				opt.Step()
+			}
+			b.ReportMetric(float64(b.N*len(y))/b.Elapsed().Seconds(), "examples/s")
+		})
 	}
-	b.ReportMetric(float64(b.N*len(y))/b.Elapsed().Seconds(), "examples/s")
 }
 
 // LeNet inference on a batch of 256 in evaluation mode without gradients.

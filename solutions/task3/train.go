@@ -67,10 +67,14 @@ func TrainCNN(net nn.Module, trainIter, testIter *data.Loader, numEpochs int, lr
 			X = X.ToDevice(device)
 			yHat := net.Forward(X)
 			l := loss.Forward(yHat, y)
-			l.Backward()
+			// The accuracy is counted before the backward pass, which
+			// gives the storage of yHat and of every other result of
+			// the step back to the engine (tensor.BackwardAndRelease);
+			// the loss itself stays readable.
+			metric.Correct += Accuracy(yHat, y)
+			l.BackwardAndRelease()
 			optimizer.Step()
 			metric.LossSum += l.Item() * float64(len(y))
-			metric.Correct += Accuracy(yHat, y)
 			metric.Examples += len(y)
 			timer += time.Since(start)
 			metric.Batch = i
