@@ -55,7 +55,9 @@ func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 				x.ReleaseAfterBackward()
 			}
 		}
-		fresh = lf
+		// A layer that returns its input unchanged leaves it as fresh
+		// as it was.
+		fresh = lf && (y != x || fresh)
 		x = y
 	}
 	return x

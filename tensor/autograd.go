@@ -59,10 +59,11 @@ func (t *Tensor) LendGrad(f func(g *Tensor)) { f(t.grad) }
 
 // ZeroGrad drops the accumulated gradient (PyTorch's set_to_none). Its
 // storage goes back to the engine's buffer pool unless the gradient was
-// handed out (Grad) or its storage shared.
+// handed out (Grad) or its storage shared; a gradient kept from LendGrad
+// against its rule then panics on use.
 func (t *Tensor) ZeroGrad() {
 	if t.grad != nil && !t.grad.shared.Load() {
-		release(t.grad)
+		end(t.grad, "ZeroGrad")
 	}
 	t.grad = nil
 }
@@ -229,6 +230,7 @@ func (t *Tensor) BackwardWith(grad *Tensor) { t.backwardFrom(grad, false) }
 // backwardFrom runs the backward pass from t; endResults ends every
 // non-leaf of the graph but t afterwards (BackwardAndRelease).
 func (t *Tensor) backwardFrom(grad *Tensor, endResults bool) {
+	t.failIfEnded("Backward")
 	if !t.requiresGrad {
 		panic("tensor: Backward on a tensor that does not require a gradient (no input had SetRequiresGrad(true), or it was computed under NoGrad)")
 	}
@@ -239,6 +241,7 @@ func (t *Tensor) backwardFrom(grad *Tensor, endResults bool) {
 		grad = moveData(grad, t.Device())
 	}
 	order := topoOrder(t)
+	checkGraph(order)
 	accum(t, grad.To(t.dtype), false)
 	var results []*Tensor // the non-leaves to end afterwards
 	for i := len(order) - 1; i >= 0; i-- {
@@ -250,15 +253,6 @@ func (t *Tensor) backwardFrom(grad *Tensor, endResults bool) {
 			results = append(results, n)
 		}
 		if n.grad != nil {
-			// A closure reads its inputs and its result, which an earlier
-			// BackwardAndRelease through a shared part of the graph may
-			// have given back.
-			n.failIfEnded("Backward through " + n.op)
-			for _, p := range n.parents {
-				if p != nil {
-					p.failIfEnded("Backward through " + n.op)
-				}
-			}
 			n.backward(n.grad)
 			// The intermediate gradient's storage belongs to n alone
 			// (see scratch.go): back to the pool.
@@ -268,6 +262,7 @@ func (t *Tensor) backwardFrom(grad *Tensor, endResults bool) {
 		n.grad = nil
 		n.backward = nil
 		n.parents = nil
+		n.historyFreed = true
 	}
 	// Every closure that could read a marked result has run and been
 	// dropped: the storage of marked results goes back to the pool.
@@ -279,6 +274,29 @@ func (t *Tensor) backwardFrom(grad *Tensor, endResults bool) {
 	}
 	for _, n := range results {
 		end(n, "BackwardAndRelease")
+	}
+}
+
+// checkGraph panics, before any gradient is accumulated, when the backward
+// pass over order could not be complete: a result whose history an
+// earlier backward pass used and dropped (its inputs would silently get
+// no gradient through it), or a closure that would read a result given
+// back by an earlier BackwardAndRelease through a shared part of the
+// graph.
+func checkGraph(order []*Tensor) {
+	for _, n := range order {
+		if n.historyFreed {
+			panic(fmt.Sprintf("tensor: Backward through the result of %s, whose history an earlier backward pass used and dropped: add the losses and call Backward once (PyTorch would need retain_graph=True)", n.op))
+		}
+		if n.backward == nil {
+			continue
+		}
+		n.failIfEnded("Backward through " + n.op)
+		for _, p := range n.parents {
+			if p != nil {
+				p.failIfEnded("Backward through " + n.op)
+			}
+		}
 	}
 }
 

@@ -229,6 +229,9 @@ func moveData(t *Tensor, dev Device) *Tensor {
 	if dev == CPU {
 		return host
 	}
+	if e, ok := dev.(ended); ok {
+		e.fail("ToDevice to the device")
+	}
 	b, ok := dev.(Backend)
 	if !ok {
 		panic(fmt.Sprintf("tensor: ToDevice: %s is not a device of this build", dev.Name()))

@@ -63,30 +63,23 @@ func Mul(a, b *Tensor) *Tensor {
 func Div(a, b *Tensor) *Tensor {
 	out := binary("Div", opDiv, a, b)
 	return record(out, "Div", func(g *Tensor) {
-		var ga, gb *Tensor
-		NoGrad(func() {
-			if a.requiresGrad {
-				ga = sumTo(Div(g, b), a.shape)
-			}
-			if b.requiresGrad {
-				// d(a/b)/db = -a/b^2 = -out/b
-				gb = sumTo(Neg(Div(Mul(g, out), b)), b.shape)
-			}
-		})
-		if ga != nil {
-			accum(a, ga, true)
+		// The kernels alone (binary), without history: b or out may
+		// require a gradient. NoGrad would also switch history off for
+		// every other goroutine.
+		if a.requiresGrad {
+			accum(a, sumTo(binary("Div", opDiv, g, b), a.shape), true)
 		}
-		if gb != nil {
-			accum(b, gb, true)
+		if b.requiresGrad {
+			// d(a/b)/db = -a/b^2 = -out/b
+			q := binary("Div", opDiv, binary("Mul", opMul, g, out), b)
+			accum(b, sumTo(backendFor("Div", q).mulScalar(q, -1), b.shape), true)
 		}
 	}, a, b)
 }
 
-func noGradMul(a, b *Tensor) *Tensor {
-	var out *Tensor
-	NoGrad(func() { out = Mul(a, b) })
-	return out
-}
+// noGradMul is a * b without history, for backward closures whose
+// factors may require a gradient.
+func noGradMul(a, b *Tensor) *Tensor { return binary("Mul", opMul, a, b) }
 
 // unary applies an elementwise function on t's backend; its backward is
 // the backend's unaryBackward from the input, the output and g.

@@ -163,9 +163,10 @@ func TestBackwardAndReleaseKeepsSharedStorage(t *testing.T) {
 }
 
 // A second loss built on the step's results before BackwardAndRelease
-// gave them back: its backward pass panics, naming the call, at the first
-// closure that would read a given-back result (a convolution's input, a
-// product's factor, a ReLU's input), instead of reading freed storage.
+// gave them back: its backward pass panics before it accumulates
+// anything, naming the result whose history is gone, instead of letting a
+// closure (a convolution's, a product's, a ReLU's) read freed storage.
+// An input given back by Release panics the same way, naming Release.
 func TestBackwardThroughReleasedResultPanics(t *testing.T) {
 	for k, name := range []string{"Conv2d", "BatchNorm2d", "Relu", "Conv2d", "Add", "Relu", "Reshape", "Linear"} {
 		s := newResidualStep(tensor.Float32)
@@ -180,14 +181,40 @@ func TestBackwardThroughReleasedResultPanics(t *testing.T) {
 			second = tensor.Sum(tensor.Conv2d(inter[k], s.w2, nil, 1, 1))
 		}
 		loss.BackwardAndRelease()
+		grads := make([][]float64, len(s.params()))
+		for i, p := range s.params() {
+			grads[i] = p.Grad().Float64s()
+		}
 		func() {
 			defer func() {
 				msg := fmt.Sprint(recover())
-				if !strings.Contains(msg, "Backward through") || !strings.Contains(msg, "BackwardAndRelease gave back (the result of "+name+")") {
+				if !strings.Contains(msg, "Backward through the result of "+name+", whose history an earlier backward pass used and dropped") {
 					t.Errorf("second backward through %s: panic %q", name, msg)
 				}
 			}()
 			second.Backward()
 		}()
+		for i, p := range s.params() {
+			if !slices.Equal(p.Grad().Float64s(), grads[i]) {
+				t.Errorf("second backward through %s: the refused pass changed parameter %d's gradient", name, i)
+			}
+		}
+	}
+
+	w := tensor.Full(tensor.Float32, 0.5, 4, 3).SetRequiresGrad(true)
+	in := tensor.Full(tensor.Float32, 1, 2, 3)
+	l := tensor.Sum(tensor.Linear(in, w, nil))
+	in.Release()
+	func() {
+		defer func() {
+			msg := fmt.Sprint(recover())
+			if !strings.Contains(msg, "Backward through Linear of a tensor whose storage Release gave back") {
+				t.Errorf("backward after Release of an input: panic %q", msg)
+			}
+		}()
+		l.Backward()
+	}()
+	if w.Grad() != nil {
+		t.Error("the refused pass accumulated a gradient")
 	}
 }

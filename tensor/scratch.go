@@ -262,8 +262,11 @@ func (e ended) Name() string { return "released storage" }
 
 // fail panics for a use of the ended tensor in what.
 func (e ended) fail(what string) {
-	made := "an input"
-	if e.op != "" {
+	made := "a tensor made outside autograd"
+	switch {
+	case e.why == "ZeroGrad":
+		made = "a gradient, kept past ZeroGrad"
+	case e.op != "":
 		made = "the result of " + e.op
 	}
 	panic(fmt.Sprintf("tensor: %s of a tensor whose storage %s gave back (%s): keep what you need before that call, or copy it with Clone", what, e.why, made))

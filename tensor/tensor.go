@@ -48,6 +48,10 @@ type Tensor struct {
 	// backward pass through t has finished (ReleaseAfterBackward).
 	releaseAfterBackward bool
 
+	// historyFreed: a backward pass ran t's closure and dropped its
+	// history, so another one through t would miss its inputs.
+	historyFreed bool
+
 	// shared: the storage may be referenced from outside this tensor (a
 	// view made by Reshape or Detach, a slice handed out by Data32 or
 	// Data64, or a slice the caller wrapped with FromFloat32): releasing
@@ -374,6 +378,12 @@ func (t *Tensor) IsFinite() bool {
 func (t *Tensor) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Tensor(%v, %v", t.shape, t.dtype)
+	if e, ok := t.dev.(ended); ok {
+		// Printing is how one finds out what a tensor is: say it, no
+		// panic.
+		fmt.Fprintf(&b, ", storage given back by %s, op=%s)", e.why, t.op)
+		return b.String()
+	}
 	vals := t.Float64s()
 	if len(vals) > 8 {
 		vals = vals[:8]
