@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"nnkit/nn"
+	"nnkit/optim"
 	"nnkit/tensor"
 )
 
@@ -61,4 +62,30 @@ func ExampleApply() {
 	//   (1): Flatten(start_dim=1, end_dim=-1)
 	//   (2): Linear(in_features=256, out_features=10, bias=True)
 	// )
+}
+
+// A training loop that keeps none of a step's results gives them back to
+// the engine with BackwardAndRelease: what it needs from the step (the
+// correct count, the loss) is read before the backward pass or from the
+// loss itself, which stays readable. Reading a given-back result panics.
+func ExampleSequential_trainingStep() {
+	nn.Seed(1)
+	net := nn.NewSequential(nn.NewLinear(4, 8, true), nn.NewReLU(), nn.NewLinear(8, 3, true))
+	opt := optim.NewSGD(net.Parameters(), 0.5, 0, 0)
+	loss := nn.NewCrossEntropyLoss(nn.ReduceMean)
+	x := tensor.RandUniform(tensor.NewRNG(2), tensor.Float32, -1, 1, 6, 4)
+	y := []int{0, 1, 2, 0, 1, 2}
+	for step := range 3 {
+		opt.ZeroGrad()
+		logits := net.Forward(x)
+		l := loss.Forward(logits, y)
+		correct := tensor.CountCorrect(logits, y) // before the backward pass
+		l.BackwardAndRelease()
+		opt.Step()
+		fmt.Printf("step %d: loss %.4f, %d of 6 correct, logits given back: %v\n", step, l.Item(), correct, logits.Released())
+	}
+	// Output:
+	// step 0: loss 1.1385, 2 of 6 correct, logits given back: true
+	// step 1: loss 1.1202, 2 of 6 correct, logits given back: true
+	// step 2: loss 1.1066, 2 of 6 correct, logits given back: true
 }

@@ -13,10 +13,14 @@
 // Workloads (-work, comma-separated; default the first five):
 //
 //	lenet-train   one LeNet-5 training step (forward, cross-entropy,
-//	              backward, SGD) on a batch of 256 28 x 28 images
+//	              backward, SGD) on a batch of 256 28 x 28 images; the
+//	              backward pass is BackwardAndRelease, as task 3's
+//	              TrainCNN takes it (PyTorch frees the same results by
+//	              reference counting)
 //	lenet-infer   LeNet-5 inference on a batch of 256, evaluation mode,
 //	              no gradients
-//	resnet-train  one ResNet-18 training step, 96 x 96 images, batch 32
+//	resnet-train  one ResNet-18 training step, 96 x 96 images, batch 32,
+//	              the same way
 //	resnet-infer  ResNet-18 inference, 96 x 96, batch 32
 //	sgemm         float32 tensor.MatMul, 1024 x 1024 x 1024, GFLOP/s,
 //	              the result allocated each call (PyTorch: torch.mm,
