@@ -70,7 +70,7 @@ func TestAdaptiveAvgPoolMisuse(t *testing.T) {
 		{func() { tensor.AdaptiveAvgPool2d(tensor.New(tensor.Float32, 1, 2, 3, 3), 0, 1) }, "tensor: AdaptiveAvgPool2d: output size 0x1 must be positive"},
 		{func() { tensor.AdaptiveAvgPool2d(tensor.New(tensor.Float32, 2, 3, 3), 1, 1) }, "input must be [N C H W]"},
 	} {
-		if got := convPanics(tc.f); !strings.Contains(got, tc.want) {
+		if got := panicMessage(tc.f); !strings.Contains(got, tc.want) {
 			t.Errorf("panic %q, want it to contain %q", got, tc.want)
 		}
 	}

@@ -141,7 +141,7 @@ func TestBatchNormMisuse(t *testing.T) {
 		}, "more than 1 value per channel"},
 		{func() { tensor.BatchNorm2d(tensor.New(tensor.Float32, 2, 3), v(3), v(3), v(3), v(3), true, 0.1, 1e-5) }, "input must be [N C H W]"},
 	} {
-		if got := convPanics(tc.f); !strings.Contains(got, tc.want) {
+		if got := panicMessage(tc.f); !strings.Contains(got, tc.want) {
 			t.Errorf("panic %q, want it to contain %q", got, tc.want)
 		}
 	}

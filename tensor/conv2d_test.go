@@ -194,17 +194,6 @@ func TestConv2dGradientOnlyWhereRequired(t *testing.T) {
 	}
 }
 
-// convPanics runs f and returns the panic message ("" if none).
-func convPanics(f func()) (msg string) {
-	defer func() {
-		if r := recover(); r != nil {
-			msg = fmt.Sprint(r)
-		}
-	}()
-	f()
-	return ""
-}
-
 func TestConv2dMisuse(t *testing.T) {
 	f32 := func(shape ...int) *tensor.Tensor { return tensor.New(tensor.Float32, shape...) }
 	f64 := func(shape ...int) *tensor.Tensor { return tensor.New(tensor.Float64, shape...) }
@@ -221,7 +210,7 @@ func TestConv2dMisuse(t *testing.T) {
 		{func() { tensor.Conv2d(f32(1, 3, 8, 8), f32(6, 3, 5, 5), nil, 0, 0) }, "stride must be positive"},
 		{func() { tensor.Conv2d(f32(1, 3, 8, 8), f32(6, 3, 5, 5), nil, 1, -1) }, "padding non-negative"},
 	} {
-		if got := convPanics(tc.f); !strings.Contains(got, tc.want) {
+		if got := panicMessage(tc.f); !strings.Contains(got, tc.want) {
 			t.Errorf("panic %q, want it to contain %q", got, tc.want)
 		}
 	}

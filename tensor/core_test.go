@@ -1,6 +1,7 @@
 package tensor_test
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -10,6 +11,20 @@ import (
 
 func rnd(seed uint64, shape ...int) *tensor.Tensor {
 	return tensor.RandUniform(tensor.NewRNG(seed), tensor.Float64, -1, 1, shape...).SetRequiresGrad(true)
+}
+
+// panicMessage runs f and returns its panic's message, "" when f returns.
+func panicMessage(f func()) (msg string) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg = fmt.Sprint(r)
+			if msg == "" {
+				msg = "<empty panic>"
+			}
+		}
+	}()
+	f()
+	return ""
 }
 
 // positive returns values in [0.5, 2): safe for Div, Log, Sqrt and PowScalar.

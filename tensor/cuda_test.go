@@ -3,7 +3,6 @@
 package tensor_test
 
 import (
-	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -99,12 +98,12 @@ func TestCUDATransferAndAccessors(t *testing.T) {
 		"Set":    func() { xd.Set(1, 0, 0) },
 		"Rows":   func() { tensor.Rows(xd, []int{0}) },
 	} {
-		msg := panicOf(f)
+		msg := panicMessage(f)
 		if !strings.Contains(msg, "tensor on "+dev.Name()) || !strings.Contains(msg, "call ToDevice(tensor.CPU) first") {
 			t.Errorf("%s on a device tensor: panic %q", name, msg)
 		}
 	}
-	msg := panicOf(func() { tensor.Add(xd, x) })
+	msg := panicMessage(func() { tensor.Add(xd, x) })
 	if !strings.Contains(msg, "different devices") || !strings.Contains(msg, "cpu") || !strings.Contains(msg, dev.Name()) {
 		t.Errorf("mixed devices: panic %q", msg)
 	}
@@ -167,16 +166,6 @@ func TestCUDATransferAndAccessors(t *testing.T) {
 	}
 }
 
-func panicOf(f func()) (msg string) {
-	defer func() {
-		if r := recover(); r != nil {
-			msg = fmt.Sprint(r)
-		}
-	}()
-	f()
-	return ""
-}
-
 // On a device BackwardAndRelease frees every intermediate result at the end
 // of the backward pass: the gradients equal Backward's, step after step,
 // and a freed result panics on use.
@@ -206,7 +195,7 @@ func TestCUDABackwardAndRelease(t *testing.T) {
 				t.Fatalf("step %d: intermediate %d (%s) not released", step, i, r.Op())
 			}
 		}
-		if msg := panicOf(func() { tensor.Relu(inter[2]) }); !strings.Contains(msg, "BackwardAndRelease gave back") {
+		if msg := panicMessage(func() { tensor.Relu(inter[2]) }); !strings.Contains(msg, "BackwardAndRelease gave back") {
 			t.Fatalf("use of a released device result: panic %q", msg)
 		}
 	}

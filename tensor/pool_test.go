@@ -146,7 +146,7 @@ func TestPoolMisuse(t *testing.T) {
 		{func() { tensor.MaxPool2d(x, 2, 0, 0) }, "stride must be positive"},
 		{func() { tensor.AvgPool2d(tensor.New(tensor.Float32, 4, 4), 2, 2, 0) }, "tensor: AvgPool2d: input must be [N C H W], found shape [4 4]"},
 	} {
-		if got := convPanics(tc.f); !strings.Contains(got, tc.want) {
+		if got := panicMessage(tc.f); !strings.Contains(got, tc.want) {
 			t.Errorf("panic %q, want it to contain %q", got, tc.want)
 		}
 	}

@@ -51,7 +51,7 @@ func TestAttackCUDASharedStorage(t *testing.T) {
 	if !slices.Equal(g.Float64s(), wantGrad) {
 		t.Error("a device gradient handed out by Grad changed after ZeroGrad")
 	}
-	if msg := panicOf(func() { tensor.Relu(h3) }); !strings.Contains(msg, "gave back") {
+	if msg := panicMessage(func() { tensor.Relu(h3) }); !strings.Contains(msg, "gave back") {
 		t.Errorf("use of an ended device result: %q", msg)
 	}
 	if err := tensor.Synchronize(dev); err != nil {
@@ -70,7 +70,7 @@ func TestAttackCUDALendGradKeptPastZeroGrad(t *testing.T) {
 	p.LendGrad(func(g *tensor.Tensor) { kept = g })
 	p.ZeroGrad()
 	var vals []float64
-	msg := panicOf(func() { vals = kept.Float64s() })
+	msg := panicMessage(func() { vals = kept.Float64s() })
 	first := "none"
 	if len(vals) > 0 {
 		first = fmt.Sprint(vals[0])

@@ -73,7 +73,8 @@ func rtCheckPool(t *testing.T, scenario string, live ...*Tensor) {
 	}
 }
 
-func rtRecover(f func()) (msg string) {
+// panicMessage runs f and returns its panic's message, "" when f returns.
+func panicMessage(f func()) (msg string) {
 	defer func() {
 		if r := recover(); r != nil {
 			msg = fmt.Sprint(r)
@@ -128,9 +129,9 @@ func TestAttackPoolNoDoublePutNoLiveBuffer(t *testing.T) {
 		x := mkx(0.25)
 		l := Sum(Tanh(x))
 		l.BackwardAndRelease()
-		msg := rtRecover(func() { l.BackwardAndRelease() })
+		msg := panicMessage(func() { l.BackwardAndRelease() })
 		rtCheckPool(t, "S3 BAR twice", x, l)
-		msg2 := rtRecover(func() { l.Backward() })
+		msg2 := panicMessage(func() { l.Backward() })
 		rtCheckPool(t, "S3 BAR then Backward", x, l)
 		t.Logf("S3: second BackwardAndRelease: %q, then Backward: %q; root grad kept %v", msg, msg2, l.grad != nil)
 		x.ZeroGrad()
@@ -150,7 +151,7 @@ func TestAttackPoolNoDoublePutNoLiveBuffer(t *testing.T) {
 
 		Sum(Mul(x, x)).BackwardAndRelease()
 		x.LendGrad(func(g *Tensor) { g.Release() })
-		msg := rtRecover(func() { Sum(Mul(x, x)).BackwardAndRelease() })
+		msg := panicMessage(func() { Sum(Mul(x, x)).BackwardAndRelease() })
 		rtCheckPool(t, "S4 accumulate into a Released gradient", x)
 		t.Logf("S4: accumulating into a Released gradient: %q", msg)
 		x.grad = nil
@@ -187,7 +188,7 @@ func TestAttackPoolNoDoublePutNoLiveBuffer(t *testing.T) {
 		l1 := Sum(a)
 		l2 := Sum(Mul(Exp(w), a))
 		l1.BackwardAndRelease()
-		msg := rtRecover(func() { l2.BackwardAndRelease() })
+		msg := panicMessage(func() { l2.BackwardAndRelease() })
 		rtCheckPool(t, "S6 panicking second backward", x, w, l1, l2)
 		x.ZeroGrad()
 		w.ZeroGrad()
@@ -202,7 +203,7 @@ func TestAttackPoolNoDoublePutNoLiveBuffer(t *testing.T) {
 		in := Full(Float32, 1, 3, n/4)
 		l := Sum(Linear(in, w, nil))
 		in.Release()
-		msg := rtRecover(func() { l.BackwardAndRelease() })
+		msg := panicMessage(func() { l.BackwardAndRelease() })
 		rtCheckPool(t, "S7 released input", w, l)
 		t.Logf("S7: backward after Release of the input: %q", msg)
 	}
@@ -213,7 +214,7 @@ func TestAttackPoolNoDoublePutNoLiveBuffer(t *testing.T) {
 		l := Sum(Add(Mul(x, x), Add(x, x)))
 		l.BackwardAndRelease()
 		rtCheckPool(t, "S8 same leaf twice", x, l)
-		if msg := rtRecover(func() {
+		if msg := panicMessage(func() {
 			for _, v := range x.grad.f32 {
 				if v != 3 {
 					panic(fmt.Sprint("gradient ", v, ", want 3"))
@@ -268,9 +269,9 @@ func TestAttackZeroGradDoesNotEnd(t *testing.T) {
 	Sum(Mul(x, x)).Backward()
 	g := x.grad // what a LendGrad callback could have kept
 	x.ZeroGrad()
-	msg := rtRecover(func() { devOf("probe", g) })
+	msg := panicMessage(func() { devOf("probe", g) })
 	var first any = "panic"
-	if m := rtRecover(func() { first = g.Float64s()[0] }); m != "" {
+	if m := panicMessage(func() { first = g.Float64s()[0] }); m != "" {
 		first = "panic: " + m
 	}
 	t.Logf("after ZeroGrad the old gradient: devOf panic %q; Released() %v; Float64s()[0] %v", msg, g.Released(), first)

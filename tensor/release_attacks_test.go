@@ -20,20 +20,6 @@ import (
 	"nnkit/tensor"
 )
 
-// rtPanic runs f and returns the panic message ("" when f returned).
-func rtPanic(f func()) (msg string) {
-	defer func() {
-		if r := recover(); r != nil {
-			msg = fmt.Sprint(r)
-			if msg == "" {
-				msg = "<empty panic>"
-			}
-		}
-	}()
-	f()
-	return ""
-}
-
 // rtChurn allocates and gives back many pooled buffers of the sizes the
 // tests use, so that anything given back to the pool is handed out again
 // and overwritten.
@@ -68,7 +54,7 @@ func TestAttackLendGradKeptPastZeroGrad(t *testing.T) {
 	rtChurn(n)
 	results := map[string]string{}
 	try := func(name string, f func() string) {
-		if msg := rtPanic(func() { results[name] = f() }); msg != "" {
+		if msg := panicMessage(func() { results[name] = f() }); msg != "" {
 			results[name] = "panic: " + msg
 		}
 	}
@@ -152,7 +138,7 @@ func TestAttackEndedRootAndDevice(t *testing.T) {
 		}},
 	}
 	for _, c := range cases {
-		msg := rtPanic(c.f)
+		msg := panicMessage(c.f)
 		switch {
 		case msg == "":
 			t.Errorf("%s: no panic", c.name)
@@ -247,7 +233,7 @@ func TestAttackEndedTensorEveryEntryPoint(t *testing.T) {
 		{"Release()d: Float64s", func() { rel.Float64s() }},
 	}
 	for _, u := range uses {
-		msg := rtPanic(u.f)
+		msg := panicMessage(u.f)
 		switch {
 		case msg == "":
 			t.Errorf("%s: an ended tensor was used without a panic", u.name)
@@ -256,7 +242,7 @@ func TestAttackEndedTensorEveryEntryPoint(t *testing.T) {
 		}
 	}
 	// Uses that do not panic at all, by design or not: logged.
-	t.Logf("Release of a Release()d tensor: panic %q (end returns early: no double put)", rtPanic(func() { rel.Release() }))
+	t.Logf("Release of a Release()d tensor: panic %q (end returns early: no double put)", panicMessage(func() { rel.Release() }))
 	if got, want := fmt.Sprint(logits), "Tensor([2 5], float32, storage given back by BackwardAndRelease, op=Linear)"; got != want {
 		t.Errorf("fmt.Sprint of an ended tensor = %q, want %q", got, want)
 	}
@@ -306,7 +292,7 @@ func TestAttackSharedStorageSurvivesChurn(t *testing.T) {
 		t.Errorf("Released: h %v h2 %v h3 %v view %v leaf2 %v loss %v", h.Released(), h2.Released(), h3.Released(), view.Released(), leaf2.Released(), l.Released())
 	}
 	// Backward through the surviving view: its parent h was ended.
-	msg := rtPanic(func() { tensor.Sum(view).Backward() })
+	msg := panicMessage(func() { tensor.Sum(view).Backward() })
 	t.Logf("Backward through a surviving view of an ended result: %q", msg)
 }
 
@@ -379,7 +365,7 @@ func TestAttackSequentialKeptIntermediate(t *testing.T) {
 	tp := &tap{}
 	net := mk(tp)
 	tensor.NoGrad(func() { net.Forward(x) })
-	if msg := rtPanic(func() { tp.last.Float64s() }); !strings.Contains(msg, "gave back") {
+	if msg := panicMessage(func() { tp.last.Float64s() }); !strings.Contains(msg, "gave back") {
 		t.Errorf("evaluation: the kept intermediate is used without the ended-tensor panic: %q", msg)
 	}
 
@@ -387,7 +373,7 @@ func TestAttackSequentialKeptIntermediate(t *testing.T) {
 	net = mk(tp2)
 	l := tensor.CrossEntropy(net.Forward(x), []int{0, 1, 2, 3, 0})
 	l.Backward()
-	if msg := rtPanic(func() { tp2.last.Float64s() }); !strings.Contains(msg, "gave back") {
+	if msg := panicMessage(func() { tp2.last.Float64s() }); !strings.Contains(msg, "gave back") {
 		t.Errorf("training (plain Backward): kept intermediate: %q", msg)
 	}
 
@@ -420,7 +406,7 @@ func TestAttackSequentialFreshIdentityReleasesInput(t *testing.T) {
 	x := tensor.RandUniform(tensor.NewRNG(8), tensor.Float32, -1, 1, 5, 8)
 	tensor.NoGrad(func() { net.Forward(x) })
 	if x.Released() {
-		t.Fatalf("Sequential[identity, Linear] gave back the caller's input: %q", rtPanic(func() { x.Float64s() }))
+		t.Fatalf("Sequential[identity, Linear] gave back the caller's input: %q", panicMessage(func() { x.Float64s() }))
 	}
 }
 
@@ -527,14 +513,14 @@ func TestAttackSecondBackwardThroughTrunk(t *testing.T) {
 		l2 := tensor.Sum(tensor.MulScalar(h, 10))
 		first(l1)
 		want := w.Grad().Float64s()
-		msg := rtPanic(func() { l2.Backward() })
+		msg := panicMessage(func() { l2.Backward() })
 		if !strings.Contains(msg, "earlier backward pass") && !strings.Contains(msg, "gave back") {
 			t.Errorf("second backward through a used trunk: panic %q, want one saying the history is gone", msg)
 		}
 		if !slices.Equal(w.Grad().Float64s(), want) {
 			t.Errorf("the refused backward pass changed w.Grad: %v, want %v", w.Grad().Float64s(), want)
 		}
-		if msg := rtPanic(func() { l1.Backward() }); !strings.Contains(msg, "earlier backward pass") {
+		if msg := panicMessage(func() { l1.Backward() }); !strings.Contains(msg, "earlier backward pass") {
 			t.Errorf("Backward twice on one loss: panic %q", msg)
 		}
 	}

@@ -131,7 +131,7 @@ func TestResizeBilinearMisuse(t *testing.T) {
 		{func() { tensor.ResizeBilinear(tensor.New(tensor.Float32, 1, 1, 4, 4), 0, 3) }, "tensor: ResizeBilinear: output size 0x3 must be positive"},
 		{func() { tensor.ResizeBilinear(tensor.New(tensor.Float32, 4, 4), 2, 2) }, "tensor: ResizeBilinear: input must be [N C H W]"},
 	} {
-		if got := convPanics(tc.f); !strings.Contains(got, tc.want) {
+		if got := panicMessage(tc.f); !strings.Contains(got, tc.want) {
 			t.Errorf("panic %q, want it to contain %q", got, tc.want)
 		}
 	}
