@@ -150,3 +150,22 @@ func TestRealTorchProbe(t *testing.T) {
 		}
 	}
 }
+
+// The PyTorch process gets the malloc variables unless the environment
+// sets them; a variable the user set is kept, and the note says which.
+func TestWithMallocKeep(t *testing.T) {
+	for _, c := range []struct {
+		environ []string
+		want    []string
+		noteHas string
+	}{
+		{[]string{"PATH=/bin"}, []string{"PATH=/bin", "MALLOC_MMAP_THRESHOLD_=4294967296", "MALLOC_TRIM_THRESHOLD_=4294967296"}, "keeps freed memory"},
+		{[]string{"MALLOC_TRIM_THRESHOLD_=1"}, []string{"MALLOC_TRIM_THRESHOLD_=1", "MALLOC_MMAP_THRESHOLD_=4294967296"}, "MALLOC_TRIM_THRESHOLD_=1 kept"},
+		{[]string{"MALLOC_MMAP_THRESHOLD_=2", "MALLOC_TRIM_THRESHOLD_=3"}, []string{"MALLOC_MMAP_THRESHOLD_=2", "MALLOC_TRIM_THRESHOLD_=3"}, "(kept)"},
+	} {
+		got, note := withMallocKeep(c.environ)
+		if !slices.Equal(got, c.want) || !strings.Contains(note, c.noteHas) {
+			t.Errorf("withMallocKeep(%q) = %q, %q; want %q and a note with %q", c.environ, got, note, c.want, c.noteHas)
+		}
+	}
+}
