@@ -63,7 +63,7 @@ func (t *Tensor) LendGrad(f func(g *Tensor)) { f(t.grad) }
 // against its rule then panics on use.
 func (t *Tensor) ZeroGrad() {
 	if t.grad != nil && !t.grad.shared.Load() {
-		end(t.grad, "ZeroGrad")
+		end(t.grad, "ZeroGrad", "a gradient, kept past ZeroGrad")
 	}
 	t.grad = nil
 }
@@ -71,7 +71,7 @@ func (t *Tensor) ZeroGrad() {
 // Detach returns a tensor sharing t's data with no history.
 func (t *Tensor) Detach() *Tensor {
 	t.failIfEnded("Detach")
-	t.shared.Store(true)
+	markShared(t)
 	return markShared(&Tensor{shape: t.shape, dtype: t.dtype, f32: t.f32, f64: t.f64, device: t.device, dev: t.dev})
 }
 
@@ -243,14 +243,10 @@ func (t *Tensor) backwardFrom(grad *Tensor, endResults bool) {
 	order := topoOrder(t)
 	checkGraph(order)
 	accum(t, grad.To(t.dtype), false)
-	var results []*Tensor // the non-leaves to end afterwards
 	for i := len(order) - 1; i >= 0; i-- {
 		n := order[i]
 		if n.backward == nil {
 			continue
-		}
-		if endResults && n != t {
-			results = append(results, n)
 		}
 		if n.grad != nil {
 			n.backward(n.grad)
@@ -265,15 +261,17 @@ func (t *Tensor) backwardFrom(grad *Tensor, endResults bool) {
 		n.historyFreed = true
 	}
 	// Every closure that could read a marked result has run and been
-	// dropped: the storage of marked results goes back to the pool.
+	// dropped: the storage of marked results goes back to the pool, and
+	// with endResults that of every result this pass went through (the
+	// nodes whose history it freed; checkGraph refused any freed before).
 	for _, n := range order {
-		if n.releaseAfterBackward && n.dev == nil {
+		switch {
+		case n.releaseAfterBackward:
 			n.releaseAfterBackward = false
-			end(n, "ReleaseAfterBackward")
+			end(n, "ReleaseAfterBackward", resultOf(n))
+		case endResults && n != t && n.historyFreed:
+			end(n, "BackwardAndRelease", resultOf(n))
 		}
-	}
-	for _, n := range results {
-		end(n, "BackwardAndRelease")
 	}
 }
 
@@ -288,10 +286,8 @@ func checkGraph(order []*Tensor) {
 		if n.historyFreed {
 			panic(fmt.Sprintf("tensor: Backward through the result of %s, whose history an earlier backward pass used and dropped: add the losses and call Backward once (PyTorch would need retain_graph=True)", n.op))
 		}
-		if n.backward == nil {
-			continue
-		}
-		n.failIfEnded("Backward through " + n.op)
+		// A result with history cannot have been given back (that
+		// frees its history first); its inputs can (Release).
 		for _, p := range n.parents {
 			if p != nil {
 				p.failIfEnded("Backward through " + n.op)

@@ -375,17 +375,11 @@ func conv2dBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 				// dcol = W^T G, then every image's columns go back to its dx.
 				// In float32 the sum over the output channels runs in
 				// blocks of dgradKBlock (see there).
-				kb := g.oc
+				maxK := g.oc
 				if _, f32 := any(T(0)).(float32); f32 {
-					kb = dgradKBlock
+					maxK = dgradKBlock
 				}
-				for k0 := 0; k0 < g.oc; k0 += kb {
-					beta := T(1)
-					if k0 == 0 {
-						beta = 0
-					}
-					gemmT(serial, false, false, g.ckk, ld, min(kb, g.oc-k0), wt[k0:], g.oc, gc[k0*ld:], ld, beta, dcol, ld)
-				}
+				gemmKBlocks(serial, g.ckk, ld, g.oc, maxK, wt, g.oc, gc, ld, dcol, ld)
 				perImage(!serial, nb, g.ckk*g.ohw, func(i int) {
 					col2im(gx[(n0+i)*g.chw:(n0+i+1)*g.chw], dcol[i*g.ohw:], ld, g.c, g.h, g.w, g.k, g.s, g.p, g.oh, g.ow)
 				})

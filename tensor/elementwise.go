@@ -72,7 +72,7 @@ func Div(a, b *Tensor) *Tensor {
 		if b.requiresGrad {
 			// d(a/b)/db = -a/b^2 = -out/b
 			q := binary("Div", opDiv, binary("Mul", opMul, g, out), b)
-			accum(b, sumTo(backendFor("Div", q).mulScalar(q, -1), b.shape), true)
+			accum(b, sumTo(Neg(q), b.shape), true)
 		}
 	}, a, b)
 }

@@ -211,6 +211,27 @@ func gemmT[T float](serial, ta, tb bool, m, n, k int, a []T, lda int, b []T, ldb
 	}
 }
 
+// gemmKBlocks is gemmT without transposes and with beta 0, its sum over k
+// split into blocks of at most maxK, as equal as they come: each block's
+// products are accumulated alone and added to the running total, which
+// in float32 rounds like a two-level pairwise sum (winoKBlock,
+// dgradKBlock).
+func gemmKBlocks[T float](serial bool, m, n, k, maxK int, a []T, lda int, b []T, ldb int, c []T, ldc int) {
+	if k <= maxK {
+		gemmT(serial, false, false, m, n, k, a, lda, b, ldb, 0, c, ldc)
+		return
+	}
+	blocks := (k + maxK - 1) / maxK
+	step := (k + blocks - 1) / blocks
+	for k0 := 0; k0 < k; k0 += step {
+		beta := T(1)
+		if k0 == 0 {
+			beta = 0
+		}
+		gemmT(serial, false, false, m, n, min(step, k-k0), a[k0:], lda, b[k0*ldb:], ldb, beta, c, ldc)
+	}
+}
+
 // splitWork calls f(worker, lo, hi) on up to GOMAXPROCS contiguous chunks of
 // [0, n) in parallel (the calling goroutine runs chunk 0). The chunks depend
 // only on n, cost and GOMAXPROCS, so per-worker partial sums reduced in

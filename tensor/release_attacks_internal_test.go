@@ -98,7 +98,9 @@ func TestAttackPoolNoDoublePutNoLiveBuffer(t *testing.T) {
 			d = b.Detach()
 		})
 		a.Release()
-		a.Release()
+		if msg := panicMessage(func() { a.Release() }); !strings.Contains(msg, "Release gave back") {
+			t.Errorf("S1: a second Release: panic %q, want the given-back message", msg)
+		}
 		v.Release()
 		b.Release()
 		rtCheckPool(t, "S1 Release twice / views", d)

@@ -235,25 +235,32 @@ func markShared(t *Tensor) *Tensor {
 // of reading memory another result may be using, and gives its storage
 // back to the pool unless something else may refer to it (t.shared): a
 // view, or a slice from Data32, keeps its values and stays with the
-// garbage collector. why names the call that ended t, for the panic.
-func end(t *Tensor, why string) {
-	if t.dev != nil {
-		if _, done := t.dev.(ended); done {
-			return
-		}
+// garbage collector. why names the call that ended t and what says what t
+// was, for the panic.
+func end(t *Tensor, why, what string) {
+	if t.Released() {
+		return
 	}
 	if !t.shared.Load() {
 		release(t)
 	}
-	e := ended{op: t.op, why: why}
+	e := ended{why: why, what: what}
 	t.f32, t.f64, t.dev, t.device = nil, nil, e, e
+}
+
+// resultOf describes t for end: the operation that made it.
+func resultOf(t *Tensor) string {
+	if t.op == "" {
+		return "a tensor made outside autograd"
+	}
+	return "the result of " + t.op
 }
 
 // ended stands in for the storage and device of a tensor whose storage was
 // given back: every path that reads data either checks for a device (and
 // so reaches fail, through devOf, backendOf or hostOnly) or finds no
 // storage.
-type ended struct{ op, why string }
+type ended struct{ why, what string }
 
 func (ended) free() {}
 
@@ -261,15 +268,8 @@ func (ended) free() {}
 func (e ended) Name() string { return "released storage" }
 
 // fail panics for a use of the ended tensor in what.
-func (e ended) fail(what string) {
-	made := "a tensor made outside autograd"
-	switch {
-	case e.why == "ZeroGrad":
-		made = "a gradient, kept past ZeroGrad"
-	case e.op != "":
-		made = "the result of " + e.op
-	}
-	panic(fmt.Sprintf("tensor: %s of a tensor whose storage %s gave back (%s): keep what you need before that call, or copy it with Clone", what, e.why, made))
+func (e ended) fail(use string) {
+	panic(fmt.Sprintf("tensor: %s of a tensor whose storage %s gave back (%s): keep what you need before that call, or copy it with Clone", use, e.why, e.what))
 }
 
 // Released reports whether t's storage was given back (Release,
@@ -295,10 +295,11 @@ func (t *Tensor) failIfEnded(what string) {
 // storage (Reshape, Detach, Data32) may be used. Storage that did not come
 // from the pool is left to the garbage collector.
 func (t *Tensor) Release() {
+	t.failIfEnded("Release")
 	if t.backward != nil || t.requiresGrad {
 		panic("tensor: Release of a tensor with autograd history or requiring a gradient")
 	}
-	end(t, "Release")
+	end(t, "Release", resultOf(t))
 }
 
 // ReleaseAfterBackward marks t, an operation's result, as an intermediate

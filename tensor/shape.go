@@ -8,7 +8,7 @@ import "fmt"
 func Reshape(t *Tensor, shape ...int) *Tensor {
 	t.failIfEnded("Reshape")
 	shape = inferShape("Reshape", t, shape)
-	t.shared.Store(true)
+	markShared(t)
 	out := markShared(&Tensor{shape: shape, dtype: t.dtype, f32: t.f32, f64: t.f64, device: t.device, dev: t.dev})
 	return record(out, "Reshape", func(g *Tensor) {
 		passOn(t, g)

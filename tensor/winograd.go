@@ -363,20 +363,12 @@ func winoConv[T float](par bool, q winoGrid, ch *winoChunk, oc int, u, x, v, m, 
 	m = m[:np*oc*ch.ntp]
 	winoInput(par, q, ch, v, x)
 	perImage(par, np, 2*oc*q.c*ch.nt, func(xi int) {
-		// M_ξ = U_ξ V_ξ in blocks of channels as equal as they come
-		// (winoKBlock), the first written, the others added.
-		blocks := (q.c + winoKBlock - 1) / winoKBlock
+		// M_ξ = U_ξ V_ξ in blocks of channels (winoKBlock).
+		maxK := winoKBlock
 		if winoFast {
-			blocks = 1 // one chain: as fast as it comes
+			maxK = q.c // one chain: as fast as it comes
 		}
-		step := (q.c + blocks - 1) / blocks
-		for k0 := 0; k0 < q.c; k0 += step {
-			kb, beta := min(step, q.c-k0), T(1)
-			if k0 == 0 {
-				beta = 0
-			}
-			gemmT(true, false, false, oc, ch.nt, kb, u[xi*oc*q.c+k0:], q.c, v[(xi*q.c+k0)*ch.ntp:], ch.ntp, beta, m[xi*oc*ch.ntp:], ch.ntp)
-		}
+		gemmKBlocks(true, oc, ch.nt, q.c, maxK, u[xi*oc*q.c:], q.c, v[xi*q.c*ch.ntp:], ch.ntp, m[xi*oc*ch.ntp:], ch.ntp)
 	})
 	winoOutput(par, q, ch, oc, y, m, b)
 }

@@ -203,6 +203,10 @@ func main() {
 		report(err)
 	case "write":
 		report(os.WriteFile(a[1], []byte("written by the probe"), 0o644))
+	case "symlink": // symlink TARGET LINK
+		report(os.Symlink(a[1], a[2]))
+	case "mkdir":
+		report(os.Mkdir(a[1], 0o755))
 	case "read":
 		b, err := os.ReadFile(a[1])
 		if err != nil {
@@ -716,6 +720,15 @@ func testFilesystem(t *testing.T) {
 		{"write in ReadOnly inside Dir", func(d string) []string { return []string{"write", filepath.Join(d, "input", "x")} }, "read-only file system"},
 		{"write outside Dir, not listed", func(string) []string { return []string{"write", filepath.Join(other, "x")} }, "read-only file system"},
 		{"write in /tmp", func(string) []string { return []string{"write", "/tmp/sandbox-probe-was-here"} }, "read-only file system"},
+		// The checker hides the folders named nnkit-check-* in the host's
+		// temporary folder from every student process (other runs'
+		// programs and work): a student who could plant one there, or a
+		// link named like one to "/", would disturb other students'
+		// grading (checker.otherRuns).
+		{"plant a link to / named like another run's folder", func(string) []string {
+			return []string{"symlink", "/", "/tmp/nnkit-check-sandbox-probe"}
+		}, "read-only file system"},
+		{"plant a folder named like another run's", func(string) []string { return []string{"mkdir", "/tmp/nnkit-check-sandbox-probe"} }, "read-only file system"},
 		{"list Hidden", func(string) []string { return []string{"list", hiddenDir} }, "entries: []"},
 		{"read in Hidden", func(string) []string { return []string{"read", secret} }, "no such file"},
 		{"read Hidden file", func(string) []string { return []string{"read", hiddenFile} }, `content: ""`},
@@ -759,9 +772,11 @@ func testFilesystem(t *testing.T) {
 			}
 		})
 	}
-	if _, err := os.Stat("/tmp/sandbox-probe-was-here"); err == nil {
-		t.Errorf("expected /tmp/sandbox-probe-was-here not to exist on the host, found it")
-		os.Remove("/tmp/sandbox-probe-was-here")
+	for _, p := range []string{"/tmp/sandbox-probe-was-here", "/tmp/nnkit-check-sandbox-probe"} {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("expected %s not to exist on the host, found it", p)
+			os.Remove(p)
+		}
 	}
 	for _, d := range []string{roDir, other, hiddenDir} {
 		if _, err := os.Stat(filepath.Join(d, "x")); err == nil {
