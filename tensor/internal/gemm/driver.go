@@ -37,6 +37,20 @@ type kernel[T float] struct {
 	packBT func(b []T, ldb, pc, j0, kc, nrr, nr int, d []T)
 }
 
+// columnTile returns the kernel for a column tile nrr wide and the width
+// it computes: the main kernel, or the narrowest tail kernel at least
+// nrr wide.
+func (kern *kernel[T]) columnTile(nrr int) (fn func(kc int, a []T, ars, aks int, b []T, ldb int, c []T, ldc int, alpha, beta T), w int) {
+	if nrr < kern.nr {
+		for _, t := range kern.tails {
+			if t.nr >= nrr {
+				return t.fn, t.nr
+			}
+		}
+	}
+	return kern.fn, kern.nr
+}
+
 type tailKernel[T float] struct {
 	nr int
 	fn func(kc int, a []T, ars, aks int, b []T, ldb int, c []T, ldc int, alpha, beta T)
@@ -244,15 +258,7 @@ func gemmSerial[T float](kern *kernel[T], ws *workspace[T], transA, transB bool,
 							bs = ldb
 						}
 						ci := (ic+ir)*ldc + jc + jr
-						fn, w := kern.fn, nr
-						if nrr < nr {
-							for _, t := range kern.tails {
-								if t.nr >= nrr {
-									fn, w = t.fn, t.nr
-									break
-								}
-							}
-						}
+						fn, w := kern.columnTile(nrr)
 						if mrr == mr && nrr == w {
 							fn(kc, ap, ars, aks, bp, bs, c[ci:], ldc, alpha, bt)
 							continue

@@ -2,7 +2,9 @@ package gemm
 
 // packA copies op(A)[ic:ic+mc, pc:pc+kc] into dst as mr-tall slivers: the
 // sliver starting at row ir holds op(A)[ic+ir+i][pc+p] at
-// dst[ir*kc + p*mr + i]. Rows past mc in the last sliver are zero.
+// dst[ir*kc + p*mr + i]. Rows past mc in a short last sliver keep
+// whatever they held: a row of C depends on its own row of A alone, and
+// the driver drops the padding rows of the tile.
 //
 // op(A)[i][p] is a[i*lda+p], or a[p*lda+i] when transA.
 func packA[T float](transA bool, a []T, lda, ic, pc, mc, kc, mr int, dst []T) {
@@ -13,9 +15,6 @@ func packA[T float](transA bool, a []T, lda, ic, pc, mc, kc, mr int, dst []T) {
 	for ir := 0; ir < mc; ir += mr {
 		mrr := min(mr, mc-ir)
 		d := dst[ir*kc : (ir+mr)*kc]
-		if mrr < mr {
-			clear(d)
-		}
 		for i := 0; i < mrr; i++ {
 			src := a[(ic+ir+i)*lda+pc:]
 			src = src[:kc]
@@ -50,9 +49,7 @@ func packATrans[T float](a []T, lda, ic, pc, mc, kc, mr int, dst []T) {
 				}
 			}
 			if nfull < gw {
-				d := dst[(g0+nfull)*kc+p*mr:][:mr]
-				copy(d, src[nfull:])
-				clear(d[gw-nfull:])
+				copy(dst[(g0+nfull)*kc+p*mr:][:gw-nfull], src[nfull:])
 			}
 		}
 	}
@@ -60,7 +57,9 @@ func packATrans[T float](a []T, lda, ic, pc, mc, kc, mr int, dst []T) {
 
 // packB copies op(B)[pc:pc+kc, jc:jc+nc] into dst as nr-wide slivers: the
 // sliver starting at column jr holds op(B)[pc+p][jc+jr+j] at
-// dst[jr*kc + p*nr + j]. Columns past nc in the last sliver are zero.
+// dst[jr*kc + p*nr + j]. Columns past nc in a short last sliver keep
+// whatever they held: a column of C depends on its own column of B
+// alone, and the driver drops the padding columns of the tile.
 //
 // op(B)[p][j] is b[p*ldb+j], or b[j*ldb+p] when transB.
 func packB[T float](kern *kernel[T], transB bool, b []T, ldb, pc, jc, kc, nc int, dst []T) {
@@ -76,9 +75,7 @@ func packB[T float](kern *kernel[T], transB bool, b []T, ldb, pc, jc, kc, nc int
 				copy(dst[jr*kc+p*nr:][:nr], src[jr:jr+nr])
 			}
 			if nfull < nc {
-				dp := dst[nfull*kc+p*nr:][:nr]
-				copy(dp, src[nfull:])
-				clear(dp[nc-nfull:])
+				copy(dst[nfull*kc+p*nr:][:nc-nfull], src[nfull:])
 			}
 		}
 		return
@@ -86,9 +83,6 @@ func packB[T float](kern *kernel[T], transB bool, b []T, ldb, pc, jc, kc, nc int
 	for jr := 0; jr < nc; jr += nr {
 		nrr := min(nr, nc-jr)
 		d := dst[jr*kc : (jr+nr)*kc]
-		if nrr < nr {
-			clear(d)
-		}
 		if kern.packBT != nil {
 			kern.packBT(b, ldb, pc, jc+jr, kc, nrr, nr, d)
 		} else {
