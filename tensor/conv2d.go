@@ -21,8 +21,11 @@ import (
 // Float32 3 x 3 stride-1 convolutions with at least 16 input and output
 // channels (the bulk of a ResNet) go through Winograd's F(2x2, 3x3) or
 // F(4x4, 3x3) instead, which multiply 2.25 or 4 times less: see
-// winograd.go. Everything else, and every float64 convolution (the
-// reference for gradient checks), is computed as follows.
+// winograd.go. The forward pass of small float32 stride-1 layers
+// (LeNet's) runs as a direct convolution with the same sums as below, so
+// the same bits: see directconv.go. Everything else, and every float64
+// convolution (the reference for gradient checks), is computed as
+// follows.
 //
 // im2col unrolls an image x_n into col_n [C*K*K, OH*OW] (one row per
 // kernel offset (c, ki, kj), one column per output position), so that
@@ -86,6 +89,8 @@ func conv2dHost(x, w, b *Tensor, g convGeom) *Tensor {
 	switch wino := g.useWinograd(x.dtype); {
 	case x.dtype == Float32 && wino:
 		winoForward(g, out.f32, x.f32, w.f32, bf32)
+	case g.useDirect(x.dtype):
+		directForward(g, out.f32, x.f32, w.f32, bf32)
 	case x.dtype == Float32:
 		conv2dForward(g, out.f32, x.f32, w.f32, bf32)
 	case wino:

@@ -3,6 +3,8 @@
 package tensor
 
 import (
+	"math"
+	"math/rand/v2"
 	"syscall"
 	"testing"
 	"unsafe"
@@ -69,6 +71,45 @@ func TestAvgPool2GuardPage(t *testing.T) {
 		avgPool2Plane(y, x, w, oh, ow, 0.25, true)
 		if x[len(x)-1] != 0.25 {
 			t.Fatalf("ow %d: backward wrote %v to the last element, want 0.25", ow, x[len(x)-1])
+		}
+	}
+}
+
+// The direct convolution reads nothing past the image and writes nothing
+// past the output: both end exactly at a page the process may not touch.
+func TestDirectConvGuardPage(t *testing.T) {
+	if !directKernels() {
+		t.Skip("no direct convolution kernels in this build")
+	}
+	page := syscall.Getpagesize()
+	// [x: 2 pages][guard][y: 2 pages][guard]
+	mem, err := syscall.Mmap(-1, 0, 6*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		t.Skipf("mmap: %v", err)
+	}
+	defer syscall.Munmap(mem)
+	for _, guard := range []int{2 * page, 5 * page} {
+		if err := syscall.Mprotect(mem[guard:guard+page], syscall.PROT_NONE); err != nil {
+			t.Skipf("mprotect: %v", err)
+		}
+	}
+	xs := unsafe.Slice((*float32)(unsafe.Pointer(&mem[0])), 2*page/4)
+	ys := unsafe.Slice((*float32)(unsafe.Pointer(&mem[3*page])), 2*page/4)
+	for _, tc := range []directCase{{1, 6, 14, 14, 16, 5, 0}, {1, 3, 7, 9, 7, 3, 0}, {1, 1, 5, 17, 5, 2, 0}, {1, 2, 6, 6, 13, 3, 1}} {
+		g := tc.geom()
+		x := xs[len(xs)-g.chw:]
+		y := ys[len(ys)-g.oc*g.ohw:]
+		w := make([]float32, g.oc*g.ckk)
+		rng := rand.New(rand.NewPCG(9, 10))
+		fillDirect(rng, x)
+		fillDirect(rng, w)
+		want := make([]float32, len(y))
+		conv2dForward(g, want, x, w, nil)
+		directForward(g, y, x, w, nil)
+		for i := range want {
+			if math.Float32bits(y[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%v: y[%d] = %v, im2col gives %v", tc, i, y[i], want[i])
+			}
 		}
 	}
 }

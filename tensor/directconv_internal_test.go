@@ -1,0 +1,144 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// directCase is a convolution the direct path takes: input [n, c, h, w],
+// oc output channels, a k x k kernel, padding p, stride 1.
+type directCase struct{ n, c, h, w, oc, k, p int }
+
+func (tc directCase) geom() convGeom {
+	x := &Tensor{shape: []int{tc.n, tc.c, tc.h, tc.w}, dtype: Float32}
+	wt := &Tensor{shape: []int{tc.oc, tc.c, tc.k, tc.k}, dtype: Float32}
+	return conv2dGeometry(x, wt, nil, 1, tc.p)
+}
+
+func (tc directCase) String() string {
+	return fmt.Sprintf("%dx%dx%dx%d_oc%d_k%d_p%d", tc.n, tc.c, tc.h, tc.w, tc.oc, tc.k, tc.p)
+}
+
+// directCases are LeNet's two layers and awkward shapes around the
+// kernel's blocks: output channels not a multiple of 6, 1 to 4 vectors
+// per call, rows of one output, the most taps (256), no padding and
+// padding wider than the kernel's reach, then random ones.
+func directCases() []directCase {
+	cases := []directCase{
+		{3, 1, 28, 28, 6, 5, 2},  // LeNet conv1
+		{3, 6, 14, 14, 16, 5, 0}, // LeNet conv2
+		{2, 1, 1, 1, 1, 2, 1},    // one output of four taps
+		{2, 2, 5, 3, 7, 3, 1},    // 7 channels: a block of 6 and one of 1
+		{1, 3, 9, 40, 13, 3, 1},  // rows longer than a vector
+		{2, 4, 8, 8, 5, 4, 0},    // even kernel
+		{1, 10, 5, 5, 12, 5, 2},  // 250 taps
+		{1, 16, 6, 6, 6, 4, 0},   // 256 taps, the most
+		{2, 1, 30, 30, 2, 7, 3},  // 7 x 7
+		{1, 2, 3, 17, 11, 2, 0},  // 2 x 2
+		{1, 1, 61, 61, 3, 3, 1},  // 59 vectors: calls of 4 and 3
+		{1, 5, 2, 2, 4, 2, 3},    // padding beyond the kernel
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for len(cases) < 60 {
+		k := 2 + rng.IntN(4)
+		cases = append(cases, directCase{n: 1 + rng.IntN(3), c: 1 + rng.IntN(8), h: k + rng.IntN(20), w: k + rng.IntN(20), oc: 1 + rng.IntN(20), k: k, p: rng.IntN(3)})
+	}
+	return cases
+}
+
+// fillDirect gives x, w and b values of mixed magnitudes and signs.
+func fillDirect(rng *rand.Rand, s []float32) {
+	for i := range s {
+		s[i] = float32(rng.NormFloat64() * math.Exp2(float64(rng.IntN(9)-4)))
+	}
+}
+
+// The direct convolution gives the im2col path's bits, with and without
+// a bias, and writes every output (y starts as NaN).
+func TestDirectConvSameBits(t *testing.T) {
+	if !directKernels() {
+		t.Skip("no direct convolution kernels in this build")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, tc := range directCases() {
+		g := tc.geom() // not all of them pass useDirect's cost test
+		x := make([]float32, g.n*g.chw)
+		w := make([]float32, g.oc*g.ckk)
+		b := make([]float32, g.oc)
+		fillDirect(rng, x)
+		fillDirect(rng, w)
+		fillDirect(rng, b)
+		for _, bias := range [][]float32{b, nil} {
+			want := make([]float32, g.n*g.oc*g.ohw)
+			got := make([]float32, len(want))
+			for i := range got {
+				got[i] = float32(math.NaN())
+			}
+			conv2dForward(g, want, x, w, bias)
+			directForward(g, got, x, w, bias)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%v, bias %v: y[%d] = %v, im2col gives %v", tc, bias != nil, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// Infinities and NaN in the input reach the outputs they touch, as in the
+// im2col path, and only those.
+func TestDirectConvSpecialValues(t *testing.T) {
+	if !directKernels() {
+		t.Skip("no direct convolution kernels in this build")
+	}
+	g := directCase{1, 2, 9, 9, 7, 3, 1}.geom()
+	x := make([]float32, g.chw)
+	w := make([]float32, g.oc*g.ckk)
+	rng := rand.New(rand.NewPCG(7, 8))
+	fillDirect(rng, x)
+	fillDirect(rng, w)
+	x[10], x[50], x[100] = float32(math.Inf(1)), float32(math.NaN()), float32(math.Inf(-1))
+	want := make([]float32, g.oc*g.ohw)
+	got := make([]float32, len(want))
+	conv2dForward(g, want, x, w, nil)
+	directForward(g, got, x, w, nil)
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("y[%d] = %v, im2col gives %v", i, got[i], want[i])
+		}
+	}
+}
+
+// Which layers go direct: LeNet's, and not ResNet's, float64, strided or
+// pointwise ones, or those whose rows are mostly padding.
+func TestUseDirect(t *testing.T) {
+	if !directKernels() {
+		t.Skip("no direct convolution kernels in this build")
+	}
+	for _, tc := range []struct {
+		name string
+		x, w []int
+		s, p int
+		dt   DType
+		want bool
+	}{
+		{"LeNet conv1", []int{256, 1, 28, 28}, []int{6, 1, 5, 5}, 1, 2, Float32, true},
+		{"LeNet conv2", []int{256, 6, 14, 14}, []int{16, 6, 5, 5}, 1, 0, Float32, true},
+		{"float64", []int{256, 6, 14, 14}, []int{16, 6, 5, 5}, 1, 0, Float64, false},
+		{"stride 2", []int{2, 3, 28, 28}, []int{6, 3, 5, 5}, 2, 2, Float32, false},
+		{"1 x 1", []int{2, 3, 28, 28}, []int{6, 3, 1, 1}, 1, 0, Float32, false},
+		{"ResNet stage 1", []int{32, 64, 24, 24}, []int{64, 64, 3, 3}, 1, 1, Float32, false},
+		{"ResNet stem", []int{32, 1, 96, 96}, []int{64, 1, 7, 7}, 2, 3, Float32, false},
+		{"257 taps", []int{1, 257, 4, 4}, []int{2, 257, 1, 1}, 1, 0, Float32, false},
+		{"rows mostly padding", []int{1, 1, 8, 4}, []int{2, 1, 3, 3}, 1, 0, Float32, false},
+		{"large image", []int{1, 3, 100, 100}, []int{4, 3, 3, 3}, 1, 1, Float32, false},
+	} {
+		x := &Tensor{shape: tc.x, dtype: tc.dt}
+		w := &Tensor{shape: tc.w, dtype: tc.dt}
+		if got := conv2dGeometry(x, w, nil, tc.s, tc.p).useDirect(tc.dt); got != tc.want {
+			t.Errorf("%s: useDirect = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

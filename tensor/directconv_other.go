@@ -1,0 +1,12 @@
+//go:build !amd64 || purego
+
+package tensor
+
+// No direct convolution kernels in this build: Conv2d keeps im2col (see
+// useDirect).
+
+func directKernels() bool { return false }
+
+func directKernel(nv, taps int, off []int32, w, x, y []float32, ldy, noc int, masks, smasks []uint16, yoff []int32, bias []float32) {
+	panic("tensor: directKernel without vector kernels")
+}
