@@ -320,6 +320,12 @@ func conv2dBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 		defer putScratch(wt)
 		transpose(wt, w, g.oc, g.ckk)
 	}
+	// The weight gradient of a layer whose forward pass runs direct is
+	// summed the direct way too (see directWeightGrad), without im2col.
+	var direct *directPlan
+	if _, f32 := any(T(0)).(float32); f32 && gw != nil && g.useDirect(Float32) {
+		direct = newDirectPlan(g)
+	}
 	p.forEach(g.n, func(worker, lo, hi int) {
 		dw, db := gw, gb
 		if worker > 0 {
@@ -341,7 +347,7 @@ func conv2dBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 		// place. Every element is the same sum in the same order, so the
 		// same bits.
 		var dwt []T
-		if dw != nil && g.ckk > g.oc && g.oc%16 == 0 {
+		if dw != nil && direct == nil && g.ckk > g.oc && g.oc%16 == 0 {
 			dwt = getScratch[T](g.ckk * g.oc)
 			clear(dwt)
 			defer putScratch(dwt)
@@ -357,7 +363,7 @@ func conv2dBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 			ld := nb * g.ohw
 			// G for the chunk, [OC, nb*OH*OW].
 			gc := gy[n0*g.oc*g.ohw : (n0+1)*g.oc*g.ohw]
-			if nb > 1 {
+			if nb > 1 && (gx != nil || dw != nil && direct == nil) {
 				gc = gch[:g.oc*ld]
 				perImage(!serial, nb, g.oc*g.ohw, func(i int) {
 					gyn := gy[(n0+i)*g.oc*g.ohw : (n0+i+1)*g.oc*g.ohw]
@@ -366,7 +372,10 @@ func conv2dBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 					}
 				})
 			}
-			if dw != nil {
+			switch {
+			case dw != nil && direct != nil:
+				directWeightGrad(g, direct, any(dw).([]float32), any(x).([]float32), any(gy).([]float32), n0, nb)
+			case dw != nil:
 				c := unroll(g, col, x, n0, nb, !serial)
 				if dwt != nil {
 					// dW^T += col G^T

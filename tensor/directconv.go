@@ -64,15 +64,13 @@ type directPlan struct {
 	masks  []uint16 // per vector: the lanes that are outputs
 	smasks []uint16 // per vector: as many low bits as masks has set
 	yoff   []int32  // per vector: the output index of its first output lane
-	off    []int32  // per tap (c, ki, kj): its shift in the padded image
+	off    []int    // per tap (c, ki, kj): its shift in the padded image
 	w      []float32
 	bias   []float32
 }
 
-// newDirectPlan tables the geometry and packs the weights [OC, C*K*K] as
-// blocks of 6 channels, [blocks][taps][6], zero-padded; the bias likewise,
-// -0 where there is none (x + -0 is x for every x).
-func newDirectPlan(g convGeom, w, b []float32) *directPlan {
+// newDirectPlan tables the geometry.
+func newDirectPlan(g convGeom) *directPlan {
 	p := &directPlan{hp: g.h + 2*g.p, wp: g.w + 2*g.p}
 	span := (g.oh-1)*p.wp + g.ow
 	p.nvec = (span + 15) / 16
@@ -97,14 +95,21 @@ func newDirectPlan(g convGeom, w, b []float32) *directPlan {
 			p.yoff[v] = int32(first/p.wp*g.ow + first%p.wp)
 		}
 	}
-	p.off = make([]int32, 0, g.ckk)
+	p.off = make([]int, 0, g.ckk)
 	for c := range g.c {
 		for ki := range g.k {
 			for kj := range g.k {
-				p.off = append(p.off, int32(c*p.hp*p.wp+ki*p.wp+kj))
+				p.off = append(p.off, c*p.hp*p.wp+ki*p.wp+kj)
 			}
 		}
 	}
+	return p
+}
+
+// packWeights packs the weights [OC, C*K*K] as blocks of 6 channels,
+// [blocks][taps][6], zero-padded, and the bias likewise, -0 where there
+// is none (x + -0 is x for every x).
+func (p *directPlan) packWeights(g convGeom, w, b []float32) {
 	blocks := (g.oc + 5) / 6
 	p.w = make([]float32, blocks*g.ckk*6)
 	p.bias = make([]float32, blocks*6)
@@ -122,12 +127,25 @@ func newDirectPlan(g convGeom, w, b []float32) *directPlan {
 			p.bias[o] = negZero32
 		}
 	}
-	return p
+}
+
+// tapBlocks cuts n into the fewest blocks of at most 4 (a kernel call's
+// vectors or taps), of sizes as equal as they come (a kernel with few
+// independent FMA chains waits on their latency), and calls f(i0, size)
+// on each.
+func tapBlocks(n int, f func(i0, size int)) {
+	calls := (n + 3) / 4
+	for c, i0 := 0, 0; c < calls; c++ {
+		size := (n - i0 + calls - c - 1) / (calls - c)
+		f(i0, size)
+		i0 += size
+	}
 }
 
 // directForward is conv2dForward for a geometry useDirect accepts.
 func directForward(g convGeom, y, x, w, b []float32) {
-	p := newDirectPlan(g, w, b)
+	p := newDirectPlan(g)
+	p.packWeights(g, w, b)
 	perImage(true, g.n, g.imageFlops, func(i int) {
 		xp, scratch := padImage(x[i*g.chw:(i+1)*g.chw], g.c, g.h, g.w, g.p)
 		directImage(g, p, y[i*g.oc*g.ohw:(i+1)*g.oc*g.ohw], xp)
@@ -146,16 +164,47 @@ func directImage(g convGeom, p *directPlan, y, xp []float32) {
 		wb := p.w[o0*g.ckk : (o0+6)*g.ckk]
 		yb := y[o0*g.ohw:]
 		_ = yb[(noc-1)*g.ohw+g.ohw-1]
-		// As few kernel calls as can be, of vectors as equal in number
-		// as they come (few vectors mean few independent FMA chains).
-		calls := (p.nvec + 3) / 4
-		for c, v0 := 0, 0; c < calls; c++ {
-			nv := (p.nvec - v0) / (calls - c)
-			if (p.nvec-v0)%(calls-c) != 0 {
-				nv++
-			}
+		tapBlocks(p.nvec, func(v0, nv int) {
 			directKernel(nv, g.ckk, p.off, wb, xp[16*v0:], yb, g.ohw, noc, p.masks[v0:v0+nv], p.smasks[v0:v0+nv], p.yoff[v0:v0+nv], p.bias[o0:o0+6])
-			v0 += nv
+		})
+	}
+}
+
+// directWeightGrad adds the weight gradient of images [n0, n0+nb) to dw
+// [OC, C*K*K], for a geometry useDirect accepts:
+//
+//	dw[o][t] += sum over images and outputs q of gy[o][q] * xp[q+off[t]]
+//
+// With the output gradient spread onto the positions q (zeros where j >=
+// OW), this is the forward kernel's loop with the roles turned: each
+// lane of 16 sums its positions over the images, then the lanes are
+// added. It replaces im2col and the transposing GEMM of the weight
+// gradient (for LeNet's conv1, a GEMM whose K is 25).
+func directWeightGrad(g convGeom, p *directPlan, dw, x, gy []float32, n0, nb int) {
+	plane := 16 * p.nvec
+	ocp := (g.oc + 5) / 6 * 6 // planes per image: whole blocks of 6
+	gq := getScratch[float32](nb * ocp * plane)
+	defer putScratch(gq)
+	clear(gq)
+	for i := range nb {
+		for o := range g.oc {
+			copyRows(gq[(i*ocp+o)*plane:], p.wp, gy[((n0+i)*g.oc+o)*g.ohw:], g.ow, g.oh, g.ow)
 		}
+	}
+	img := g.c * p.hp * p.wp
+	xp := x[n0*g.chw : (n0+nb)*g.chw]
+	if g.p > 0 {
+		xp = getScratch[float32](nb * img)
+		defer putScratch(xp)
+		for i := range nb {
+			padInto(xp[i*img:(i+1)*img], x[(n0+i)*g.chw:], g.c, g.h, g.w, g.p)
+		}
+	}
+	_ = xp[nb*img-1] // the last element a valid lane of the last image can read
+	for o0 := 0; o0 < g.oc; o0 += 6 {
+		noc := min(6, g.oc-o0)
+		tapBlocks(g.ckk, func(t0, nt int) {
+			directGradKernel(nb, p.nvec, xp, img, gq[o0*plane:], plane, ocp*plane, p.masks, p.off[t0:t0+nt], dw[o0*g.ckk+t0:], g.ckk, noc)
+		})
 	}
 }

@@ -6,19 +6,35 @@ package tensor
 // 1 to 4 vectors of 16 positions.
 
 //go:noescape
-func directConv6x1AVX512(taps int, off *int32, w *float32, x *float32, y *float32, ldy int, noc int, masks *uint16, smasks *uint16, yoff *int32, bias *float32)
+func directConv6x1AVX512(taps int, off *int, w *float32, x *float32, y *float32, ldy int, noc int, masks *uint16, smasks *uint16, yoff *int32, bias *float32)
 
 //go:noescape
-func directConv6x2AVX512(taps int, off *int32, w *float32, x *float32, y *float32, ldy int, noc int, masks *uint16, smasks *uint16, yoff *int32, bias *float32)
+func directConv6x2AVX512(taps int, off *int, w *float32, x *float32, y *float32, ldy int, noc int, masks *uint16, smasks *uint16, yoff *int32, bias *float32)
 
 //go:noescape
-func directConv6x3AVX512(taps int, off *int32, w *float32, x *float32, y *float32, ldy int, noc int, masks *uint16, smasks *uint16, yoff *int32, bias *float32)
+func directConv6x3AVX512(taps int, off *int, w *float32, x *float32, y *float32, ldy int, noc int, masks *uint16, smasks *uint16, yoff *int32, bias *float32)
 
 //go:noescape
-func directConv6x4AVX512(taps int, off *int32, w *float32, x *float32, y *float32, ldy int, noc int, masks *uint16, smasks *uint16, yoff *int32, bias *float32)
+func directConv6x4AVX512(taps int, off *int, w *float32, x *float32, y *float32, ldy int, noc int, masks *uint16, smasks *uint16, yoff *int32, bias *float32)
 
-var directConvAVX512 = [...]func(taps int, off *int32, w *float32, x *float32, y *float32, ldy int, noc int, masks *uint16, smasks *uint16, yoff *int32, bias *float32){
+var directConvAVX512 = [...]func(taps int, off *int, w *float32, x *float32, y *float32, ldy int, noc int, masks *uint16, smasks *uint16, yoff *int32, bias *float32){
 	directConv6x1AVX512, directConv6x2AVX512, directConv6x3AVX512, directConv6x4AVX512,
+}
+
+//go:noescape
+func directGrad6x1AVX512(imgs, nvec int, x *float32, xadv int, gy *float32, gstride, gadv int, masks *uint16, offs *int, dw *float32, ldw, noc int)
+
+//go:noescape
+func directGrad6x2AVX512(imgs, nvec int, x *float32, xadv int, gy *float32, gstride, gadv int, masks *uint16, offs *int, dw *float32, ldw, noc int)
+
+//go:noescape
+func directGrad6x3AVX512(imgs, nvec int, x *float32, xadv int, gy *float32, gstride, gadv int, masks *uint16, offs *int, dw *float32, ldw, noc int)
+
+//go:noescape
+func directGrad6x4AVX512(imgs, nvec int, x *float32, xadv int, gy *float32, gstride, gadv int, masks *uint16, offs *int, dw *float32, ldw, noc int)
+
+var directGradAVX512 = [...]func(imgs, nvec int, x *float32, xadv int, gy *float32, gstride, gadv int, masks *uint16, offs *int, dw *float32, ldw, noc int){
+	directGrad6x1AVX512, directGrad6x2AVX512, directGrad6x3AVX512, directGrad6x4AVX512,
 }
 
 func directKernels() bool { return hasAVX512 }
@@ -26,7 +42,7 @@ func directKernels() bool { return hasAVX512 }
 // directKernel runs the kernel for nv vectors. The caller has checked
 // that every lane the masks select reads inside x (for every tap) and
 // writes inside y; the slices here are checked for the rest.
-func directKernel(nv, taps int, off []int32, w, x, y []float32, ldy, noc int, masks, smasks []uint16, yoff []int32, bias []float32) {
+func directKernel(nv, taps int, off []int, w, x, y []float32, ldy, noc int, masks, smasks []uint16, yoff []int32, bias []float32) {
 	_ = off[taps-1]
 	_ = w[taps*6-1]
 	_ = bias[5]
@@ -34,4 +50,16 @@ func directKernel(nv, taps int, off []int32, w, x, y []float32, ldy, noc int, ma
 	_ = smasks[nv-1]
 	_ = yoff[nv-1]
 	directConvAVX512[nv-1](taps, &off[0], &w[0], &x[0], &y[0], ldy, noc, &masks[0], &smasks[0], &yoff[0], &bias[0])
+}
+
+// directGradKernel runs the weight-gradient kernel for len(offs) taps
+// over imgs images, x's and g's images xstride and gimg floats apart. The
+// caller has checked that the lanes the masks select read inside x; the
+// slices here are checked for the rest.
+func directGradKernel(imgs, nvec int, x []float32, xstride int, g []float32, gstride, gimg int, masks []uint16, offs []int, dw []float32, ldw, noc int) {
+	nt := len(offs)
+	_ = g[(imgs-1)*gimg+5*gstride+16*nvec-1]
+	_ = masks[nvec-1]
+	_ = dw[(noc-1)*ldw+nt-1]
+	directGradAVX512[nt-1](imgs, nvec, &x[0], 4*(xstride-16*nvec), &g[0], gstride, 4*(gimg-16*nvec), &masks[0], &offs[0], &dw[0], ldw, noc)
 }

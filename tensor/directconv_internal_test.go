@@ -142,3 +142,112 @@ func TestUseDirect(t *testing.T) {
 		}
 	}
 }
+
+// directWeightGradRef is the weight gradient in float64, and per element
+// the sum of the absolute values of its terms (the scale of float32's
+// rounding error).
+func directWeightGradRef(g convGeom, x, gy []float32) (want, scale []float64) {
+	want = make([]float64, g.oc*g.ckk)
+	scale = make([]float64, len(want))
+	for n := range g.n {
+		for o := range g.oc {
+			for c := range g.c {
+				for ki := range g.k {
+					for kj := range g.k {
+						t := (c*g.k+ki)*g.k + kj
+						for i := range g.oh {
+							for j := range g.ow {
+								r, s := i-g.p+ki, j-g.p+kj
+								if r < 0 || r >= g.h || s < 0 || s >= g.w {
+									continue
+								}
+								v := float64(gy[((n*g.oc+o)*g.oh+i)*g.ow+j]) * float64(x[((n*g.c+c)*g.h+r)*g.w+s])
+								want[o*g.ckk+t] += v
+								scale[o*g.ckk+t] += math.Abs(v)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return want, scale
+}
+
+// The direct weight gradient against float64, within the rounding error
+// of its sums (each lane's chain, then the tree over 16 lanes, then the
+// running total over chunks), on every case, in one chunk and image by
+// image, added to what dw held.
+func TestDirectWeightGrad(t *testing.T) {
+	if !directKernels() {
+		t.Skip("no direct convolution kernels in this build")
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, tc := range directCases() {
+		g := tc.geom()
+		x := make([]float32, g.n*g.chw)
+		gy := make([]float32, g.n*g.oc*g.ohw)
+		fillDirect(rng, x)
+		fillDirect(rng, gy)
+		want, scale := directWeightGradRef(g, x, gy)
+		terms := g.n * g.ohw
+		p := newDirectPlan(g)
+		for _, perImage := range []bool{false, true} {
+			// Scratch buffers come back with what they held: here NaN.
+			poisonScratch(g.n * (g.oc + 5) / 6 * 6 * 16 * p.nvec)
+			poisonScratch(g.n * g.c * p.hp * p.wp)
+			dw := make([]float32, g.oc*g.ckk)
+			for i := range dw {
+				dw[i] = 1
+			}
+			if perImage {
+				for n := range g.n {
+					directWeightGrad(g, p, dw, x, gy, n, 1)
+				}
+			} else {
+				directWeightGrad(g, p, dw, x, gy, 0, g.n)
+			}
+			for i := range dw {
+				got := float64(dw[i]) - 1
+				tol := 2*float64(terms+16+g.n)*0x1p-24*(scale[i]+1) + 1e-30
+				if !(math.Abs(got-want[i]) <= tol) {
+					t.Fatalf("%v, per image %v: dw[%d] = %v, want %v (tolerance %.3g)", tc, perImage, i, got, want[i], tol)
+				}
+			}
+		}
+	}
+}
+
+// A NaN in the output gradient reaches the weight gradients of its output
+// channel and no other; the positions past each row's outputs, which the
+// kernel also sums over, carry nothing.
+func TestDirectWeightGradNaN(t *testing.T) {
+	if !directKernels() {
+		t.Skip("no direct convolution kernels in this build")
+	}
+	g := directCase{2, 3, 9, 11, 8, 3, 1}.geom()
+	rng := rand.New(rand.NewPCG(13, 14))
+	x := make([]float32, g.n*g.chw)
+	gy := make([]float32, g.n*g.oc*g.ohw)
+	fillDirect(rng, x)
+	fillDirect(rng, gy)
+	const o = 7 // the last block's second channel
+	gy[((1*g.oc+o)*g.oh+4)*g.ow+10] = float32(math.NaN())
+	dw := make([]float32, g.oc*g.ckk)
+	directWeightGrad(g, newDirectPlan(g), dw, x, gy, 0, g.n)
+	for i, v := range dw {
+		if nan := v != v; nan != (i/g.ckk == o) {
+			t.Fatalf("dw[%d] (channel %d) = %v", i, i/g.ckk, v)
+		}
+	}
+}
+
+// poisonScratch puts a float32 scratch buffer of n elements full of NaN
+// back in the pool, where the next getScratch of its size class finds it.
+func poisonScratch(n int) {
+	s := getScratch[float32](n)
+	for i := range s[:cap(s)] {
+		s[:cap(s)][i] = float32(math.NaN())
+	}
+	putScratch(s)
+}

@@ -11,6 +11,11 @@
 // channel o and vector v, the input vectors in Z24-Z27, the weights
 // broadcast into Z28 and Z29 in turn (as the GEMM micro-kernel does: one
 // load per weight rather than one per FMA).
+//
+// Grad kernel T (1 to 4) sums the weight gradient of 6 output channels
+// and T taps over the positions of a run of images: accumulators
+// Z(o*T+t), the output gradient's 6 planes in Z24-Z29, the input vector
+// of a tap in Z30 or Z31.
 package main
 
 import (
@@ -33,6 +38,9 @@ func main() {
 	for v := 1; v <= 4; v++ {
 		gen(p, v)
 	}
+	for taps := 1; taps <= 4; taps++ {
+		genGrad(p, taps)
+	}
 	if err := os.WriteFile("directconv_amd64.s", b.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -41,7 +49,7 @@ func main() {
 func gen(p func(string, ...any), nv int) {
 	acc := func(o, v int) string { return fmt.Sprintf("Z%d", o*nv+v) }
 	p("")
-	p("// func directConv6x%dAVX512(taps int, off *int32, w *float32, x *float32, y *float32, ldy int, noc int, masks *uint16, smasks *uint16, yoff *int32, bias *float32)", nv)
+	p("// func directConv6x%dAVX512(taps int, off *int, w *float32, x *float32, y *float32, ldy int, noc int, masks *uint16, smasks *uint16, yoff *int32, bias *float32)", nv)
 	p("//")
 	p("// For o < noc, v < %d: the lanes of vector v that masks[v] selects,", nv)
 	p("//")
@@ -66,7 +74,7 @@ func gen(p func(string, ...any), nv int) {
 	}
 	p("")
 	p("loop:")
-	p("\tMOVLQSX (R8), DX")
+	p("\tMOVQ (R8), DX")
 	for v := range nv {
 		p("\tVMOVUPS.Z %d(SI)(DX*4), K%d, Z%d", 64*v, v+1, 24+v)
 	}
@@ -77,7 +85,7 @@ func gen(p func(string, ...any), nv int) {
 			p("\tVFMADD231PS Z%d, Z%d, %s", wr, 24+v, acc(o, v))
 		}
 	}
-	p("\tADDQ $4, R8")
+	p("\tADDQ $8, R8")
 	p("\tADDQ $%d, R9", 4*channels)
 	p("\tDECQ CX")
 	p("\tJNZ  loop")
@@ -101,6 +109,100 @@ func gen(p func(string, ...any), nv int) {
 			p("\tKMOVW %d(BX), K5", 2*v)
 			p("\tMOVLQSX %d(R13), DX", 4*v)
 			p("\tVMOVUPS Z30, K5, (DI)(DX*4)")
+		}
+	}
+	p("")
+	p("done:")
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
+func genGrad(p func(string, ...any), nt int) {
+	acc := func(o, t int) string { return fmt.Sprintf("Z%d", o*nt+t) }
+	offReg := []string{"DI", "DX", "AX", "R8"}
+	p("")
+	p("// func directGrad6x%dAVX512(imgs, nvec int, x *float32, xadv int, gy *float32, gstride, gadv int, masks *uint16, offs *int, dw *float32, ldw, noc int)", nt)
+	p("//")
+	p("// For o < noc, t < %d:", nt)
+	p("//")
+	p("//\tdw[o*ldw+t] += sum over images, vectors v < nvec, lanes j in masks[v] of")
+	p("//\t                gy[o*gstride+16*v+j] * x[16*v+j+offs[t]]")
+	p("//")
+	p("// each lane summed in order of images and vectors, from zero, then the")
+	p("// 16 lanes in a fixed tree (j+8, then +4, +2, +1). After an image, x")
+	p("// moves on by xadv bytes and g by gadv, counted from the end of its")
+	p("// vectors. gy has 6 planes whatever noc is. imgs, nvec >= 1.")
+	p("TEXT ·directGrad6x%dAVX512(SB), NOSPLIT, $0-96", nt)
+	p("\tMOVQ imgs+0(FP), CX")
+	p("\tMOVQ x+16(FP), SI")
+	p("\tMOVQ gy+32(FP), R9")
+	p("\tMOVQ gstride+40(FP), R10")
+	p("\tSHLQ $2, R10")
+	p("\tLEAQ (R9)(R10*2), R11")
+	p("\tADDQ R10, R11 // R11: plane 3 of gy")
+	p("\tMOVQ offs+64(FP), R13")
+	for t := range nt {
+		p("\tMOVQ %d(R13), %s", 8*t, offReg[t])
+		p("\tSHLQ $2, %s", offReg[t])
+	}
+	for o := range channels {
+		for t := range nt {
+			p("\tVPXORD %s, %s, %s", acc(o, t), acc(o, t), acc(o, t))
+		}
+	}
+	p("")
+	p("image:")
+	p("\tMOVQ nvec+8(FP), BX")
+	p("\tMOVQ masks+56(FP), R12")
+	p("")
+	p("vector:")
+	p("\tKMOVW (R12), K1")
+	gAddr := []string{"(R9)", "(R9)(R10*1)", "(R9)(R10*2)", "(R11)", "(R11)(R10*1)", "(R11)(R10*2)"}
+	for o := range channels {
+		p("\tVMOVUPS %s, Z%d", gAddr[o], 24+o)
+	}
+	for t := range nt {
+		xr := 30 + t%2
+		p("\tVMOVUPS.Z (SI)(%s*1), K1, Z%d", offReg[t], xr)
+		for o := range channels {
+			p("\tVFMADD231PS Z%d, Z%d, %s", 24+o, xr, acc(o, t))
+		}
+	}
+	p("\tADDQ $64, SI")
+	p("\tADDQ $64, R9")
+	p("\tADDQ $64, R11")
+	p("\tADDQ $2, R12")
+	p("\tDECQ BX")
+	p("\tJNZ  vector")
+	p("\tADDQ xadv+24(FP), SI")
+	p("\tMOVQ gadv+48(FP), R13")
+	p("\tADDQ R13, R9")
+	p("\tADDQ R13, R11")
+	p("\tDECQ CX")
+	p("\tJNZ  image")
+	p("")
+	p("\tMOVQ dw+72(FP), DI")
+	p("\tMOVQ ldw+80(FP), R10")
+	p("\tSHLQ $2, R10")
+	p("\tMOVQ noc+88(FP), R11")
+	for o := range channels {
+		if o > 0 {
+			p("\tCMPQ R11, $%d", o)
+			p("\tJLE  done")
+			p("\tADDQ R10, DI")
+		}
+		for t := range nt {
+			a := acc(o, t)
+			p("\tVSHUFF32X4 $0x4e, %s, %s, Z24", a, a)
+			p("\tVADDPS Z24, %s, Z24", a)
+			p("\tVSHUFF32X4 $0xb1, Z24, Z24, Z25")
+			p("\tVADDPS Z25, Z24, Z24")
+			p("\tVPERMILPS $0x4e, Z24, Z25")
+			p("\tVADDPS Z25, Z24, Z24")
+			p("\tVPERMILPS $0xb1, Z24, Z25")
+			p("\tVADDPS Z25, Z24, Z24")
+			p("\tVADDSS %d(DI), X24, X24", 4*t)
+			p("\tVMOVSS X24, %d(DI)", 4*t)
 		}
 	}
 	p("")

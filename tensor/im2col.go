@@ -116,13 +116,19 @@ func padImage[T float](x []T, C, H, W, p int) ([]T, bool) {
 	if p == 0 {
 		return x, false
 	}
+	xp := getScratch[T](C * (H + 2*p) * (W + 2*p))
+	padInto(xp, x, C, H, W, p)
+	return xp, true
+}
+
+// padInto writes x [C, H, W] with p zeros on every side into xp [C,
+// H+2p, W+2p].
+func padInto[T float](xp, x []T, C, H, W, p int) {
 	hp, wp := H+2*p, W+2*p
-	xp := getScratch[T](C * hp * wp)
-	clear(xp)
+	clear(xp[:C*hp*wp])
 	for c := range C {
 		copyRows(xp[c*hp*wp+p*wp+p:], wp, x[c*H*W:], W, H, W)
 	}
-	return xp, true
 }
 
 // im2colStride1 is im2col for stride 1: output row oh of kernel offset
