@@ -359,6 +359,9 @@ func conv2dBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 		defer putScratch(col)
 		defer putScratch(dcol)
 		defer putScratch(gch)
+		if dw != nil && direct != nil {
+			directWeightGrad(g, direct, any(dw).([]float32), any(x).([]float32), any(gy).([]float32), lo, hi-lo)
+		}
 		p.chunks(lo, hi, func(n0, nb int) {
 			ld := nb * g.ohw
 			// G for the chunk, [OC, nb*OH*OW].
@@ -373,9 +376,7 @@ func conv2dBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 				})
 			}
 			switch {
-			case dw != nil && direct != nil:
-				directWeightGrad(g, direct, any(dw).([]float32), any(x).([]float32), any(gy).([]float32), n0, nb)
-			case dw != nil:
+			case dw != nil && direct == nil:
 				c := unroll(g, col, x, n0, nb, !serial)
 				if dwt != nil {
 					// dW^T += col G^T

@@ -181,6 +181,23 @@ func directImage(g convGeom, p *directPlan, y, xp []float32) {
 // added. It replaces im2col and the transposing GEMM of the weight
 // gradient (for LeNet's conv1, a GEMM whose K is 25).
 func directWeightGrad(g convGeom, p *directPlan, dw, x, gy []float32, n0, nb int) {
+	// Chunks of about directGradPositions positions: each kernel call
+	// sweeps a chunk for 6 channels and up to 4 taps, then adds its 24
+	// sums to dw, so a chunk should be long enough for the adds to cost
+	// little and short enough to stay in L2.
+	chunk := max(1, min(nb, directGradPositions/(16*p.nvec)))
+	pieces := (nb + chunk - 1) / chunk
+	chunk = (nb + pieces - 1) / pieces
+	for i0 := 0; i0 < nb; i0 += chunk {
+		directWeightGradChunk(g, p, dw, x, gy, n0+i0, min(chunk, nb-i0))
+	}
+}
+
+// directGradPositions is the number of positions a chunk of the direct
+// weight gradient aims at (LeNet: 4 images of conv1, 28 of conv2).
+const directGradPositions = 4096
+
+func directWeightGradChunk(g convGeom, p *directPlan, dw, x, gy []float32, n0, nb int) {
 	plane := 16 * p.nvec
 	ocp := (g.oc + 5) / 6 * 6 // planes per image: whole blocks of 6
 	gq := getScratch[float32](nb * ocp * plane)
