@@ -230,11 +230,13 @@ func (r *run) check(ctx context.Context, dir string) (Report, error) {
 	}
 
 	// 2. Build the student program, stubbing functions that do not compile.
-	r.tmp, err = os.MkdirTemp("", "nnkit-check-")
+	tmp, release, err := newRunDir()
 	if err != nil {
 		return Report{}, err
 	}
+	r.tmp = tmp
 	defer os.RemoveAll(r.tmp)
+	defer release()
 	bin, err := r.build(ctx)
 	if err != nil {
 		return Report{}, err

@@ -125,7 +125,7 @@ func hiddenPaths(opt Options, own string) []string {
 // temporary folder) would otherwise make the sandbox hide where it points,
 // "/" or another run's work folder, and fail every later student's items.
 func otherRuns(own string) []string {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "nnkit-check-*"))
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), runDirPattern+"*"))
 	var out []string
 	for _, d := range dirs {
 		if fi, err := os.Lstat(d); d != own && err == nil && fi.IsDir() {
