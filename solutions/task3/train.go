@@ -25,11 +25,17 @@ import (
 //  3. For every epoch (0, 1, ...): switch net to training mode
 //     (net.SetTraining(true)); for every batch X, y of
 //     trainIter.Batches(epoch): zero the gradients, compute the output
-//     yHat = net.Forward(X), the loss, its gradients (Backward), and take
-//     an optimiser step; add loss x batch size, the number of correct
+//     yHat = net.Forward(X), the loss, its gradients, and take an
+//     optimiser step; add loss x batch size, the number of correct
 //     predictions (Accuracy(yHat, y)) and the batch size to running
 //     sums, and time the step. Report the running figures after each
-//     batch on a progress bar (NewProgressBar).
+//     batch on a progress bar (NewProgressBar). For the gradients,
+//     l.BackwardAndRelease() does what the book's l.backward() does and
+//     then gives the storage of every result of the step except the loss
+//     (yHat among them) back to the engine, where the next step reuses
+//     it: on a CPU a step is about 1.3 times faster than with
+//     l.Backward(). Count the correct predictions before it; the loss
+//     stays readable.
 //  4. After each epoch, measure the test accuracy with
 //     EvaluateAccuracy(net, testIter, device) (evaluation mode, no
 //     gradients) and record the epoch: its number (from 1), mean loss
