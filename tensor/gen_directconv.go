@@ -97,12 +97,7 @@ func gen(p func(string, ...any), nv int) {
 	p("\tMOVQ smasks+64(FP), BX")
 	p("\tMOVQ yoff+72(FP), R13")
 	p("\tMOVQ bias+80(FP), AX")
-	for o := range channels {
-		if o > 0 {
-			p("\tCMPQ R11, $%d", o)
-			p("\tJLE  done")
-			p("\tADDQ R10, DI")
-		}
+	forChannels(p, func(o int) {
 		for v := range nv {
 			p("\tVADDPS.BCST %d(AX), %s, %s", 4*o, acc(o, v), acc(o, v))
 			p("\tVCOMPRESSPS %s, K%d, Z30", acc(o, v), v+1)
@@ -110,6 +105,20 @@ func gen(p func(string, ...any), nv int) {
 			p("\tMOVLQSX %d(R13), DX", 4*v)
 			p("\tVMOVUPS Z30, K5, (DI)(DX*4)")
 		}
+	})
+}
+
+// forChannels writes the closing code of a kernel: body(o) for each of
+// the 6 channels o, the destination DI moving R10 bytes from one to the
+// next, up to the noc (R11) the caller asked for.
+func forChannels(p func(string, ...any), body func(o int)) {
+	for o := range channels {
+		if o > 0 {
+			p("\tCMPQ R11, $%d", o)
+			p("\tJLE  done")
+			p("\tADDQ R10, DI")
+		}
+		body(o)
 	}
 	p("")
 	p("done:")
@@ -185,12 +194,7 @@ func genGrad(p func(string, ...any), nt int) {
 	p("\tMOVQ ldw+80(FP), R10")
 	p("\tSHLQ $2, R10")
 	p("\tMOVQ noc+88(FP), R11")
-	for o := range channels {
-		if o > 0 {
-			p("\tCMPQ R11, $%d", o)
-			p("\tJLE  done")
-			p("\tADDQ R10, DI")
-		}
+	forChannels(p, func(o int) {
 		for t := range nt {
 			a := acc(o, t)
 			p("\tVSHUFF32X4 $0x4e, %s, %s, Z24", a, a)
@@ -204,9 +208,5 @@ func genGrad(p func(string, ...any), nt int) {
 			p("\tVADDSS %d(DI), X24, X24", 4*t)
 			p("\tVMOVSS X24, %d(DI)", 4*t)
 		}
-	}
-	p("")
-	p("done:")
-	p("\tVZEROUPPER")
-	p("\tRET")
+	})
 }
