@@ -1,8 +1,10 @@
 package checker
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -47,10 +49,9 @@ func sweepDeadRuns(own string) {
 	if !canLock {
 		return
 	}
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), runDirPattern+"*"))
-	for _, d := range dirs {
+	for _, d := range runDirs(own) {
 		fi, err := os.Lstat(d)
-		if d == own || err != nil || !fi.IsDir() || !ownedByMe(fi) {
+		if err != nil || !ownedByMe(fi) {
 			continue
 		}
 		alive := filepath.Join(d, aliveFile)
@@ -67,4 +68,34 @@ func sweepDeadRuns(own string) {
 		}
 		os.RemoveAll(d)
 	}
+}
+
+// runDirs lists the run folders in the temporary folder other than own:
+// real folders named runDirPattern*. The sandbox hides them from a
+// student process (they hold the other checks' student programs and work
+// folders; one made after an item starts is not covered, and without a
+// forbidden import the student's code cannot open a file anyway), and
+// the sweep looks among them.
+//
+// Only real folders count: a symbolic link named like one (planted by a
+// process that could write to the temporary folder) would otherwise make
+// the sandbox hide where it points, "/" or another run's work folder, and
+// fail every later student's items, and the sweep would look behind it.
+// The folder is read, not globbed, since the temporary folder's own name
+// may hold a pattern's metacharacters ([, *, ?); own is compared cleaned,
+// as os.MkdirTemp does not clean what TMPDIR says.
+func runDirs(own string) []string {
+	own = filepath.Clean(own)
+	tmp := filepath.Clean(os.TempDir())
+	entries, _ := os.ReadDir(tmp)
+	var out []string
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), runDirPattern) || e.Type() != fs.ModeDir {
+			continue
+		}
+		if d := filepath.Join(tmp, e.Name()); d != own {
+			out = append(out, d)
+		}
+	}
+	return out
 }

@@ -5,23 +5,33 @@ package checker
 import (
 	"io/fs"
 	"os"
+	"path/filepath"
 	"syscall"
 )
 
 const canLock = true
 
 // lockAlive creates path and holds an exclusive flock on it until
-// release. The kernel drops the lock when the process ends, however it
-// ends; the file is opened close-on-exec, so the student processes the
-// run starts do not inherit it.
+// release. The file is made and locked under another name, then renamed
+// to path, so that a sweep never sees path unlocked while its run lives
+// (it would take the lock in that gap, and remove a run just starting).
+// The kernel drops the lock when the process ends, however it ends; the
+// file is opened close-on-exec, so the student processes the run starts
+// do not inherit it.
 func lockAlive(path string) (release func(), err error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
+	f, err := os.CreateTemp(filepath.Dir(path), aliveFile+"-new-")
 	if err != nil {
 		return nil, err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
-		return nil, &fs.PathError{Op: "flock", Path: path, Err: err}
+		os.Remove(f.Name())
+		return nil, &fs.PathError{Op: "flock", Path: f.Name(), Err: err}
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
 	}
 	return func() { f.Close() }, nil
 }

@@ -132,3 +132,66 @@ func TestSweepLeavesWhatItCannotJudge(t *testing.T) {
 		t.Errorf("the sweep left %s, a folder without a lock file from two days ago (%v)", old, err)
 	}
 }
+
+// A run just starting is never swept by another run sweeping at that
+// moment: its lock file appears already locked (made and locked under
+// another name, then renamed). Before, a sweep could take the lock in
+// the gap between creating the file and locking it, and remove the
+// folder of a run that had not begun (about 7 in 1,000 starts here).
+func TestSweepNeverTakesAStartingRun(t *testing.T) {
+	stop := make(chan struct{})
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				sweepDeadRuns("")
+			}
+		}
+	}()
+	defer func() { close(stop); <-swept }()
+	for i := range 1000 {
+		dir, release, err := newRunDir()
+		if err != nil {
+			t.Fatalf("start %d: %v", i, err)
+		}
+		_, statErr := os.Stat(filepath.Join(dir, aliveFile))
+		release()
+		os.RemoveAll(dir)
+		if statErr != nil {
+			t.Fatalf("start %d: a concurrent sweep removed the new run's folder: %v", i, statErr)
+		}
+	}
+}
+
+// The sweep reads the temporary folder, not a glob of its name: with
+// TMPDIR=.../a[b], the pattern .../a[b]/nnkit-check-* would match
+// .../ab/nnkit-check-*, outside TMPDIR, and miss the folders inside it.
+func TestSweepTempDirWithGlobCharacters(t *testing.T) {
+	base := t.TempDir()
+	tmp := filepath.Join(base, "a[b]")
+	outside := filepath.Join(base, "ab", runDirPattern+"notes")
+	inside := filepath.Join(tmp, runDirPattern+"dead")
+	for _, d := range []string{tmp, outside, inside} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-2 * staleAge)
+	for _, d := range []string{outside, inside} {
+		if err := os.Chtimes(d, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("TMPDIR", tmp)
+	sweepDeadRuns("")
+	if _, err := os.Stat(outside); err != nil {
+		t.Errorf("the sweep removed %s, outside TMPDIR %s: %v", outside, tmp, err)
+	}
+	if _, err := os.Stat(inside); !os.IsNotExist(err) {
+		t.Errorf("the sweep left %s, an old folder without a lock in TMPDIR (%v)", inside, err)
+	}
+}

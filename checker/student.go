@@ -108,28 +108,9 @@ func hiddenPaths(opt Options, own string) []string {
 		filepath.Join(opt.Root, "solutions"), filepath.Join(opt.Root, filepath.FromSlash(FixturesDir)),
 		filepath.Join(opt.Root, "conceptual", "reference"), filepath.Join(opt.Root, ".git"),
 		"/run", "/var/run", "/tmp/.X11-unix",
-	}, append(opt.Hidden, otherRuns(own)...)...) {
+	}, append(opt.Hidden, runDirs(own)...)...) {
 		if _, err := os.Stat(p); err == nil {
 			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// otherRuns are the temporary folders of the other checks running on
-// this machine (a grading run checks several students at once), which
-// hold their student programs and work folders. A folder made after an
-// item starts is not covered; without a forbidden import the student's
-// code cannot open a file anyway. Only real folders count: a symbolic
-// link named like one (planted by a process that could write to the
-// temporary folder) would otherwise make the sandbox hide where it points,
-// "/" or another run's work folder, and fail every later student's items.
-func otherRuns(own string) []string {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), runDirPattern+"*"))
-	var out []string
-	for _, d := range dirs {
-		if fi, err := os.Lstat(d); d != own && err == nil && fi.IsDir() {
-			out = append(out, d)
 		}
 	}
 	return out

@@ -724,7 +724,7 @@ func testFilesystem(t *testing.T) {
 		// temporary folder from every student process (other runs'
 		// programs and work): a student who could plant one there, or a
 		// link named like one to "/", would disturb other students'
-		// grading (checker.otherRuns).
+		// grading (checker.runDirs).
 		{"plant a link to / named like another run's folder", func(string) []string {
 			return []string{"symlink", "/", "/tmp/nnkit-check-sandbox-probe"}
 		}, "read-only file system"},

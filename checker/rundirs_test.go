@@ -13,7 +13,7 @@ import (
 // process would be asked to hide "/", which contains its own work folder,
 // and each item would fail as a checker error. Only real folders are
 // listed; the caller's own folder never is.
-func TestOtherRunsListsOnlyRealFolders(t *testing.T) {
+func TestRunDirsListsOnlyRealFolders(t *testing.T) {
 	own, err := os.MkdirTemp("", "nnkit-check-")
 	if err != nil {
 		t.Fatal(err)
@@ -35,13 +35,13 @@ func TestOtherRunsListsOnlyRealFolders(t *testing.T) {
 	}
 	defer os.Remove(file)
 
-	runs := otherRuns(own)
+	runs := runDirs(own)
 	if !slices.Contains(runs, other) {
-		t.Errorf("otherRuns = %q: the other check's folder %s is missing", runs, other)
+		t.Errorf("runDirs = %q: the other check's folder %s is missing", runs, other)
 	}
 	for _, bad := range []string{own, link, file} {
 		if slices.Contains(runs, bad) {
-			t.Errorf("otherRuns = %q: lists %s (%s)", runs, bad, map[string]string{own: "the caller's own folder", link: "a symbolic link to /", file: "a plain file"}[bad])
+			t.Errorf("runDirs = %q: lists %s (%s)", runs, bad, map[string]string{own: "the caller's own folder", link: "a symbolic link to /", file: "a plain file"}[bad])
 		}
 	}
 	if slices.Contains(hiddenPaths(Options{Root: t.TempDir()}, own), filepath.Clean(link)) {
