@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 
+	"nnkit/tensor/internal/par"
+
 	"nnkit/tensor/internal/gemm"
 )
 
@@ -198,9 +200,12 @@ func newConvPlan(n, colsPerImage, chunkCols, imageFlops int) convPlan {
 	return convPlan{workers: workers, chunk: chunk}
 }
 
-// forEach splits [0, n) as the plan says and calls f(worker, lo, hi) on
-// each range, in parallel; the chunks of a range are (lo, hi) cut by
-// chunks().
+// forEach splits [0, n) into p.workers ranges and calls f(worker, lo,
+// hi) on each, in parallel; the chunks of a range are (lo, hi) cut by
+// chunks(). The workers are the plan's, not GOMAXPROCS's at the time of
+// the call, which callers have sized per-worker buffers by (a GOMAXPROCS
+// changed between the two used to index past them). A range may be
+// empty.
 func (p convPlan) forEach(n int, f func(worker, lo, hi int)) {
 	if p.workers <= 1 {
 		if n > 0 {
@@ -208,7 +213,8 @@ func (p convPlan) forEach(n int, f func(worker, lo, hi int)) {
 		}
 		return
 	}
-	splitWork(n, 1<<30, f)
+	chunk := (n + p.workers - 1) / p.workers
+	par.Do(p.workers, func(w int) { f(w, min(w*chunk, n), min((w+1)*chunk, n)) })
 }
 
 // chunks cuts [lo, hi) into the fewest pieces of at most p.chunk images,

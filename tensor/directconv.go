@@ -181,6 +181,9 @@ func directImage(g convGeom, p *directPlan, y, xp []float32) {
 // added. It replaces im2col and the transposing GEMM of the weight
 // gradient (for LeNet's conv1, a GEMM whose K is 25).
 func directWeightGrad(g convGeom, p *directPlan, dw, x, gy []float32, n0, nb int) {
+	if nb <= 0 {
+		return
+	}
 	// Chunks of about directGradPositions positions: each kernel call
 	// sweeps a chunk for 6 channels and up to 4 taps, then adds its 24
 	// sums to dw, so a chunk should be long enough for the adds to cost

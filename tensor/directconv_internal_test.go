@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"sync"
 	"testing"
 )
 
@@ -108,6 +110,55 @@ func TestDirectConvSpecialValues(t *testing.T) {
 		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 			t.Fatalf("y[%d] = %v, im2col gives %v", i, got[i], want[i])
 		}
+	}
+}
+
+// Of two NaNs in one product, the same comes out as from the im2col GEMM
+// (x86 keeps the first operand's): the kernels put the weight and the
+// input in the FMA's operands where the GEMM kernel has them.
+func TestDirectConvNaNPayloads(t *testing.T) {
+	if !directKernels() {
+		t.Skip("no direct convolution kernels in this build")
+	}
+	g := directCase{1, 1, 6, 6, 2, 3, 0}.geom()
+	x := make([]float32, g.chw)
+	w := make([]float32, g.oc*g.ckk)
+	for i := range x {
+		x[i] = math.Float32frombits(0x7fc00001) // quiet NaN, payload 1
+	}
+	for i := range w {
+		w[i] = math.Float32frombits(0x7fc00002) // payload 2
+	}
+	want := make([]float32, g.oc*g.ohw)
+	got := make([]float32, len(want))
+	conv2dForward(g, want, x, w, nil)
+	directForward(g, got, x, w, nil)
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("y[%d] = %#x, im2col gives %#x", i, math.Float32bits(got[i]), math.Float32bits(want[i]))
+		}
+	}
+}
+
+// A convolution's plan fixes its workers: a GOMAXPROCS raised between
+// the plan and the split (by another goroutine) must not hand out worker
+// numbers past the per-worker buffers sized by the plan.
+func TestConvPlanWorkersFixed(t *testing.T) {
+	p := convPlan{workers: 2, chunk: 1}
+	old := runtime.GOMAXPROCS(7)
+	defer runtime.GOMAXPROCS(old)
+	var mu sync.Mutex
+	covered := 0
+	p.forEach(20, func(worker, lo, hi int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if worker >= p.workers {
+			t.Errorf("worker %d of a plan of %d", worker, p.workers)
+		}
+		covered += hi - lo
+	})
+	if covered != 20 {
+		t.Errorf("the ranges cover %d of 20 images", covered)
 	}
 }
 

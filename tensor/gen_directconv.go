@@ -10,7 +10,8 @@
 // output over the taps in order, from zero: accumulators Z(o*V+v) for
 // channel o and vector v, the input vectors in Z24-Z27, the weights
 // broadcast into Z28 and Z29 in turn (as the GEMM micro-kernel does: one
-// load per weight rather than one per FMA).
+// load per weight rather than one per FMA), and in the FMA's operands
+// where the GEMM has them, so that of two NaNs the same one comes out.
 //
 // Grad kernel T (1 to 4) sums the weight gradient of 6 output channels
 // and T taps over the positions of a run of images: accumulators
@@ -82,7 +83,7 @@ func gen(p func(string, ...any), nv int) {
 		wr := 28 + o%2
 		p("\tVBROADCASTSS %d(R9), Z%d", 4*o, wr)
 		for v := range nv {
-			p("\tVFMADD231PS Z%d, Z%d, %s", wr, 24+v, acc(o, v))
+			p("\tVFMADD231PS Z%d, Z%d, %s", 24+v, wr, acc(o, v))
 		}
 	}
 	p("\tADDQ $8, R8")
