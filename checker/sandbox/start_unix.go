@@ -320,6 +320,11 @@ func runStub(raw string) {
 	if err := os.Chdir(cfg.Dir); err != nil {
 		fail("entering the work folder: %v", err)
 	}
+	// Allocate what exec needs before the limits: with the address-space
+	// limit set, a runtime that must map a new arena for a small append
+	// dies with "fatal error: runtime: cannot allocate memory" instead of
+	// running the program (seen once in CI, on a loaded machine).
+	argv := append([]string{cfg.Path}, cfg.Args...)
 	if err := setLimit(unix.RLIMIT_CORE, 0, 0); err != nil {
 		fail("setting rlimit core to 0: %v", err)
 	}
@@ -335,7 +340,6 @@ func runStub(raw string) {
 	if err := dropPrivileges(); err != nil {
 		fail("dropping privileges: %v", err)
 	}
-	argv := append([]string{cfg.Path}, cfg.Args...)
 	err = syscall.Exec(cfg.Path, argv, cfg.Env)
 	fail("exec %s: %v", cfg.Path, err)
 }
