@@ -73,18 +73,25 @@ func TestDirectConvSameBits(t *testing.T) {
 		fillDirect(rng, w)
 		fillDirect(rng, b)
 		for _, bias := range [][]float32{b, nil} {
-			want := make([]float32, g.n*g.oc*g.ohw)
-			got := make([]float32, len(want))
-			for i := range got {
-				got[i] = float32(math.NaN())
+			y := make([]float32, g.n*g.oc*g.ohw)
+			for i := range y {
+				y[i] = float32(math.NaN())
 			}
-			conv2dForward(g, want, x, w, bias)
-			directForward(g, got, x, w, bias)
-			for i := range want {
-				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-					t.Fatalf("%v, bias %v: y[%d] = %v, im2col gives %v", tc, bias != nil, i, got[i], want[i])
-				}
-			}
+			sameBitsAsIm2col(t, fmt.Sprintf("%v, bias %v", tc, bias != nil), g, y, x, w, bias)
+		}
+	}
+}
+
+// sameBitsAsIm2col runs the direct forward pass into y and fails t
+// unless every output has the im2col path's bits.
+func sameBitsAsIm2col(t *testing.T, what string, g convGeom, y, x, w, b []float32) {
+	t.Helper()
+	want := make([]float32, len(y))
+	conv2dForward(g, want, x, w, b)
+	directForward(g, y, x, w, b)
+	for i := range want {
+		if math.Float32bits(y[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: y[%d] = %v (%#x), im2col gives %v (%#x)", what, i, y[i], math.Float32bits(y[i]), want[i], math.Float32bits(want[i]))
 		}
 	}
 }
@@ -102,15 +109,7 @@ func TestDirectConvSpecialValues(t *testing.T) {
 	fillDirect(rng, x)
 	fillDirect(rng, w)
 	x[10], x[50], x[100] = float32(math.Inf(1)), float32(math.NaN()), float32(math.Inf(-1))
-	want := make([]float32, g.oc*g.ohw)
-	got := make([]float32, len(want))
-	conv2dForward(g, want, x, w, nil)
-	directForward(g, got, x, w, nil)
-	for i := range want {
-		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-			t.Fatalf("y[%d] = %v, im2col gives %v", i, got[i], want[i])
-		}
-	}
+	sameBitsAsIm2col(t, "infinities and NaN", g, make([]float32, g.oc*g.ohw), x, w, nil)
 }
 
 // Of two NaNs in one product, the same comes out as from the im2col GEMM
@@ -129,15 +128,7 @@ func TestDirectConvNaNPayloads(t *testing.T) {
 	for i := range w {
 		w[i] = math.Float32frombits(0x7fc00002) // payload 2
 	}
-	want := make([]float32, g.oc*g.ohw)
-	got := make([]float32, len(want))
-	conv2dForward(g, want, x, w, nil)
-	directForward(g, got, x, w, nil)
-	for i := range want {
-		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-			t.Fatalf("y[%d] = %#x, im2col gives %#x", i, math.Float32bits(got[i]), math.Float32bits(want[i]))
-		}
-	}
+	sameBitsAsIm2col(t, "two NaN payloads", g, make([]float32, g.oc*g.ohw), x, w, nil)
 }
 
 // A convolution's plan fixes its workers: a GOMAXPROCS raised between
