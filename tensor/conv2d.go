@@ -3,9 +3,8 @@ package tensor
 import (
 	"fmt"
 
-	"nnkit/tensor/internal/par"
-
 	"nnkit/tensor/internal/gemm"
+	"nnkit/tensor/internal/par"
 )
 
 // Conv2d is the 2-D convolution (cross-correlation, as in PyTorch) of
@@ -332,6 +331,7 @@ func conv2dBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 	if _, f32 := any(T(0)).(float32); f32 && gw != nil && g.useDirect(Float32) {
 		direct = newDirectPlan(g)
 	}
+	gemmW := gw != nil && direct == nil // the weight gradient through im2col and a GEMM
 	p.forEach(g.n, func(worker, lo, hi int) {
 		dw, db := gw, gb
 		if worker > 0 {
@@ -353,15 +353,22 @@ func conv2dBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 		// place. Every element is the same sum in the same order, so the
 		// same bits.
 		var dwt []T
-		if dw != nil && direct == nil && g.ckk > g.oc && g.oc%16 == 0 {
+		if gemmW && g.ckk > g.oc && g.oc%16 == 0 {
 			dwt = getScratch[T](g.ckk * g.oc)
 			clear(dwt)
 			defer putScratch(dwt)
 		}
-		cols := g.ckk * p.chunk * g.ohw
-		col := getScratch[T](cols)
-		dcol := getScratch[T](cols)
-		gch := getScratch[T](g.oc * p.chunk * g.ohw)
+		// The buffers of the GEMMs, sized for what runs through them (the
+		// weight gradient unless it runs direct, the input gradient); a
+		// size of 0 gets nil.
+		var ncol, ndcol, ngch int
+		if gemmW {
+			ncol, ngch = g.ckk*p.chunk*g.ohw, g.oc*p.chunk*g.ohw
+		}
+		if gx != nil {
+			ndcol, ngch = g.ckk*p.chunk*g.ohw, g.oc*p.chunk*g.ohw
+		}
+		col, dcol, gch := getScratch[T](ncol), getScratch[T](ndcol), getScratch[T](ngch)
 		defer putScratch(col)
 		defer putScratch(dcol)
 		defer putScratch(gch)
@@ -372,7 +379,7 @@ func conv2dBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 			ld := nb * g.ohw
 			// G for the chunk, [OC, nb*OH*OW].
 			gc := gy[n0*g.oc*g.ohw : (n0+1)*g.oc*g.ohw]
-			if nb > 1 && (gx != nil || dw != nil && direct == nil) {
+			if nb > 1 && gch != nil {
 				gc = gch[:g.oc*ld]
 				perImage(!serial, nb, g.oc*g.ohw, func(i int) {
 					gyn := gy[(n0+i)*g.oc*g.ohw : (n0+i+1)*g.oc*g.ohw]
@@ -381,8 +388,7 @@ func conv2dBackward[T float](g convGeom, gy, x, w, gx, gw, gb []T) {
 					}
 				})
 			}
-			switch {
-			case dw != nil && direct == nil:
+			if gemmW {
 				c := unroll(g, col, x, n0, nb, !serial)
 				if dwt != nil {
 					// dW^T += col G^T

@@ -4,16 +4,17 @@ import "math"
 
 //go:generate go run gen_directconv.go
 
-// The direct convolution: Conv2d's float32 forward pass for small,
-// stride-1 layers (LeNet's two convolutions) without im2col.
+// The direct convolution: Conv2d's float32 forward pass and weight
+// gradient for small, stride-1 layers (LeNet's two convolutions) without
+// im2col. The input gradient still goes through im2col's GEMM and col2im.
 //
 // With the input padded to [C, Hp, Wp], output position (i, j) is at
 // flat index q = i*Wp + j of a plane, and the input element that kernel
 // offset (c, ki, kj) multiplies with it is at q + off, off = c*Hp*Wp +
 // ki*Wp + kj: the same shift for every output. So 16 consecutive q are
 // one vector load per tap, and a vector kernel computes 6 output channels
-// at 64 consecutive q at a time, the weights broadcast from memory: the
-// GEMM micro-kernel's arithmetic with the input read where it lies
+// at up to 64 consecutive q at a time, each weight broadcast once per tap:
+// the GEMM micro-kernel's arithmetic with the input read where it lies
 // instead of from an im2col copy. The q with j >= OW (the last K-1 of
 // each row of Wp) are not outputs; their lanes are masked off, neither
 // read nor stored, and the valid lanes of a vector are packed together
@@ -113,27 +114,23 @@ func (p *directPlan) packWeights(g convGeom, w, b []float32) {
 	blocks := (g.oc + 5) / 6
 	p.w = make([]float32, blocks*g.ckk*6)
 	p.bias = make([]float32, blocks*6)
-	for o := range blocks * 6 {
+	for o := range g.oc {
 		bo := o / 6 * g.ckk * 6
-		for t := range g.ckk {
-			if o < g.oc {
-				p.w[bo+t*6+o%6] = w[o*g.ckk+t]
-			}
-		}
-		switch {
-		case b != nil && o < g.oc:
-			p.bias[o] = b[o]
-		default:
-			p.bias[o] = negZero32
+		for t, v := range w[o*g.ckk : (o+1)*g.ckk] {
+			p.w[bo+t*6+o%6] = v
 		}
 	}
+	for o := range p.bias {
+		p.bias[o] = negZero32
+	}
+	copy(p.bias, b)
 }
 
-// tapBlocks cuts n into the fewest blocks of at most 4 (a kernel call's
-// vectors or taps), of sizes as equal as they come (a kernel with few
-// independent FMA chains waits on their latency), and calls f(i0, size)
-// on each.
-func tapBlocks(n int, f func(i0, size int)) {
+// blocksOfFour cuts n into the fewest blocks of at most 4 (a kernel
+// call's vectors or taps), of sizes as equal as they come (a kernel with
+// few independent FMA chains waits on their latency), and calls f(i0,
+// size) on each.
+func blocksOfFour(n int, f func(i0, size int)) {
 	calls := (n + 3) / 4
 	for c, i0 := 0, 0; c < calls; c++ {
 		size := (n - i0 + calls - c - 1) / (calls - c)
@@ -164,7 +161,7 @@ func directImage(g convGeom, p *directPlan, y, xp []float32) {
 		wb := p.w[o0*g.ckk : (o0+6)*g.ckk]
 		yb := y[o0*g.ohw:]
 		_ = yb[(noc-1)*g.ohw+g.ohw-1]
-		tapBlocks(p.nvec, func(v0, nv int) {
+		blocksOfFour(p.nvec, func(v0, nv int) {
 			directKernel(nv, g.ckk, p.off, wb, xp[16*v0:], yb, g.ohw, noc, p.masks[v0:v0+nv], p.smasks[v0:v0+nv], p.yoff[v0:v0+nv], p.bias[o0:o0+6])
 		})
 	}
@@ -223,7 +220,7 @@ func directWeightGradChunk(g convGeom, p *directPlan, dw, x, gy []float32, n0, n
 	_ = xp[nb*img-1] // the last element a valid lane of the last image can read
 	for o0 := 0; o0 < g.oc; o0 += 6 {
 		noc := min(6, g.oc-o0)
-		tapBlocks(g.ckk, func(t0, nt int) {
+		blocksOfFour(g.ckk, func(t0, nt int) {
 			directGradKernel(nb, p.nvec, xp, img, gq[o0*plane:], plane, ocp*plane, p.masks, p.off[t0:t0+nt], dw[o0*g.ckk+t0:], g.ckk, noc)
 		})
 	}

@@ -53,13 +53,13 @@ func directKernel(nv, taps int, off []int, w, x, y []float32, ldy, noc int, mask
 }
 
 // directGradKernel runs the weight-gradient kernel for len(offs) taps
-// over imgs images, x's and g's images xstride and gimg floats apart. The
-// caller has checked that the lanes the masks select read inside x; the
-// slices here are checked for the rest.
-func directGradKernel(imgs, nvec int, x []float32, xstride int, g []float32, gstride, gimg int, masks []uint16, offs []int, dw []float32, ldw, noc int) {
+// over imgs images, x's and gy's images xstride and gimg floats apart.
+// The caller has checked that the lanes the masks select read inside x;
+// the slices here are checked for the rest.
+func directGradKernel(imgs, nvec int, x []float32, xstride int, gy []float32, gstride, gimg int, masks []uint16, offs []int, dw []float32, ldw, noc int) {
 	nt := len(offs)
-	_ = g[(imgs-1)*gimg+5*gstride+16*nvec-1]
+	_ = gy[(imgs-1)*gimg+5*gstride+16*nvec-1]
 	_ = masks[nvec-1]
 	_ = dw[(noc-1)*ldw+nt-1]
-	directGradAVX512[nt-1](imgs, nvec, &x[0], 4*(xstride-16*nvec), &g[0], gstride, 4*(gimg-16*nvec), &masks[0], &offs[0], &dw[0], ldw, noc)
+	directGradAVX512[nt-1](imgs, nvec, &x[0], 4*(xstride-16*nvec), &gy[0], gstride, 4*(gimg-16*nvec), &masks[0], &offs[0], &dw[0], ldw, noc)
 }

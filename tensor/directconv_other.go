@@ -11,6 +11,6 @@ func directKernel(nv, taps int, off []int, w, x, y []float32, ldy, noc int, mask
 	panic("tensor: directKernel without vector kernels")
 }
 
-func directGradKernel(imgs, nvec int, x []float32, xstride int, g []float32, gstride, gimg int, masks []uint16, offs []int, dw []float32, ldw, noc int) {
+func directGradKernel(imgs, nvec int, x []float32, xstride int, gy []float32, gstride, gimg int, masks []uint16, offs []int, dw []float32, ldw, noc int) {
 	panic("tensor: directGradKernel without vector kernels")
 }
